@@ -1,0 +1,1 @@
+//! Runnable examples of pw live in `examples/`.

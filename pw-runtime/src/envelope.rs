@@ -1,0 +1,369 @@
+//! The typed standard envelope: the parameters every pingback of an API
+//! type carries, decoded once the signature is verified.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::kinds::parse_code;
+use crate::{ApiType, ChargebackReason, Params, PingbackType, SubscriptionPeriod};
+
+/// A standard parameter whose value is not of its kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("parameter `{parameter}` is `{value}`; expected {expected}")]
+pub struct EnvelopeError {
+    /// The parameter name.
+    pub parameter: &'static str,
+    /// What was expected, in words.
+    pub expected: &'static str,
+    /// The value received (cut to 64 characters).
+    pub value: String,
+}
+
+fn invalid(parameter: &'static str, expected: &'static str, value: &str) -> EnvelopeError {
+    let value = match value.char_indices().nth(64) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_owned(),
+    };
+    EnvelopeError {
+        parameter,
+        expected,
+        value,
+    }
+}
+
+/// What was bought, per API type.
+///
+/// ```
+/// use pw_runtime::{Goods, SubscriptionPeriod};
+/// let goods = Goods::DigitalGoods { goodsid: "vip", slength: Some(1), speriod: Some(SubscriptionPeriod::Month) };
+/// assert!(matches!(goods, Goods::DigitalGoods { slength: Some(1), .. }));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Goods<'a> {
+    /// Digital Goods API.
+    DigitalGoods {
+        /// The product id (`ag_external_id` of the widget call).
+        goodsid: &'a str,
+        /// The subscription length; negative on some chargebacks; `None` when empty.
+        slength: Option<i32>,
+        /// The subscription period; `None` when empty.
+        speriod: Option<SubscriptionPeriod>,
+    },
+    /// Virtual Currency API.
+    VirtualCurrency {
+        /// The amount of virtual currency.
+        currency: Decimal,
+    },
+    /// Cart API.
+    Cart {
+        /// The product ids, `goodsid[0]`, `goodsid[1]`, ... in key order.
+        product_ids: Vec<&'a str>,
+    },
+}
+
+/// The standard parameters of a verified pingback, typed.
+///
+/// ```
+/// use pw_runtime::{Envelope, Goods, PingbackType};
+/// fn describe(envelope: &Envelope<'_>) -> String {
+///     match (&envelope.kind, &envelope.goods) {
+///         (PingbackType::Payment, Goods::DigitalGoods { goodsid, .. }) => format!("{} bought {goodsid}", envelope.uid),
+///         (kind, _) => format!("{kind} for {}", envelope.uid),
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope<'a> {
+    /// The merchant's user id passed to the widget, `uid`.
+    pub uid: &'a str,
+    /// Paymentwall's transaction reference, `ref`.
+    pub reference: &'a str,
+    /// The pingback type.
+    pub kind: PingbackType,
+    /// True for test pingbacks (`is_test=1`).
+    pub is_test: bool,
+    /// The chargeback reason, when `reason` is present and non-empty.
+    pub reason: Option<ChargebackReason>,
+    /// What was bought.
+    pub goods: Goods<'a>,
+}
+
+/// The decoded envelope, holding entry indices into its [`Params`].
+#[derive(Debug, Clone)]
+pub(crate) struct Fields {
+    uid: usize,
+    reference: usize,
+    pub(crate) kind: PingbackType,
+    is_test: bool,
+    reason: Option<ChargebackReason>,
+    goods: GoodsFields,
+}
+
+#[derive(Debug, Clone)]
+enum GoodsFields {
+    DigitalGoods {
+        goodsid: usize,
+        slength: Option<i32>,
+        speriod: Option<SubscriptionPeriod>,
+    },
+    VirtualCurrency {
+        currency: Decimal,
+    },
+    Cart,
+}
+
+/// A non-empty value, or `None` for absent or empty.
+fn non_empty<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
+    params.get(name).filter(|value| !value.is_empty())
+}
+
+fn scalar(
+    params: &Params,
+    name: &'static str,
+    expected: &'static str,
+) -> Result<usize, EnvelopeError> {
+    params.scalar_index(name).ok_or_else(|| {
+        invalid(
+            name,
+            expected,
+            if params.contains(name) {
+                "an array"
+            } else {
+                ""
+            },
+        )
+    })
+}
+
+impl Fields {
+    pub(crate) fn decode(api: ApiType, params: &Params) -> Result<Fields, EnvelopeError> {
+        let uid = scalar(params, "uid", "a user id")?;
+        let reference = scalar(params, "ref", "a transaction reference")?;
+        let kind_text = params.get("type").unwrap_or("");
+        let kind = parse_code(kind_text)
+            .map(PingbackType::from_code)
+            .ok_or_else(|| invalid("type", "a pingback type code such as 0 or 2", kind_text))?;
+        let is_test = match params.get("is_test") {
+            None | Some("" | "0") => false,
+            Some("1") => true,
+            Some(other) => return Err(invalid("is_test", "`1`, `0` or empty", other)),
+        };
+        let reason = non_empty(params, "reason")
+            .map(|text| {
+                parse_code(text)
+                    .map(ChargebackReason::from_code)
+                    .ok_or_else(|| {
+                        invalid("reason", "a chargeback reason code such as 1 or 9", text)
+                    })
+            })
+            .transpose()?;
+        let goods = match api {
+            ApiType::DigitalGoods => GoodsFields::DigitalGoods {
+                goodsid: scalar(params, "goodsid", "a product id")?,
+                slength: non_empty(params, "slength")
+                    .map(|text| {
+                        text.parse().map_err(|_| {
+                            invalid("slength", "a whole number of periods, or empty", text)
+                        })
+                    })
+                    .transpose()?,
+                speriod: non_empty(params, "speriod")
+                    .map(|text| {
+                        SubscriptionPeriod::from_str(text).map_err(|_| {
+                            invalid("speriod", "`day`, `week`, `month`, `year` or empty", text)
+                        })
+                    })
+                    .transpose()?,
+            },
+            ApiType::VirtualCurrency => {
+                let text = params.get("currency").unwrap_or("");
+                let currency = Decimal::from_str_exact(text).map_err(|_| {
+                    invalid("currency", "a decimal amount of virtual currency", text)
+                })?;
+                GoodsFields::VirtualCurrency { currency }
+            }
+            ApiType::Cart => {
+                if params.get_array("goodsid").is_none() {
+                    let shown = params.get("goodsid").unwrap_or("");
+                    return Err(invalid(
+                        "goodsid",
+                        "an array goodsid[0], goodsid[1], ...",
+                        shown,
+                    ));
+                }
+                GoodsFields::Cart
+            }
+        };
+        Ok(Fields {
+            uid,
+            reference,
+            kind,
+            is_test,
+            reason,
+            goods,
+        })
+    }
+
+    pub(crate) fn envelope<'a>(&self, params: &'a Params) -> Envelope<'a> {
+        Envelope {
+            uid: params.value_at(self.uid),
+            reference: params.value_at(self.reference),
+            kind: self.kind,
+            is_test: self.is_test,
+            reason: self.reason,
+            goods: match self.goods {
+                GoodsFields::DigitalGoods {
+                    goodsid,
+                    slength,
+                    speriod,
+                } => Goods::DigitalGoods {
+                    goodsid: params.value_at(goodsid),
+                    slength,
+                    speriod,
+                },
+                GoodsFields::VirtualCurrency { currency } => Goods::VirtualCurrency { currency },
+                GoodsFields::Cart => Goods::Cart {
+                    product_ids: params
+                        .get_array("goodsid")
+                        .map(|items| items.map(|(_, id)| id).collect())
+                        .unwrap_or_default(),
+                },
+            },
+        }
+    }
+
+    pub(crate) fn reference<'a>(&self, params: &'a Params) -> &'a str {
+        params.value_at(self.reference)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(api: ApiType, pairs: &[(&str, &str)]) -> Result<Fields, EnvelopeError> {
+        Fields::decode(api, &Params::from_pairs(pairs.iter().copied()).unwrap())
+    }
+
+    const BASE: [(&str, &str); 3] = [("uid", "u"), ("ref", "r"), ("type", "0")];
+
+    fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        let mut pairs = BASE.to_vec();
+        pairs.retain(|(name, _)| !extra.iter().any(|(n, _)| n == name));
+        pairs.extend_from_slice(extra);
+        pairs
+    }
+
+    #[test]
+    fn digital_goods_empty_subscription_fields_are_none_and_negative_length_is_kept() {
+        let params =
+            Params::from_pairs(with(&[("goodsid", "g"), ("slength", ""), ("speriod", "")]))
+                .unwrap();
+        let envelope = Fields::decode(ApiType::DigitalGoods, &params)
+            .unwrap()
+            .envelope(&params);
+        assert_eq!(
+            envelope.goods,
+            Goods::DigitalGoods {
+                goodsid: "g",
+                slength: None,
+                speriod: None
+            }
+        );
+        let params = Params::from_pairs(with(&[
+            ("goodsid", "g"),
+            ("slength", "-5"),
+            ("speriod", "week"),
+            ("type", "2"),
+            ("reason", "9"),
+        ]))
+        .unwrap();
+        let envelope = Fields::decode(ApiType::DigitalGoods, &params)
+            .unwrap()
+            .envelope(&params);
+        assert_eq!(
+            envelope.goods,
+            Goods::DigitalGoods {
+                goodsid: "g",
+                slength: Some(-5),
+                speriod: Some(SubscriptionPeriod::Week)
+            }
+        );
+        assert_eq!(envelope.kind, PingbackType::Chargeback);
+        assert_eq!(envelope.reason, Some(ChargebackReason::CancelledOrder));
+    }
+
+    #[test]
+    fn bad_standard_values_name_the_parameter() {
+        let cases: [(&[(&str, &str)], &str); 7] = [
+            (&[("type", "x")], "type"),
+            (&[("type", "-1")], "type"),
+            (&[("is_test", "yes")], "is_test"),
+            (&[("reason", "fraud")], "reason"),
+            (&[("slength", "1.5")], "slength"),
+            (&[("speriod", "fortnight")], "speriod"),
+            (&[("goodsid[0]", "a")], "goodsid"),
+        ];
+        for (extra, parameter) in cases {
+            let mut pairs = with(extra);
+            if !pairs.iter().any(|(n, _)| n.starts_with("goodsid")) {
+                pairs.push(("goodsid", "g"));
+            }
+            let err = decode(ApiType::DigitalGoods, &pairs).unwrap_err();
+            assert_eq!(err.parameter, parameter, "{extra:?}");
+        }
+    }
+
+    #[test]
+    fn virtual_currency_amount_is_a_decimal() {
+        let params = Params::from_pairs(with(&[("currency", "12.50")])).unwrap();
+        let envelope = Fields::decode(ApiType::VirtualCurrency, &params)
+            .unwrap()
+            .envelope(&params);
+        assert_eq!(
+            envelope.goods,
+            Goods::VirtualCurrency {
+                currency: Decimal::new(1250, 2)
+            }
+        );
+        assert_eq!(
+            decode(ApiType::VirtualCurrency, &with(&[("currency", "1e3")]))
+                .unwrap_err()
+                .parameter,
+            "currency"
+        );
+    }
+
+    #[test]
+    fn cart_product_ids_are_in_key_order() {
+        let params = Params::from_pairs(with(&[("goodsid[1]", "b"), ("goodsid[0]", "a")])).unwrap();
+        let envelope = Fields::decode(ApiType::Cart, &params)
+            .unwrap()
+            .envelope(&params);
+        assert_eq!(
+            envelope.goods,
+            Goods::Cart {
+                product_ids: vec!["a", "b"]
+            }
+        );
+        assert_eq!(
+            decode(ApiType::Cart, &with(&[("goodsid", "a")]))
+                .unwrap_err()
+                .parameter,
+            "goodsid"
+        );
+    }
+
+    #[test]
+    fn test_flag_and_unknown_types() {
+        let params =
+            Params::from_pairs(with(&[("goodsid", "g"), ("is_test", "1"), ("type", "99")]))
+                .unwrap();
+        let envelope = Fields::decode(ApiType::DigitalGoods, &params)
+            .unwrap()
+            .envelope(&params);
+        assert!(envelope.is_test);
+        assert_eq!(envelope.kind, PingbackType::Unknown(99));
+    }
+}

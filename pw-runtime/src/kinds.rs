@@ -1,0 +1,394 @@
+//! What a pingback says happened: its type, a chargeback's reason, a
+//! subscription period, and the unique reference `ref_type`.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The pingback `type`: what happened to the payment.
+///
+/// Codes Paymentwall does not document arrive as [`PingbackType::Unknown`],
+/// never as a payment.
+///
+/// ```
+/// use pw_runtime::PingbackType;
+///
+/// assert_eq!(PingbackType::from_code(0), PingbackType::Payment);
+/// assert_eq!(PingbackType::from_code(2), PingbackType::Chargeback);
+/// assert_eq!(PingbackType::from_code(7), PingbackType::Unknown(7));
+/// assert_eq!(PingbackType::RiskReviewAccepted.code(), 201);
+/// assert!(PingbackType::RiskReviewAccepted.is_delivery());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PingbackType {
+    /// 0: a payment; deliver once per `ref`.
+    Payment,
+    /// 1: a goodwill credit from customer service; deliver.
+    Goodwill,
+    /// 2: a chargeback or refund, with a reason; take the goods of that `ref` back.
+    Chargeback,
+    /// 12: the user cancelled the subscription; stop renewing.
+    SubscriptionCancelled,
+    /// 13: the subscription expired; end access.
+    SubscriptionExpired,
+    /// 14: a renewal payment failed; end access.
+    SubscriptionPaymentFailed,
+    /// 200: the payment is under risk review; do not deliver yet.
+    RiskReviewPending,
+    /// 201: the risk review accepted the payment; deliver once per `ref`.
+    RiskReviewAccepted,
+    /// 202: the risk review declined the payment; do not deliver.
+    RiskReviewDeclined,
+    /// 203: the authorization was voided (not captured in time); do not deliver.
+    AuthorizationVoided,
+    /// A code Paymentwall does not document.
+    Unknown(u32),
+}
+
+impl PingbackType {
+    /// The type for a code; undocumented codes become [`PingbackType::Unknown`].
+    ///
+    /// ```
+    /// assert_eq!(pw_runtime::PingbackType::from_code(13).code(), 13);
+    /// ```
+    pub const fn from_code(code: u32) -> Self {
+        match code {
+            0 => PingbackType::Payment,
+            1 => PingbackType::Goodwill,
+            2 => PingbackType::Chargeback,
+            12 => PingbackType::SubscriptionCancelled,
+            13 => PingbackType::SubscriptionExpired,
+            14 => PingbackType::SubscriptionPaymentFailed,
+            200 => PingbackType::RiskReviewPending,
+            201 => PingbackType::RiskReviewAccepted,
+            202 => PingbackType::RiskReviewDeclined,
+            203 => PingbackType::AuthorizationVoided,
+            other => PingbackType::Unknown(other),
+        }
+    }
+
+    /// The numeric code sent in the `type` parameter.
+    ///
+    /// ```
+    /// assert_eq!(pw_runtime::PingbackType::Chargeback.code(), 2);
+    /// ```
+    pub const fn code(self) -> u32 {
+        match self {
+            PingbackType::Payment => 0,
+            PingbackType::Goodwill => 1,
+            PingbackType::Chargeback => 2,
+            PingbackType::SubscriptionCancelled => 12,
+            PingbackType::SubscriptionExpired => 13,
+            PingbackType::SubscriptionPaymentFailed => 14,
+            PingbackType::RiskReviewPending => 200,
+            PingbackType::RiskReviewAccepted => 201,
+            PingbackType::RiskReviewDeclined => 202,
+            PingbackType::AuthorizationVoided => 203,
+            PingbackType::Unknown(code) => code,
+        }
+    }
+
+    /// True for the types that deliver goods: payment (0), goodwill (1) and
+    /// risk review accepted (201).
+    ///
+    /// ```
+    /// assert!(!pw_runtime::PingbackType::Chargeback.is_delivery());
+    /// ```
+    pub const fn is_delivery(self) -> bool {
+        matches!(
+            self,
+            PingbackType::Payment | PingbackType::Goodwill | PingbackType::RiskReviewAccepted
+        )
+    }
+}
+
+impl fmt::Display for PingbackType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            PingbackType::Payment => "payment",
+            PingbackType::Goodwill => "goodwill",
+            PingbackType::Chargeback => "chargeback",
+            PingbackType::SubscriptionCancelled => "subscription cancelled",
+            PingbackType::SubscriptionExpired => "subscription expired",
+            PingbackType::SubscriptionPaymentFailed => "subscription payment failed",
+            PingbackType::RiskReviewPending => "risk review pending",
+            PingbackType::RiskReviewAccepted => "risk review accepted",
+            PingbackType::RiskReviewDeclined => "risk review declined",
+            PingbackType::AuthorizationVoided => "authorization voided",
+            PingbackType::Unknown(code) => return write!(f, "unknown type {code}"),
+        };
+        write!(f, "{name} ({})", self.code())
+    }
+}
+
+/// The `reason` of a chargeback (type 2).
+///
+/// ```
+/// use pw_runtime::ChargebackReason;
+///
+/// assert_eq!(ChargebackReason::from_code(9), ChargebackReason::CancelledOrder);
+/// assert!(ChargebackReason::from_code(2).recommends_ban());
+/// assert_eq!(ChargebackReason::from_code(42), ChargebackReason::Unknown(42));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChargebackReason {
+    /// 1: chargeback.
+    Chargeback,
+    /// 2: credit card fraud; Paymentwall recommends a ban.
+    CreditCardFraud,
+    /// 3: other fraud; Paymentwall recommends a ban.
+    OtherFraud,
+    /// 4: bad data entry.
+    BadDataEntry,
+    /// 5: fake or proxy user.
+    FakeProxyUser,
+    /// 6: rejected by the advertiser.
+    RejectedByAdvertiser,
+    /// 7: duplicate conversions.
+    DuplicateConversions,
+    /// 8: goodwill credit taken back.
+    GoodwillTakenBack,
+    /// 9: cancelled order (refund).
+    CancelledOrder,
+    /// 10: partially reversed transaction.
+    PartiallyReversed,
+    /// A code Paymentwall does not document.
+    Unknown(u32),
+}
+
+impl ChargebackReason {
+    /// The reason for a code; undocumented codes become [`ChargebackReason::Unknown`].
+    ///
+    /// ```
+    /// assert_eq!(pw_runtime::ChargebackReason::from_code(1).code(), 1);
+    /// ```
+    pub const fn from_code(code: u32) -> Self {
+        match code {
+            1 => ChargebackReason::Chargeback,
+            2 => ChargebackReason::CreditCardFraud,
+            3 => ChargebackReason::OtherFraud,
+            4 => ChargebackReason::BadDataEntry,
+            5 => ChargebackReason::FakeProxyUser,
+            6 => ChargebackReason::RejectedByAdvertiser,
+            7 => ChargebackReason::DuplicateConversions,
+            8 => ChargebackReason::GoodwillTakenBack,
+            9 => ChargebackReason::CancelledOrder,
+            10 => ChargebackReason::PartiallyReversed,
+            other => ChargebackReason::Unknown(other),
+        }
+    }
+
+    /// The numeric code sent in the `reason` parameter.
+    ///
+    /// ```
+    /// assert_eq!(pw_runtime::ChargebackReason::PartiallyReversed.code(), 10);
+    /// ```
+    pub const fn code(self) -> u32 {
+        match self {
+            ChargebackReason::Chargeback => 1,
+            ChargebackReason::CreditCardFraud => 2,
+            ChargebackReason::OtherFraud => 3,
+            ChargebackReason::BadDataEntry => 4,
+            ChargebackReason::FakeProxyUser => 5,
+            ChargebackReason::RejectedByAdvertiser => 6,
+            ChargebackReason::DuplicateConversions => 7,
+            ChargebackReason::GoodwillTakenBack => 8,
+            ChargebackReason::CancelledOrder => 9,
+            ChargebackReason::PartiallyReversed => 10,
+            ChargebackReason::Unknown(code) => code,
+        }
+    }
+
+    /// True for fraud (2 and 3), where Paymentwall recommends banning the user.
+    ///
+    /// ```
+    /// assert!(!pw_runtime::ChargebackReason::CancelledOrder.recommends_ban());
+    /// ```
+    pub const fn recommends_ban(self) -> bool {
+        matches!(
+            self,
+            ChargebackReason::CreditCardFraud | ChargebackReason::OtherFraud
+        )
+    }
+}
+
+impl fmt::Display for ChargebackReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            ChargebackReason::Chargeback => "chargeback",
+            ChargebackReason::CreditCardFraud => "credit card fraud",
+            ChargebackReason::OtherFraud => "other fraud",
+            ChargebackReason::BadDataEntry => "bad data entry",
+            ChargebackReason::FakeProxyUser => "fake / proxy user",
+            ChargebackReason::RejectedByAdvertiser => "rejected by advertiser",
+            ChargebackReason::DuplicateConversions => "duplicate conversions",
+            ChargebackReason::GoodwillTakenBack => "goodwill credit taken back",
+            ChargebackReason::CancelledOrder => "cancelled order",
+            ChargebackReason::PartiallyReversed => "partially reversed transaction",
+            ChargebackReason::Unknown(code) => return write!(f, "unknown reason {code}"),
+        };
+        write!(f, "{name} ({})", self.code())
+    }
+}
+
+/// The unit of a subscription length, `speriod`.
+///
+/// ```
+/// use pw_runtime::SubscriptionPeriod;
+/// assert_eq!("month".parse::<SubscriptionPeriod>(), Ok(SubscriptionPeriod::Month));
+/// assert!("fortnight".parse::<SubscriptionPeriod>().is_err());
+/// assert_eq!(SubscriptionPeriod::Year.to_string(), "year");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SubscriptionPeriod {
+    /// `day`
+    Day,
+    /// `week`
+    Week,
+    /// `month`
+    Month,
+    /// `year`
+    Year,
+}
+
+impl SubscriptionPeriod {
+    /// The name sent in `speriod`.
+    ///
+    /// ```
+    /// assert_eq!(pw_runtime::SubscriptionPeriod::Week.name(), "week");
+    /// ```
+    pub const fn name(self) -> &'static str {
+        match self {
+            SubscriptionPeriod::Day => "day",
+            SubscriptionPeriod::Week => "week",
+            SubscriptionPeriod::Month => "month",
+            SubscriptionPeriod::Year => "year",
+        }
+    }
+}
+
+impl fmt::Display for SubscriptionPeriod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The error of parsing a [`SubscriptionPeriod`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected `day`, `week`, `month` or `year`")]
+pub struct InvalidPeriod;
+
+impl FromStr for SubscriptionPeriod {
+    type Err = InvalidPeriod;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "day" => Ok(SubscriptionPeriod::Day),
+            "week" => Ok(SubscriptionPeriod::Week),
+            "month" => Ok(SubscriptionPeriod::Month),
+            "year" => Ok(SubscriptionPeriod::Year),
+            _ => Err(InvalidPeriod),
+        }
+    }
+}
+
+/// The unique id of one pingback, `ref` + `_` + type (Paymentwall's
+/// `UNIQUE_REF`, e.g. `b1493096790_0`): the same `ref` arrives once as a
+/// payment and may arrive again as a chargeback.
+///
+/// ```
+/// use pw_runtime::{PingbackType, UniqueRef};
+///
+/// let id: UniqueRef = "b1493096790_0".parse().unwrap();
+/// assert_eq!(id.reference, "b1493096790");
+/// assert_eq!(id.kind, PingbackType::Payment);
+/// assert_eq!(id.to_string(), "b1493096790_0");
+/// assert!("b1493096790".parse::<UniqueRef>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UniqueRef {
+    /// Paymentwall's transaction reference, `ref`.
+    pub reference: String,
+    /// The pingback type.
+    pub kind: PingbackType,
+}
+
+impl UniqueRef {
+    /// The unique reference of `reference` with `kind`.
+    ///
+    /// ```
+    /// use pw_runtime::{PingbackType, UniqueRef};
+    /// assert_eq!(UniqueRef::new("t1", PingbackType::Chargeback).to_string(), "t1_2");
+    /// ```
+    pub fn new(reference: impl Into<String>, kind: PingbackType) -> Self {
+        UniqueRef {
+            reference: reference.into(),
+            kind,
+        }
+    }
+}
+
+impl fmt::Display for UniqueRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}_{}", self.reference, self.kind.code())
+    }
+}
+
+/// The error of parsing a [`UniqueRef`] that is not `<ref>_<type>`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected `<ref>_<type>` with a non-empty ref and a numeric type, e.g. `b1493096790_0`")]
+pub struct InvalidUniqueRef;
+
+impl FromStr for UniqueRef {
+    type Err = InvalidUniqueRef;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (reference, code) = s.rsplit_once('_').ok_or(InvalidUniqueRef)?;
+        let code = parse_code(code).ok_or(InvalidUniqueRef)?;
+        if reference.is_empty() {
+            return Err(InvalidUniqueRef);
+        }
+        Ok(UniqueRef::new(reference, PingbackType::from_code(code)))
+    }
+}
+
+/// A code as Paymentwall writes it: ASCII digits only (no sign, no space).
+pub(crate) fn parse_code(text: &str) -> Option<u32> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_type_round_trips() {
+        for code in [0, 1, 2, 12, 13, 14, 200, 201, 202, 203] {
+            let kind = PingbackType::from_code(code);
+            assert!(!matches!(kind, PingbackType::Unknown(_)), "{code}");
+            assert_eq!(kind.code(), code);
+        }
+        assert_eq!(PingbackType::from_code(3).to_string(), "unknown type 3");
+    }
+
+    #[test]
+    fn every_documented_reason_round_trips() {
+        for code in 1..=10 {
+            let reason = ChargebackReason::from_code(code);
+            assert!(!matches!(reason, ChargebackReason::Unknown(_)));
+            assert_eq!(reason.code(), code);
+        }
+        assert_eq!(ChargebackReason::from_code(0), ChargebackReason::Unknown(0));
+    }
+
+    #[test]
+    fn unique_ref_splits_at_the_last_underscore() {
+        let id: UniqueRef = "my_ref_2".parse().unwrap();
+        assert_eq!(id, UniqueRef::new("my_ref", PingbackType::Chargeback));
+        for bad in ["_0", "x_", "x_-1", "x_+1", "x_ 1", "x_a"] {
+            assert!(bad.parse::<UniqueRef>().is_err(), "{bad}");
+        }
+    }
+}

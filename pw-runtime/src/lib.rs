@@ -1,0 +1,46 @@
+//! # pw-runtime
+//!
+//! Typed, verified, exactly-once Paymentwall pingbacks.
+//!
+//! This crate is everything pw does at run time: the strict parameter parser
+//! ([`Params`]), the pingback and widget signatures ([`signature`]), the
+//! source address allow-list ([`SourceCheck`]), the pingback kinds as types
+//! ([`PingbackType`], [`ChargebackReason`], [`UniqueRef`]) and the one
+//! verification entry point that combines them ([`Verifier`]).
+//!
+//! ```
+//! use pw_runtime::{ApiType, Source, Verifier};
+//!
+//! let verifier = Verifier::new(ApiType::DigitalGoods, "a7408723eaf4bfa2e3ac49b3cb695046");
+//! let query = "uid=test_user&goodsid=test_product&slength=5&speriod=month&type=0&ref=t123\
+//!              &is_test=1&sign_version=2&sig=754cff93c0eb859f6054bef143ad253c";
+//! let peer = "174.36.92.186".parse().unwrap();
+//! match verifier.verify(query.as_bytes(), &Source::peer(peer)) {
+//!     Ok(pingback) => println!("deliver {} to {}", pingback.unique_ref(), pingback.envelope().uid),
+//!     Err(rejection) => println!("HTTP {}: {rejection}", rejection.status()),
+//! }
+//! ```
+
+mod allowlist;
+mod api;
+mod envelope;
+mod kinds;
+mod params;
+mod secret;
+pub mod signature;
+mod verify;
+
+pub use allowlist::{
+    ForwardedHeader, InvalidNetwork, Networks, Source, SourceCheck, SourceRejection,
+    PAYMENTWALL_SOURCES,
+};
+pub use api::{ApiType, UnknownApiType};
+pub use envelope::{Envelope, EnvelopeError, Goods};
+pub use kinds::{
+    ChargebackReason, InvalidPeriod, InvalidUniqueRef, PingbackType, SubscriptionPeriod, UniqueRef,
+};
+pub use params::{Limits, Param, Params, ParamsError};
+pub use rust_decimal::Decimal;
+pub use secret::SecretKey;
+pub use signature::{SignatureError, SignatureVersion, VersionPolicy};
+pub use verify::{Rejection, VerifiedPingback, Verifier, VerifierBuilder};

@@ -1,0 +1,806 @@
+//! Raw pingback parameters: a strict `application/x-www-form-urlencoded`
+//! parser, used for a query string and for a POST body alike.
+//!
+//! The parser copies the input once into a buffer it owns and decodes every
+//! name and value in place (a percent escape only ever shrinks), so a parsed
+//! pingback costs two allocations whatever its size. The entries are kept
+//! sorted in signing order (byte order of the names, array keys ascending),
+//! which is the order the version 2 and 3 signatures need, and duplicates are
+//! found as neighbours. Percent-decoding is written here rather than taken
+//! from a crate because the crates we know decode leniently (an invalid
+//! escape passes through literally) and we must reject it instead.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// Limits on what [`Params::parse`] accepts, checked before any work.
+///
+/// ```
+/// use pw_runtime::Limits;
+///
+/// let limits = Limits::default();
+/// assert_eq!(limits.max_parameters, 256);
+/// assert_eq!(limits.max_bytes, 64 * 1024);
+/// let tight = Limits { max_parameters: 32, ..Limits::default() };
+/// assert_eq!(tight.max_bytes, 64 * 1024);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most `name=value` pairs one pingback may carry (default 256).
+    pub max_parameters: usize,
+    /// The most bytes of encoded input one pingback may carry (default 64 KiB).
+    pub max_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_parameters: 256,
+            max_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Why some input is not acceptable pingback parameters.
+///
+/// Names shown in messages are cut to 64 characters; values never appear.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamsError {
+    /// The input is longer than [`Limits::max_bytes`].
+    #[error("the parameters are {actual} bytes long, over the limit of {limit} bytes")]
+    TooLarge {
+        /// The configured limit.
+        limit: usize,
+        /// The length of the input.
+        actual: usize,
+    },
+    /// The input has more pairs than [`Limits::max_parameters`].
+    #[error("more than {limit} parameters")]
+    TooManyParameters {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// A `%` not followed by two hexadecimal digits.
+    #[error(
+        "invalid percent escape at byte {offset}: `%` must be followed by two hexadecimal digits"
+    )]
+    InvalidPercentEscape {
+        /// Byte offset of the `%` in the input.
+        offset: usize,
+    },
+    /// A name or value that does not decode to UTF-8.
+    #[error("parameter `{name}` is not valid UTF-8 once decoded")]
+    InvalidUtf8 {
+        /// The name (lossily decoded) of the offending parameter.
+        name: String,
+    },
+    /// A pair with no name, such as `=value`.
+    #[error("a parameter at byte {offset} has an empty name")]
+    EmptyName {
+        /// Byte offset of the pair in the input.
+        offset: usize,
+    },
+    /// A name with brackets that is not of the form `name[key]`.
+    #[error("malformed parameter name `{name}`: brackets are allowed only as `name[key]` with a non-empty key")]
+    InvalidName {
+        /// The offending name.
+        name: String,
+    },
+    /// The same scalar name (or the same array element) given twice.
+    #[error(
+        "parameter `{name}` appears more than once; repeated parameters are rejected, not resolved"
+    )]
+    Duplicate {
+        /// The repeated name.
+        name: String,
+    },
+    /// A name used both as a scalar (`goodsid=`) and as an array (`goodsid[0]=`).
+    #[error("parameter `{name}` is given both as a single value and as an array")]
+    ScalarAndArray {
+        /// The name used both ways.
+        name: String,
+    },
+}
+
+impl ParamsError {
+    /// True when the input was rejected for its size (HTTP 413), false when
+    /// it was malformed (HTTP 400).
+    ///
+    /// ```
+    /// use pw_runtime::{Limits, Params};
+    /// let err = Params::parse(b"a=1&b=2", &Limits { max_parameters: 1, ..Limits::default() }).unwrap_err();
+    /// assert!(err.is_over_limit());
+    /// assert!(!Params::parse(b"a=%zz", &Limits::default()).unwrap_err().is_over_limit());
+    /// ```
+    pub fn is_over_limit(&self) -> bool {
+        matches!(
+            self,
+            ParamsError::TooLarge { .. } | ParamsError::TooManyParameters { .. }
+        )
+    }
+}
+
+/// Cuts a name for an error message.
+fn shown(name: &[u8]) -> String {
+    let text = String::from_utf8_lossy(name);
+    match text.char_indices().nth(64) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.into_owned(),
+    }
+}
+
+/// A byte range of the buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// The first eight bytes of the name, big-endian: most comparisons end here.
+    prefix: u64,
+    name: Span,
+    /// The key of an array element (`0` in `goodsid[0]`).
+    key: Option<Span>,
+    value: Span,
+}
+
+/// One decoded parameter, as signed.
+///
+/// ```
+/// use pw_runtime::{Limits, Params};
+/// let params = Params::parse(b"goodsid%5B0%5D=a+b", &Limits::default()).unwrap();
+/// let param = params.iter().next().unwrap();
+/// assert_eq!((param.name, param.key, param.value), ("goodsid", Some("0"), "a b"));
+/// assert_eq!(param.to_string(), "goodsid[0]=a b");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param<'a> {
+    /// The name, without any array key.
+    pub name: &'a str,
+    /// The array key, for `name[key]`.
+    pub key: Option<&'a str>,
+    /// The decoded value.
+    pub value: &'a str,
+}
+
+impl fmt::Display for Param<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.key {
+            Some(key) => write!(f, "{}[{key}]={}", self.name, self.value),
+            None => write!(f, "{}={}", self.name, self.value),
+        }
+    }
+}
+
+/// Decoded pingback parameters, in signing order.
+///
+/// ```
+/// use pw_runtime::{Limits, Params};
+///
+/// let params = Params::parse(
+///     b"uid=user+1&goodsid%5B1%5D=b&goodsid%5B0%5D=a&note=50%25%20off",
+///     &Limits::default(),
+/// )?;
+/// assert_eq!(params.get("uid"), Some("user 1"));
+/// assert_eq!(params.get("note"), Some("50% off"));
+/// let goods: Vec<_> = params.get_array("goodsid").unwrap().map(|(_, v)| v).collect();
+/// assert_eq!(goods, ["a", "b"]);
+/// assert_eq!(params.get("goodsid"), None, "an array is not a single value");
+/// # Ok::<(), pw_runtime::ParamsError>(())
+/// ```
+#[derive(Clone)]
+pub struct Params {
+    buf: String,
+    entries: Vec<Entry>,
+}
+
+/// Shows every parameter but the value of `sig`.
+impl fmt::Debug for Params {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = self.iter().map(|param| match param.name {
+            "sig" => Param {
+                value: "…",
+                ..param
+            },
+            _ => param,
+        });
+        f.debug_list().entries(shown).finish()
+    }
+}
+
+impl Params {
+    /// Parses `application/x-www-form-urlencoded` input strictly.
+    ///
+    /// `+` is a space and `%XX` a byte; names and values must decode to
+    /// UTF-8. `name[key]` groups array elements. Empty pairs (`a=1&&b=2`, a
+    /// trailing `&`) are skipped; a pair without `=` has an empty value.
+    ///
+    /// # Errors
+    ///
+    /// Every variant of [`ParamsError`]: over a limit, an invalid percent
+    /// escape, invalid UTF-8, an empty or malformed name, a repeated name.
+    ///
+    /// ```
+    /// use pw_runtime::{Limits, Params, ParamsError};
+    /// let err = Params::parse(b"ref=1&ref=2", &Limits::default()).unwrap_err();
+    /// assert_eq!(err, ParamsError::Duplicate { name: "ref".into() });
+    /// ```
+    pub fn parse(input: &[u8], limits: &Limits) -> Result<Params, ParamsError> {
+        if input.len() > limits.max_bytes || input.len() > u32::MAX as usize {
+            return Err(ParamsError::TooLarge {
+                limit: limits.max_bytes,
+                actual: input.len(),
+            });
+        }
+        let mut buf = input.to_vec();
+        let mut entries = Vec::with_capacity(16);
+        let mut start = 0;
+        while start < buf.len() {
+            let end = buf[start..]
+                .iter()
+                .position(|&b| b == b'&')
+                .map_or(buf.len(), |i| start + i);
+            if end > start {
+                if entries.len() == limits.max_parameters {
+                    return Err(ParamsError::TooManyParameters {
+                        limit: limits.max_parameters,
+                    });
+                }
+                entries.push(parse_pair(&mut buf, start, end)?);
+            }
+            start = end + 1;
+        }
+        let buf = String::from_utf8(buf).map_err(|err| {
+            let bad = err.utf8_error().valid_up_to();
+            let buf = err.as_bytes();
+            let entry = entries
+                .iter()
+                .find(|e| e.value.end as usize > bad || e.name.end as usize > bad)
+                .expect("an invalid byte lies inside some entry");
+            ParamsError::InvalidUtf8 {
+                name: shown(&buf[entry.name.range()]),
+            }
+        })?;
+        let mut params = Params { buf, entries };
+        params.sort_and_check()?;
+        Ok(params)
+    }
+
+    /// Builds parameters from decoded `(name, value)` pairs, as a signer
+    /// does. A name `goodsid[0]` is an array element, as in [`Params::parse`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Params::parse`] without limits: an empty, malformed or repeated name.
+    ///
+    /// ```
+    /// use pw_runtime::Params;
+    /// let params = Params::from_pairs([("uid", "u 1"), ("goodsid[0]", "a&b")])?;
+    /// assert_eq!(params.get("uid"), Some("u 1"));
+    /// assert_eq!(params.to_query_string(), "goodsid%5B0%5D=a%26b&uid=u+1");
+    /// # Ok::<(), pw_runtime::ParamsError>(())
+    /// ```
+    pub fn from_pairs<N, V>(pairs: impl IntoIterator<Item = (N, V)>) -> Result<Params, ParamsError>
+    where
+        N: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in pairs {
+            query.append_pair(name.as_ref(), value.as_ref());
+        }
+        let unlimited = Limits {
+            max_parameters: usize::MAX,
+            max_bytes: usize::MAX,
+        };
+        Params::parse(query.finish().as_bytes(), &unlimited)
+    }
+
+    fn sort_and_check(&mut self) -> Result<(), ParamsError> {
+        let buf = self.buf.as_bytes();
+        self.entries.sort_unstable_by(|a, b| compare(buf, a, b));
+        for pair in self.entries.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            if buf[a.name.range()] != buf[b.name.range()] {
+                continue;
+            }
+            let name = shown(&buf[a.name.range()]);
+            return Err(match (a.key, b.key) {
+                (None, None) => ParamsError::Duplicate { name },
+                (Some(x), Some(y)) if buf[x.range()] == buf[y.range()] => ParamsError::Duplicate {
+                    name: format!("{name}[{}]", shown(&buf[x.range()])),
+                },
+                (Some(_), Some(_)) => continue,
+                _ => ParamsError::ScalarAndArray { name },
+            });
+        }
+        Ok(())
+    }
+
+    fn text(&self, span: Span) -> &str {
+        &self.buf[span.range()]
+    }
+
+    fn param(&self, entry: &Entry) -> Param<'_> {
+        Param {
+            name: self.text(entry.name),
+            key: entry.key.map(|key| self.text(key)),
+            value: self.text(entry.value),
+        }
+    }
+
+    /// The index of the first entry named `name`.
+    fn position(&self, name: &str) -> Option<usize> {
+        let buf = self.buf.as_bytes();
+        let index = self
+            .entries
+            .partition_point(|e| &buf[e.name.range()] < name.as_bytes());
+        let entry = self.entries.get(index)?;
+        (&buf[entry.name.range()] == name.as_bytes()).then_some(index)
+    }
+
+    /// The entry index of the single (non-array) parameter `name`.
+    pub(crate) fn scalar_index(&self, name: &str) -> Option<usize> {
+        let index = self.position(name)?;
+        self.entries[index].key.is_none().then_some(index)
+    }
+
+    /// The value of the entry at `index`.
+    pub(crate) fn value_at(&self, index: usize) -> &str {
+        self.text(self.entries[index].value)
+    }
+
+    /// The value of the single (non-array) parameter `name`.
+    ///
+    /// ```
+    /// use pw_runtime::Params;
+    /// let params = Params::from_pairs([("slength", "")]).unwrap();
+    /// assert_eq!(params.get("slength"), Some(""));
+    /// assert_eq!(params.get("speriod"), None);
+    /// ```
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.scalar_index(name).map(|index| self.value_at(index))
+    }
+
+    /// The elements `(key, value)` of the array parameter `name[...]`, keys
+    /// in ascending order (numerically for numbers).
+    ///
+    /// ```
+    /// use pw_runtime::Params;
+    /// let params = Params::from_pairs([("g[10]", "c"), ("g[2]", "b"), ("g[0]", "a")]).unwrap();
+    /// let keys: Vec<_> = params.get_array("g").unwrap().map(|(k, _)| k).collect();
+    /// assert_eq!(keys, ["0", "2", "10"]);
+    /// ```
+    pub fn get_array(&self, name: &str) -> Option<impl Iterator<Item = (&str, &str)> + '_> {
+        let first = self.position(name)?;
+        self.entries[first].key?;
+        let buf = self.buf.as_bytes();
+        let count = self.entries[first..]
+            .iter()
+            .take_while(|e| &buf[e.name.range()] == name.as_bytes())
+            .count();
+        Some(self.entries[first..first + count].iter().map(|e| {
+            (
+                self.text(e.key.expect("array entries have keys")),
+                self.text(e.value),
+            )
+        }))
+    }
+
+    /// True when a parameter (single or array) named `name` is present.
+    ///
+    /// ```
+    /// use pw_runtime::Params;
+    /// let params = Params::from_pairs([("goodsid[0]", "a")]).unwrap();
+    /// assert!(params.contains("goodsid"));
+    /// assert!(!params.contains("uid"));
+    /// ```
+    pub fn contains(&self, name: &str) -> bool {
+        self.position(name).is_some()
+    }
+
+    /// Every parameter, in signing order.
+    ///
+    /// ```
+    /// use pw_runtime::Params;
+    /// let params = Params::from_pairs([("b", "2"), ("B", "1"), ("a", "3")]).unwrap();
+    /// let names: Vec<_> = params.iter().map(|p| p.name).collect();
+    /// assert_eq!(names, ["B", "a", "b"], "byte order: uppercase first");
+    /// ```
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Param<'_>> + '_ {
+        self.entries.iter().map(|entry| self.param(entry))
+    }
+
+    /// The number of parameters (each array element counts).
+    ///
+    /// ```
+    /// assert_eq!(pw_runtime::Params::from_pairs([("a", "1")]).unwrap().len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there is no parameter.
+    ///
+    /// ```
+    /// use pw_runtime::{Limits, Params};
+    /// assert!(Params::parse(b"", &Limits::default()).unwrap().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Encodes the parameters again, in signing order.
+    ///
+    /// ```
+    /// use pw_runtime::Params;
+    /// let params = Params::from_pairs([("uid", "a b"), ("ref", "x&y")]).unwrap();
+    /// assert_eq!(params.to_query_string(), "ref=x%26y&uid=a+b");
+    /// ```
+    pub fn to_query_string(&self) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for param in self.iter() {
+            match param.key {
+                Some(key) => query.append_pair(&format!("{}[{key}]", param.name), param.value),
+                None => query.append_pair(param.name, param.value),
+            };
+        }
+        query.finish()
+    }
+}
+
+/// Signing order: names in byte order, a single value before array
+/// elements, array keys ascending (numerically when both are numbers, as
+/// PHP's `ksort` orders integer keys).
+fn compare(buf: &[u8], a: &Entry, b: &Entry) -> Ordering {
+    a.prefix
+        .cmp(&b.prefix)
+        .then_with(|| buf[a.name.range()].cmp(&buf[b.name.range()]))
+        .then_with(|| match (a.key, b.key) {
+            (Some(x), Some(y)) => compare_php_keys(&buf[x.range()], &buf[y.range()]),
+            (x, y) => x.is_some().cmp(&y.is_some()),
+        })
+}
+
+pub(crate) fn compare_php_keys(a: &[u8], b: &[u8]) -> Ordering {
+    if is_canonical_number(a) && is_canonical_number(b) {
+        a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+    } else {
+        a.cmp(b)
+    }
+}
+
+/// `0`, or digits without a leading zero: the keys PHP stores as integers.
+fn is_canonical_number(key: &[u8]) -> bool {
+    match key {
+        [b'0'] => true,
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit) && key.len() <= 18,
+        _ => false,
+    }
+}
+
+fn name_prefix(name: &[u8]) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = name.len().min(8);
+    bytes[..n].copy_from_slice(&name[..n]);
+    u64::from_be_bytes(bytes)
+}
+
+fn to_u32(offset: usize) -> u32 {
+    u32::try_from(offset).expect("the input length was checked to fit in u32")
+}
+
+/// Parses the pair `buf[start..end]` in place.
+fn parse_pair(buf: &mut [u8], start: usize, end: usize) -> Result<Entry, ParamsError> {
+    let eq = buf[start..end]
+        .iter()
+        .position(|&b| b == b'=')
+        .map_or(end, |i| start + i);
+    let name_end = decode_in_place(buf, start, eq)?;
+    let value = if eq < end {
+        Span {
+            start: to_u32(eq + 1),
+            end: to_u32(decode_in_place(buf, eq + 1, end)?),
+        }
+    } else {
+        Span {
+            start: to_u32(end),
+            end: to_u32(end),
+        }
+    };
+    if name_end == start {
+        return Err(ParamsError::EmptyName { offset: start });
+    }
+    let (name, key) = split_array_name(&buf[start..name_end])
+        .map(|(name_len, key_start, key_len)| {
+            (
+                Span {
+                    start: to_u32(start),
+                    end: to_u32(start + name_len),
+                },
+                Some(Span {
+                    start: to_u32(start + key_start),
+                    end: to_u32(start + key_start + key_len),
+                }),
+            )
+        })
+        .unwrap_or((
+            Span {
+                start: to_u32(start),
+                end: to_u32(name_end),
+            },
+            None,
+        ));
+    let raw_name = &buf[start..name_end];
+    if key.is_none() && raw_name.iter().any(|&b| b == b'[' || b == b']') {
+        return Err(ParamsError::InvalidName {
+            name: shown(raw_name),
+        });
+    }
+    Ok(Entry {
+        prefix: name_prefix(&buf[name.range()]),
+        name,
+        key,
+        value,
+    })
+}
+
+/// For `name[key]` with a non-empty name and key and no other bracket:
+/// `(name length, key offset, key length)`.
+fn split_array_name(name: &[u8]) -> Option<(usize, usize, usize)> {
+    let open = name.iter().position(|&b| b == b'[')?;
+    let (&last, inner) = name[open + 1..].split_last()?;
+    let valid = open > 0
+        && last == b']'
+        && !inner.is_empty()
+        && !inner.iter().any(|&b| b == b'[' || b == b']');
+    valid.then_some((open, open + 1, inner.len()))
+}
+
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes `buf[start..end]` in place and returns the decoded end. The bytes
+/// it frees are set to NUL so that the buffer stays valid UTF-8 around each
+/// decoded span.
+fn decode_in_place(buf: &mut [u8], start: usize, end: usize) -> Result<usize, ParamsError> {
+    let Some(first) = buf[start..end].iter().position(|&b| b == b'%' || b == b'+') else {
+        return Ok(end);
+    };
+    let (mut read, mut write) = (start + first, start + first);
+    while read < end {
+        let byte = match buf[read] {
+            b'+' => b' ',
+            b'%' => {
+                let decoded = buf
+                    .get(read + 1..read + 3)
+                    .filter(|_| read + 3 <= end)
+                    .and_then(|hex| Some(hex_digit(hex[0])? << 4 | hex_digit(hex[1])?))
+                    .ok_or(ParamsError::InvalidPercentEscape { offset: read })?;
+                read += 2;
+                decoded
+            }
+            other => other,
+        };
+        buf[write] = byte;
+        read += 1;
+        write += 1;
+    }
+    buf[write..end].fill(0);
+    Ok(write)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(input: &str) -> Result<Params, ParamsError> {
+        Params::parse(input.as_bytes(), &Limits::default())
+    }
+
+    #[test]
+    fn plus_is_space_and_escapes_decode_to_utf8() {
+        let params = parse("a=x+y&b=%CE%A9mega&c=%2B&d=%7e").unwrap();
+        assert_eq!(params.get("a"), Some("x y"));
+        assert_eq!(params.get("b"), Some("Ωmega"));
+        assert_eq!(params.get("c"), Some("+"));
+        assert_eq!(params.get("d"), Some("~"));
+    }
+
+    #[test]
+    fn escaped_separators_stay_inside_values_and_names() {
+        let params = parse("a%3Db=c%26d%3De&x=").unwrap();
+        assert_eq!(params.get("a=b"), Some("c&d=e"));
+        assert_eq!(params.get("x"), Some(""));
+    }
+
+    #[test]
+    fn raw_utf8_input_is_kept() {
+        assert_eq!(parse("uid=Ωu").unwrap().get("uid"), Some("Ωu"));
+    }
+
+    #[test]
+    fn pair_without_equals_has_empty_value_and_empty_pairs_are_skipped() {
+        let params = parse("&a&&b=1&").unwrap();
+        assert_eq!(params.len(), 2);
+        assert_eq!(params.get("a"), Some(""));
+    }
+
+    #[test]
+    fn arrays_are_grouped_in_key_order() {
+        let params =
+            parse("goodsid%5B1%5D=b&uid=u&goodsid[0]=a&goodsid[10]=c&goodsid[2]=x").unwrap();
+        let items: Vec<_> = params.get_array("goodsid").unwrap().collect();
+        assert_eq!(items, [("0", "a"), ("1", "b"), ("2", "x"), ("10", "c")]);
+        let names: Vec<_> = params.iter().map(|p| p.name).collect();
+        assert_eq!(names, ["goodsid", "goodsid", "goodsid", "goodsid", "uid"]);
+    }
+
+    #[test]
+    fn invalid_percent_escapes_are_errors() {
+        for (input, offset) in [
+            ("a=%", 2),
+            ("a=%4", 2),
+            ("a=%4g", 2),
+            ("a=%%41", 2),
+            ("a%=1", 1),
+            ("a=%4&b=1", 2),
+        ] {
+            assert_eq!(
+                parse(input).unwrap_err(),
+                ParamsError::InvalidPercentEscape { offset },
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error_naming_the_parameter() {
+        assert_eq!(
+            parse("ok=1&uid=%FF").unwrap_err(),
+            ParamsError::InvalidUtf8 { name: "uid".into() }
+        );
+        assert_eq!(
+            Params::parse(b"uid=\xC3", &Limits::default()).unwrap_err(),
+            ParamsError::InvalidUtf8 { name: "uid".into() }
+        );
+        assert!(matches!(
+            parse("%C3%28=1").unwrap_err(),
+            ParamsError::InvalidUtf8 { .. }
+        ));
+    }
+
+    #[test]
+    fn empty_name_is_an_error() {
+        assert_eq!(
+            parse("a=1&=2").unwrap_err(),
+            ParamsError::EmptyName { offset: 4 }
+        );
+        assert_eq!(
+            parse("=").unwrap_err(),
+            ParamsError::EmptyName { offset: 0 }
+        );
+    }
+
+    #[test]
+    fn repeated_scalar_is_pollution() {
+        assert_eq!(
+            parse("uid=a&ref=1&uid=b").unwrap_err(),
+            ParamsError::Duplicate { name: "uid".into() }
+        );
+        assert_eq!(
+            parse("uid=a&uid=a").unwrap_err(),
+            ParamsError::Duplicate { name: "uid".into() }
+        );
+        assert_eq!(
+            parse("g[0]=a&g%5B0%5D=b").unwrap_err(),
+            ParamsError::Duplicate {
+                name: "g[0]".into()
+            }
+        );
+        assert_eq!(
+            parse("g=a&g[0]=b").unwrap_err(),
+            ParamsError::ScalarAndArray { name: "g".into() }
+        );
+    }
+
+    #[test]
+    fn malformed_brackets_are_errors() {
+        for input in ["g[]=1", "[0]=1", "g[0=1", "g]=1", "g[0][1]=1", "g[0]x=1"] {
+            assert!(
+                matches!(parse(input).unwrap_err(), ParamsError::InvalidName { .. }),
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn limits_are_enforced() {
+        let limits = Limits {
+            max_parameters: 2,
+            max_bytes: 10,
+        };
+        assert_eq!(
+            Params::parse(
+                b"a=1&b=2&c=3",
+                &Limits {
+                    max_bytes: 100,
+                    ..limits
+                }
+            )
+            .unwrap_err(),
+            ParamsError::TooManyParameters { limit: 2 }
+        );
+        let exact = Params::parse(
+            b"a=1&&b=2&c",
+            &Limits {
+                max_parameters: 3,
+                ..limits
+            },
+        );
+        assert_eq!(
+            exact.unwrap().len(),
+            3,
+            "exactly 10 bytes passes; empty pairs do not count"
+        );
+        assert_eq!(
+            Params::parse(b"a=1&b=2&c=3", &limits).unwrap_err(),
+            ParamsError::TooLarge {
+                limit: 10,
+                actual: 11
+            }
+        );
+        let many = "a=1&".repeat(300);
+        assert_eq!(
+            parse(&many).unwrap_err(),
+            ParamsError::TooManyParameters { limit: 256 },
+            "the count limit stops the scan before any other work"
+        );
+        let distinct: String = (0..257).map(|i| format!("p{i}=1&")).collect();
+        assert_eq!(
+            parse(&distinct).unwrap_err(),
+            ParamsError::TooManyParameters { limit: 256 }
+        );
+        let big = format!("a={}", "x".repeat(64 * 1024));
+        assert!(matches!(
+            parse(&big).unwrap_err(),
+            ParamsError::TooLarge { limit: 65536, .. }
+        ));
+    }
+
+    #[test]
+    fn long_names_are_cut_in_messages() {
+        let name = "n".repeat(100);
+        let err = parse(&format!("{name}=1&{name}=2")).unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("{}…", "n".repeat(64))),
+            "{err}"
+        );
+        assert!(!err.to_string().contains(&"n".repeat(65)), "{err}");
+    }
+
+    #[test]
+    fn byte_order_puts_uppercase_first_and_prefix_ties_are_resolved() {
+        let params = parse("abcdefghij=1&abcdefgh=2&PRODUCT=3&abcdefghi=4&a=5").unwrap();
+        let names: Vec<_> = params.iter().map(|p| p.name).collect();
+        assert_eq!(
+            names,
+            ["PRODUCT", "a", "abcdefgh", "abcdefghi", "abcdefghij"]
+        );
+        assert_eq!(params.get("abcdefghi"), Some("4"));
+    }
+}

@@ -1,0 +1,694 @@
+//! Pingback and widget signatures: base strings, digests, constant-time
+//! verification, signing, and the version policy.
+//!
+//! - Version 1: MD5 of a fixed subset of parameters (see
+//!   [`ApiType::version1_parameters`]) then the secret. It does not cover
+//!   custom parameters, `is_test` or `reason`.
+//! - Version 2: MD5 of every parameter but `sig`, sorted by name in byte
+//!   order, each as `name=value`, then the secret. Array elements are written
+//!   `name[key]=value` at the place of `name`, keys ascending.
+//! - Version 3: version 2 with SHA-256.
+//!
+//! Cart pingbacks are always version 2: as Paymentwall's libraries do, a cart
+//! pingback without `sign_version` is verified as if it carried
+//! `sign_version=2`.
+
+use std::fmt;
+
+use md5::Md5;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::{ApiType, Params, ParamsError, SecretKey};
+
+/// A signature version, the `sign_version` parameter.
+///
+/// ```
+/// use pw_runtime::SignatureVersion;
+/// assert_eq!(SignatureVersion::from_number(3), Some(SignatureVersion::V3));
+/// assert_eq!(SignatureVersion::V2.number(), 2);
+/// assert!(SignatureVersion::V1 < SignatureVersion::V2);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SignatureVersion {
+    /// MD5 over a fixed subset of parameters (deprecated).
+    V1,
+    /// MD5 over every parameter.
+    V2,
+    /// SHA-256 over every parameter.
+    V3,
+}
+
+impl SignatureVersion {
+    /// The version numbered `number`, if there is one.
+    ///
+    /// ```
+    /// assert_eq!(pw_runtime::SignatureVersion::from_number(4), None);
+    /// ```
+    pub const fn from_number(number: u8) -> Option<Self> {
+        match number {
+            1 => Some(SignatureVersion::V1),
+            2 => Some(SignatureVersion::V2),
+            3 => Some(SignatureVersion::V3),
+            _ => None,
+        }
+    }
+
+    /// The number written in `sign_version`.
+    ///
+    /// ```
+    /// assert_eq!(pw_runtime::SignatureVersion::V1.number(), 1);
+    /// ```
+    pub const fn number(self) -> u8 {
+        match self {
+            SignatureVersion::V1 => 1,
+            SignatureVersion::V2 => 2,
+            SignatureVersion::V3 => 3,
+        }
+    }
+
+    /// The version a pingback declares: `sign_version` absent means 1, and a
+    /// cart pingback is always 2.
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError::UnknownVersion`] for a value other than `1`, `2`,
+    /// `3`; [`SignatureError::CartVersion`] for a cart pingback that declares
+    /// another version than 2.
+    ///
+    /// ```
+    /// use pw_runtime::{ApiType, Params, SignatureVersion};
+    /// let v3 = Params::from_pairs([("sign_version", "3")]).unwrap();
+    /// assert_eq!(SignatureVersion::of_pingback(ApiType::DigitalGoods, &v3), Ok(SignatureVersion::V3));
+    /// let none = Params::from_pairs([("uid", "u")]).unwrap();
+    /// assert_eq!(SignatureVersion::of_pingback(ApiType::DigitalGoods, &none), Ok(SignatureVersion::V1));
+    /// assert_eq!(SignatureVersion::of_pingback(ApiType::Cart, &none), Ok(SignatureVersion::V2));
+    /// ```
+    pub fn of_pingback(api: ApiType, params: &Params) -> Result<Self, SignatureError> {
+        let declared = params.get("sign_version");
+        match (api, declared) {
+            (ApiType::Cart, None | Some("2")) => Ok(SignatureVersion::V2),
+            (ApiType::Cart, Some(value)) => Err(SignatureError::CartVersion {
+                value: shown_value(value),
+            }),
+            (_, None) => Ok(SignatureVersion::V1),
+            (_, Some("1")) => Ok(SignatureVersion::V1),
+            (_, Some("2")) => Ok(SignatureVersion::V2),
+            (_, Some("3")) => Ok(SignatureVersion::V3),
+            (_, Some(value)) => Err(SignatureError::UnknownVersion {
+                value: shown_value(value),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for SignatureVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.number())
+    }
+}
+
+/// Which signature versions a listener accepts: every version from
+/// `minimum` up. The default minimum is version 2, because version 1 does
+/// not sign custom parameters, `is_test` or `reason`.
+///
+/// ```
+/// use pw_runtime::{SignatureVersion, VersionPolicy};
+/// let policy = VersionPolicy::default();
+/// assert!(!policy.accepts(SignatureVersion::V1));
+/// assert!(policy.accepts(SignatureVersion::V3));
+/// assert!(VersionPolicy::minimum(SignatureVersion::V1).accepts(SignatureVersion::V1));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionPolicy {
+    minimum: SignatureVersion,
+}
+
+impl VersionPolicy {
+    /// Accept `minimum` and every later version.
+    ///
+    /// ```
+    /// use pw_runtime::{SignatureVersion, VersionPolicy};
+    /// assert!(!VersionPolicy::minimum(SignatureVersion::V3).accepts(SignatureVersion::V2));
+    /// ```
+    pub const fn minimum(minimum: SignatureVersion) -> Self {
+        VersionPolicy { minimum }
+    }
+
+    /// The lowest accepted version.
+    ///
+    /// ```
+    /// use pw_runtime::{SignatureVersion, VersionPolicy};
+    /// assert_eq!(VersionPolicy::default().lowest(), SignatureVersion::V2);
+    /// ```
+    pub const fn lowest(self) -> SignatureVersion {
+        self.minimum
+    }
+
+    /// True when `version` is accepted.
+    ///
+    /// ```
+    /// use pw_runtime::{SignatureVersion, VersionPolicy};
+    /// assert!(VersionPolicy::default().accepts(SignatureVersion::V2));
+    /// ```
+    pub fn accepts(self, version: SignatureVersion) -> bool {
+        version >= self.minimum
+    }
+}
+
+impl Default for VersionPolicy {
+    fn default() -> Self {
+        VersionPolicy::minimum(SignatureVersion::V2)
+    }
+}
+
+/// Why a pingback's signature was not accepted. Never contains the secret
+/// or the expected signature.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    /// There is no `sig` parameter.
+    #[error("parameter `sig` is missing")]
+    Missing,
+    /// `sign_version` is not 1, 2 or 3.
+    #[error("`sign_version` is `{value}`; expected 1, 2 or 3")]
+    UnknownVersion {
+        /// The value received (cut to 64 characters).
+        value: String,
+    },
+    /// A cart pingback declares another version than 2.
+    #[error("cart pingbacks are signed with version 2, but `sign_version` is `{value}`")]
+    CartVersion {
+        /// The value received (cut to 64 characters).
+        value: String,
+    },
+    /// The version is below the policy's minimum.
+    #[error(
+        "signature version {version} is not accepted: the lowest accepted version is {minimum} \
+         (version 1 does not sign custom parameters)"
+    )]
+    VersionNotAccepted {
+        /// The version of the pingback.
+        version: SignatureVersion,
+        /// The lowest version accepted.
+        minimum: SignatureVersion,
+    },
+    /// The signature does not match the parameters and the secret key.
+    #[error(
+        "wrong signature (version {version}): `sig` does not match the parameters; check the \
+         secret key and that no signed parameter was altered"
+    )]
+    Mismatch {
+        /// The version the signature was checked with.
+        version: SignatureVersion,
+    },
+}
+
+fn shown_value(value: &str) -> String {
+    match value.char_indices().nth(64) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_owned(),
+    }
+}
+
+/// Appends `name=value` (or `name[key]=value`) to a base string.
+fn push_param(out: &mut Vec<u8>, name: &str, key: Option<&str>, value: &str) {
+    out.extend_from_slice(name.as_bytes());
+    if let Some(key) = key {
+        out.push(b'[');
+        out.extend_from_slice(key.as_bytes());
+        out.push(b']');
+    }
+    out.push(b'=');
+    out.extend_from_slice(value.as_bytes());
+}
+
+/// Writes the pingback base string, without the secret, into `out`.
+fn write_base_string(out: &mut Vec<u8>, api: ApiType, version: SignatureVersion, params: &Params) {
+    if version == SignatureVersion::V1 {
+        for &name in api.version1_parameters() {
+            match params.get_array(name) {
+                Some(elements) => {
+                    elements.for_each(|(key, value)| push_param(out, name, Some(key), value))
+                }
+                None => push_param(out, name, None, params.get(name).unwrap_or("")),
+            }
+        }
+        return;
+    }
+    // A cart pingback without `sign_version` is signed as if it had `sign_version=2`.
+    let mut implied_version = api == ApiType::Cart && !params.contains("sign_version");
+    for param in params.iter() {
+        if implied_version && param.name > "sign_version" {
+            push_param(out, "sign_version", None, "2");
+            implied_version = false;
+        }
+        if param.name != "sig" {
+            push_param(out, param.name, param.key, param.value);
+        }
+    }
+    if implied_version {
+        push_param(out, "sign_version", None, "2");
+    }
+}
+
+/// The pingback base string for `version`, without the secret that ends it.
+///
+/// ```
+/// use pw_runtime::{signature, ApiType, Params, SignatureVersion};
+/// let params = Params::from_pairs([
+///     ("uid", "userid"), ("goodsid", "no1234"), ("slength", ""), ("speriod", ""),
+///     ("type", "0"), ("ref", "b1491808025"), ("sign_version", "2"),
+/// ]).unwrap();
+/// assert_eq!(
+///     signature::base_string(ApiType::DigitalGoods, SignatureVersion::V2, &params),
+///     "goodsid=no1234ref=b1491808025sign_version=2slength=speriod=type=0uid=userid",
+/// );
+/// assert_eq!(
+///     signature::base_string(ApiType::DigitalGoods, SignatureVersion::V1, &params),
+///     "uid=useridgoodsid=no1234slength=speriod=type=0ref=b1491808025",
+/// );
+/// ```
+pub fn base_string(api: ApiType, version: SignatureVersion, params: &Params) -> String {
+    let mut out = Vec::new();
+    write_base_string(&mut out, api, version, params);
+    String::from_utf8(out).expect("parameters are UTF-8")
+}
+
+/// A hex digest, lowercase: 32 bytes for MD5, 64 for SHA-256.
+struct HexDigest {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl HexDigest {
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+fn digest(version: SignatureVersion, base: &[u8], secret: &SecretKey) -> HexDigest {
+    let mut bytes = [0u8; 64];
+    let len = match version {
+        SignatureVersion::V1 | SignatureVersion::V2 => {
+            let mut hasher = Md5::new();
+            hasher.update(base);
+            hasher.update(secret.expose().as_bytes());
+            hex::encode_to_slice(hasher.finalize(), &mut bytes[..32]).expect("32 hex digits");
+            32
+        }
+        SignatureVersion::V3 => {
+            let mut hasher = Sha256::new();
+            hasher.update(base);
+            hasher.update(secret.expose().as_bytes());
+            hex::encode_to_slice(hasher.finalize(), &mut bytes).expect("64 hex digits");
+            64
+        }
+    };
+    HexDigest { bytes, len }
+}
+
+/// The pingback signature (lowercase hex) of `params` with `version`.
+///
+/// ```
+/// use pw_runtime::{signature, ApiType, Params, SecretKey, SignatureVersion};
+/// let params = Params::from_pairs([
+///     ("uid", "test_user"), ("currency", "1000"), ("type", "0"), ("ref", "t555"), ("is_test", "1"),
+/// ]).unwrap();
+/// let secret = SecretKey::new("6274def95b105f1c92d341a8d3bc2e77");
+/// assert_eq!(
+///     signature::pingback_signature(ApiType::VirtualCurrency, SignatureVersion::V1, &params, &secret),
+///     "efaacb488ab8ee19321ad513b6908574",
+/// );
+/// ```
+pub fn pingback_signature(
+    api: ApiType,
+    version: SignatureVersion,
+    params: &Params,
+    secret: &SecretKey,
+) -> String {
+    let mut base = Vec::with_capacity(256);
+    write_base_string(&mut base, api, version, params);
+    let hex = digest(version, &base, secret);
+    String::from_utf8(hex.as_bytes().to_vec()).expect("hex is ASCII")
+}
+
+/// Checks the `sig` of a pingback: its declared version, the policy, then a
+/// constant-time comparison with the expected signature. Returns the
+/// version that matched.
+///
+/// # Errors
+///
+/// Every [`SignatureError`]: `sig` missing, an unknown or refused version, a
+/// signature that does not match.
+///
+/// ```
+/// use pw_runtime::{signature, ApiType, Limits, Params, SecretKey, SignatureVersion, VersionPolicy};
+/// let query = "uid=test_user&goodsid=test_product&slength=5&speriod=month&type=0&ref=t123\
+///              &is_test=1&sign_version=2&sig=754cff93c0eb859f6054bef143ad253c";
+/// let params = Params::parse(query.as_bytes(), &Limits::default()).unwrap();
+/// let secret = SecretKey::new("a7408723eaf4bfa2e3ac49b3cb695046");
+/// let policy = VersionPolicy::default();
+/// assert_eq!(
+///     signature::check_pingback(ApiType::DigitalGoods, &params, &secret, policy),
+///     Ok(SignatureVersion::V2),
+/// );
+/// let other = SecretKey::new("another key");
+/// assert!(signature::check_pingback(ApiType::DigitalGoods, &params, &other, policy).is_err());
+/// ```
+pub fn check_pingback(
+    api: ApiType,
+    params: &Params,
+    secret: &SecretKey,
+    policy: VersionPolicy,
+) -> Result<SignatureVersion, SignatureError> {
+    let version = SignatureVersion::of_pingback(api, params)?;
+    if !policy.accepts(version) {
+        return Err(SignatureError::VersionNotAccepted {
+            version,
+            minimum: policy.lowest(),
+        });
+    }
+    let received = params.get("sig").ok_or(SignatureError::Missing)?;
+    let mut base = Vec::with_capacity(256);
+    write_base_string(&mut base, api, version, params);
+    let expected = digest(version, &base, secret);
+    let expected = expected.as_bytes();
+    let matches =
+        received.len() == expected.len() && bool::from(received.as_bytes().ct_eq(expected));
+    if matches {
+        Ok(version)
+    } else {
+        Err(SignatureError::Mismatch { version })
+    }
+}
+
+/// Signs a pingback: returns the query string Paymentwall would send for
+/// these `(name, value)` pairs, with `sign_version` (for versions 2 and 3,
+/// and always for cart) and `sig` appended. A `sig` or `sign_version` among
+/// the pairs is replaced. Tests and tools use it to produce real pingbacks.
+///
+/// # Errors
+///
+/// A name the parser rejects ([`ParamsError`]), or a cart pingback with
+/// another version than 2 ([`SignError::CartVersion`]).
+///
+/// ```
+/// use pw_runtime::{signature, ApiType, Limits, Params, SecretKey, SignatureVersion, VersionPolicy};
+/// let secret = SecretKey::new("secret");
+/// let query = signature::sign_pingback(
+///     ApiType::DigitalGoods,
+///     SignatureVersion::V3,
+///     &secret,
+///     [("uid", "user 1"), ("goodsid", "gems"), ("type", "0"), ("ref", "b1")],
+/// )?;
+/// assert!(query.starts_with("uid=user+1&goodsid=gems&type=0&ref=b1&sign_version=3&sig="));
+/// let params = Params::parse(query.as_bytes(), &Limits::default()).unwrap();
+/// let version = signature::check_pingback(ApiType::DigitalGoods, &params, &secret, VersionPolicy::default());
+/// assert_eq!(version, Ok(SignatureVersion::V3));
+/// # Ok::<(), signature::SignError>(())
+/// ```
+pub fn sign_pingback<N, V>(
+    api: ApiType,
+    version: SignatureVersion,
+    secret: &SecretKey,
+    pairs: impl IntoIterator<Item = (N, V)>,
+) -> Result<String, SignError>
+where
+    N: AsRef<str>,
+    V: AsRef<str>,
+{
+    if api == ApiType::Cart && version != SignatureVersion::V2 {
+        return Err(SignError::CartVersion { version });
+    }
+    let mut ordered: Vec<(String, String)> = pairs
+        .into_iter()
+        .map(|(n, v)| (n.as_ref().to_owned(), v.as_ref().to_owned()))
+        .filter(|(name, _)| name != "sig" && name != "sign_version")
+        .collect();
+    if version != SignatureVersion::V1 || api == ApiType::Cart {
+        ordered.push(("sign_version".into(), version.number().to_string()));
+    }
+    let params = Params::from_pairs(ordered.iter().map(|(n, v)| (n, v)))?;
+    let sig = pingback_signature(api, version, &params, secret);
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.extend_pairs(&ordered);
+    query.append_pair("sig", &sig);
+    Ok(query.finish())
+}
+
+/// Why [`sign_pingback`] could not sign.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignError {
+    /// A parameter name the parser would reject.
+    #[error(transparent)]
+    Params(#[from] ParamsError),
+    /// Cart pingbacks are version 2 only.
+    #[error("cart pingbacks are signed with version 2, not version {version}")]
+    CartVersion {
+        /// The version asked for.
+        version: SignatureVersion,
+    },
+}
+
+/// The widget signature (`sign` of the payment page URL).
+///
+/// Version 1 is MD5 of `uid` then the secret; versions 2 and 3 are MD5 /
+/// SHA-256 of every parameter sorted by name as `name=value`, then the
+/// secret. Pass every widget parameter except `sign` (including
+/// `sign_version`).
+///
+/// ```
+/// use pw_runtime::{signature, SecretKey, SignatureVersion};
+/// let secret = SecretKey::new("5f50f77cec859ac1226a938ede520050");
+/// let params = [
+///     ("key", "17bd41b0b8bef6bfb63dc051d0c33859"), ("uid", "user40012"), ("widget", "m2_1"),
+///     ("ag_external_id", "product301"), ("ag_name", "Gold Membership"), ("ag_type", "subscription"),
+///     ("amount", "0.5"), ("currencyCode", "EUR"), ("ps", "paypal"),
+///     ("success_url", "https://example.com/ok?x=1&y=2"), ("sign_version", "2"),
+/// ];
+/// assert_eq!(
+///     signature::widget_signature(SignatureVersion::V2, &params, &secret),
+///     "49119c44b1f14e65ca772ea6d3a4b10a",
+/// );
+/// ```
+pub fn widget_signature<N, V>(
+    version: SignatureVersion,
+    params: &[(N, V)],
+    secret: &SecretKey,
+) -> String
+where
+    N: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut base = Vec::with_capacity(256);
+    if version == SignatureVersion::V1 {
+        let uid = params.iter().find(|(name, _)| name.as_ref() == "uid");
+        base.extend_from_slice(uid.map_or("", |(_, value)| value.as_ref()).as_bytes());
+    } else {
+        let mut sorted: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(n, v)| (n.as_ref(), v.as_ref()))
+            .collect();
+        sorted.sort_by(|a, b| crate::params::compare_php_keys(a.0.as_bytes(), b.0.as_bytes()));
+        for (name, value) in sorted {
+            push_param(&mut base, name, None, value);
+        }
+    }
+    let hex = digest(version, &base, secret);
+    String::from_utf8(hex.as_bytes().to_vec()).expect("hex is ASCII")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Limits;
+
+    fn parse(query: &str) -> Params {
+        Params::parse(query.as_bytes(), &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn version_2_base_string_matches_the_protocol_example() {
+        let params = parse("uid=userid&goodsid=no1234&slength=&speriod=&type=0&ref=b1491808025&sign_version=2&sig=x");
+        assert_eq!(
+            base_string(ApiType::DigitalGoods, SignatureVersion::V2, &params),
+            "goodsid=no1234ref=b1491808025sign_version=2slength=speriod=type=0uid=userid"
+        );
+    }
+
+    #[test]
+    fn cart_arrays_sit_at_the_place_of_their_name_and_imply_version_2() {
+        let params = parse("uid=u&goodsid%5B1%5D=b&goodsid%5B0%5D=a&type=0&ref=r&sig=x");
+        assert_eq!(
+            SignatureVersion::of_pingback(ApiType::Cart, &params),
+            Ok(SignatureVersion::V2)
+        );
+        assert_eq!(
+            base_string(ApiType::Cart, SignatureVersion::V2, &params),
+            "goodsid[0]=agoodsid[1]=bref=rsign_version=2type=0uid=u"
+        );
+        let late = parse("a=1&sig=x");
+        assert_eq!(
+            base_string(ApiType::Cart, SignatureVersion::V2, &late),
+            "a=1sign_version=2"
+        );
+        let only = parse("z=1");
+        assert_eq!(
+            base_string(ApiType::Cart, SignatureVersion::V2, &only),
+            "sign_version=2z=1"
+        );
+    }
+
+    #[test]
+    fn version_1_covers_only_its_subset_and_fills_missing_with_empty() {
+        let params = parse("uid=u&currency=5&type=0&ref=r&is_test=1&custom=x");
+        assert_eq!(
+            base_string(ApiType::VirtualCurrency, SignatureVersion::V1, &params),
+            "uid=ucurrency=5type=0ref=r"
+        );
+        assert_eq!(
+            base_string(ApiType::DigitalGoods, SignatureVersion::V1, &params),
+            "uid=ugoodsid=slength=speriod=type=0ref=r"
+        );
+    }
+
+    #[test]
+    fn unknown_and_cart_versions_are_rejected() {
+        let secret = SecretKey::new("k");
+        for value in ["4", "0", "", "2 ", "v2"] {
+            let params = Params::from_pairs([("sign_version", value), ("sig", "x")]).unwrap();
+            assert_eq!(
+                check_pingback(
+                    ApiType::DigitalGoods,
+                    &params,
+                    &secret,
+                    VersionPolicy::default()
+                ),
+                Err(SignatureError::UnknownVersion {
+                    value: value.into()
+                })
+            );
+        }
+        let params = Params::from_pairs([("sign_version", "3"), ("sig", "x")]).unwrap();
+        assert_eq!(
+            check_pingback(ApiType::Cart, &params, &secret, VersionPolicy::default()),
+            Err(SignatureError::CartVersion { value: "3".into() })
+        );
+    }
+
+    #[test]
+    fn policy_refuses_low_versions_before_comparing() {
+        let secret = SecretKey::new("k");
+        let query = sign_pingback(
+            ApiType::DigitalGoods,
+            SignatureVersion::V1,
+            &secret,
+            [("uid", "u")],
+        )
+        .unwrap();
+        let params = parse(&query);
+        assert_eq!(
+            check_pingback(
+                ApiType::DigitalGoods,
+                &params,
+                &secret,
+                VersionPolicy::default()
+            ),
+            Err(SignatureError::VersionNotAccepted {
+                version: SignatureVersion::V1,
+                minimum: SignatureVersion::V2
+            })
+        );
+        let v1 = VersionPolicy::minimum(SignatureVersion::V1);
+        assert_eq!(
+            check_pingback(ApiType::DigitalGoods, &params, &secret, v1),
+            Ok(SignatureVersion::V1)
+        );
+    }
+
+    #[test]
+    fn uppercase_or_extended_signatures_do_not_match() {
+        let secret = SecretKey::new("k");
+        let query = sign_pingback(
+            ApiType::VirtualCurrency,
+            SignatureVersion::V3,
+            &secret,
+            [("uid", "u")],
+        )
+        .unwrap();
+        let (head, sig) = query.rsplit_once("sig=").unwrap();
+        for bad in [
+            sig.to_uppercase(),
+            format!("{sig}0"),
+            sig[..63].to_owned(),
+            String::new(),
+        ] {
+            let params = parse(&format!("{head}sig={bad}"));
+            assert_eq!(
+                check_pingback(
+                    ApiType::VirtualCurrency,
+                    &params,
+                    &secret,
+                    VersionPolicy::default()
+                ),
+                Err(SignatureError::Mismatch {
+                    version: SignatureVersion::V3
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn missing_sig_is_reported() {
+        let params = parse("uid=u&sign_version=3");
+        assert_eq!(
+            check_pingback(
+                ApiType::VirtualCurrency,
+                &params,
+                &SecretKey::new("k"),
+                VersionPolicy::default()
+            ),
+            Err(SignatureError::Missing)
+        );
+    }
+
+    #[test]
+    fn errors_never_show_the_expected_signature() {
+        let secret = SecretKey::new("k");
+        let params = parse("uid=u&sign_version=2&sig=0");
+        let expected = pingback_signature(
+            ApiType::VirtualCurrency,
+            SignatureVersion::V2,
+            &params,
+            &secret,
+        );
+        let err = check_pingback(
+            ApiType::VirtualCurrency,
+            &params,
+            &secret,
+            VersionPolicy::default(),
+        )
+        .unwrap_err();
+        assert!(!err.to_string().contains(&expected));
+        assert!(!format!("{err:?}").contains(&expected));
+    }
+
+    #[test]
+    fn widget_version_1_is_uid_then_secret() {
+        let secret = SecretKey::new("s");
+        let expected = hex::encode(Md5::digest(b"user1s"));
+        assert_eq!(
+            widget_signature(
+                SignatureVersion::V1,
+                &[("key", "k"), ("uid", "user1")],
+                &secret
+            ),
+            expected
+        );
+        let empty: [(&str, &str); 0] = [];
+        assert_eq!(
+            widget_signature(SignatureVersion::V1, &empty, &secret),
+            hex::encode(Md5::digest(b"s"))
+        );
+    }
+}
