@@ -32,7 +32,13 @@ pub const PAYMENTWALL_SOURCES: [&str; 6] = [
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Networks(Vec<IpNet>);
+pub struct Networks {
+    nets: Vec<IpNet>,
+    /// `(network, mask)` of each IPv4 network, for a check without branches.
+    v4: Vec<(u32, u32)>,
+    /// `(network, mask)` of each IPv6 network.
+    v6: Vec<(u128, u128)>,
+}
 
 /// A network that does not parse as `address` or `address/prefix`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,7 +52,19 @@ impl Networks {
     /// assert!(!pw_runtime::Networks::empty().contains("127.0.0.1".parse().unwrap()));
     /// ```
     pub fn empty() -> Self {
-        Networks(Vec::new())
+        Networks::default()
+    }
+
+    fn push(&mut self, net: IpNet) {
+        match net {
+            IpNet::V4(v4) => self
+                .v4
+                .push((v4.network().to_bits(), v4.netmask().to_bits())),
+            IpNet::V6(v6) => self
+                .v6
+                .push((v6.network().to_bits(), v6.netmask().to_bits())),
+        }
+        self.nets.push(net);
     }
 
     /// Parses one network: an address (`192.0.2.7`, `::1`) or a CIDR range.
@@ -80,7 +98,7 @@ impl Networks {
     /// # Ok::<(), pw_runtime::InvalidNetwork>(())
     /// ```
     pub fn with(mut self, network: &str) -> Result<Self, InvalidNetwork> {
-        self.0.push(Self::parse_network(network)?);
+        self.push(Self::parse_network(network)?);
         Ok(self)
     }
 
@@ -93,7 +111,9 @@ impl Networks {
     /// assert!(nets.contains("::1".parse().unwrap()));
     /// ```
     pub fn extend(&mut self, networks: impl IntoIterator<Item = IpNet>) {
-        self.0.extend(networks);
+        for net in networks {
+            self.push(net.trunc());
+        }
     }
 
     /// True when `address` is inside one of the networks. An IPv4 address
@@ -105,8 +125,16 @@ impl Networks {
     /// assert!(nets.contains("::ffff:192.0.2.7".parse().unwrap()));
     /// ```
     pub fn contains(&self, address: IpAddr) -> bool {
-        let address = address.to_canonical();
-        self.0.iter().any(|net| net.contains(&address))
+        match address.to_canonical() {
+            IpAddr::V4(v4) => {
+                let bits = v4.to_bits();
+                self.v4.iter().any(|&(net, mask)| bits & mask == net)
+            }
+            IpAddr::V6(v6) => {
+                let bits = v6.to_bits();
+                self.v6.iter().any(|&(net, mask)| bits & mask == net)
+            }
+        }
     }
 
     /// The networks, in the order added.
@@ -116,7 +144,7 @@ impl Networks {
     /// assert_eq!(nets.iter().count(), 2);
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = &IpNet> {
-        self.0.iter()
+        self.nets.iter()
     }
 }
 
@@ -129,13 +157,17 @@ impl FromStr for Networks {
             .filter(|part| !part.is_empty())
             .map(Networks::parse_network)
             .collect::<Result<Vec<_>, _>>()
-            .map(Networks)
+            .map(|nets| {
+                let mut networks = Networks::empty();
+                networks.extend(nets);
+                networks
+            })
     }
 }
 
 impl fmt::Display for Networks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, net) in self.0.iter().enumerate() {
+        for (i, net) in self.nets.iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
             }
@@ -306,7 +338,7 @@ impl Networks {
             .iter()
             .map(|net| net.parse::<IpNet>().expect("documented sources parse"))
             .fold(Networks::empty(), |mut nets, net| {
-                nets.0.push(net);
+                nets.push(net);
                 nets
             })
     }
@@ -363,7 +395,7 @@ impl SourceCheck {
     pub fn allow(mut self, network: &str) -> Result<Self, InvalidNetwork> {
         let network = Networks::parse_network(network)?;
         if let Mode::Enforce { allowed, .. } = &mut self.0 {
-            allowed.0.push(network);
+            allowed.push(network);
         }
         Ok(self)
     }

@@ -113,43 +113,116 @@ enum GoodsFields {
     Cart,
 }
 
-/// A non-empty value, or `None` for absent or empty.
-fn non_empty<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
-    params.get(name).filter(|value| !value.is_empty())
+/// Where the standard parameters sit among the entries of a [`Params`],
+/// found in one pass so that the checks after it do no lookup.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Standard {
+    uid: Option<usize>,
+    reference: Option<usize>,
+    kind: Option<usize>,
+    goodsid: Option<usize>,
+    goodsid_array: bool,
+    slength: Option<usize>,
+    speriod: Option<usize>,
+    currency: Option<usize>,
+    is_test: Option<usize>,
+    reason: Option<usize>,
+    sign_version: Option<usize>,
+    sig: Option<usize>,
+}
+
+impl Standard {
+    pub(crate) fn find(params: &Params) -> Standard {
+        let mut found = Standard::default();
+        params.for_each_name(|index, name, is_array| {
+            if is_array {
+                found.goodsid_array |= name == "goodsid";
+                return;
+            }
+            let slot = match name {
+                "uid" => &mut found.uid,
+                "ref" => &mut found.reference,
+                "type" => &mut found.kind,
+                "goodsid" => &mut found.goodsid,
+                "slength" => &mut found.slength,
+                "speriod" => &mut found.speriod,
+                "currency" => &mut found.currency,
+                "is_test" => &mut found.is_test,
+                "reason" => &mut found.reason,
+                "sign_version" => &mut found.sign_version,
+                "sig" => &mut found.sig,
+                _ => return,
+            };
+            *slot = Some(index);
+        });
+        found
+    }
+
+    /// The required parameters of `api` that are absent or empty (an array
+    /// counts as present), as Paymentwall's libraries define them.
+    pub(crate) fn missing(&self, api: ApiType, params: &Params) -> Vec<&'static str> {
+        let present = |slot: Option<usize>| slot.is_some_and(|i| !params.value_at(i).is_empty());
+        api.required_parameters()
+            .iter()
+            .copied()
+            .filter(|&name| match name {
+                "uid" => !present(self.uid),
+                "ref" => !present(self.reference),
+                "type" => !present(self.kind),
+                "sig" => !present(self.sig),
+                "currency" => !present(self.currency),
+                "goodsid" => !present(self.goodsid) && !self.goodsid_array,
+                other => unreachable!("required parameter `{other}` has no slot"),
+            })
+            .collect()
+    }
+
+    pub(crate) fn sign_version<'a>(&self, params: &'a Params) -> Option<&'a str> {
+        self.sign_version.map(|i| params.value_at(i))
+    }
+
+    pub(crate) fn sig<'a>(&self, params: &'a Params) -> Option<&'a str> {
+        self.sig.map(|i| params.value_at(i))
+    }
+}
+
+/// The value at `slot` if present and non-empty.
+fn non_empty(params: &Params, slot: Option<usize>) -> Option<&str> {
+    slot.map(|i| params.value_at(i))
+        .filter(|value| !value.is_empty())
+}
+
+fn value(params: &Params, slot: Option<usize>) -> &str {
+    slot.map_or("", |i| params.value_at(i))
 }
 
 fn scalar(
-    params: &Params,
+    slot: Option<usize>,
+    is_array: bool,
     name: &'static str,
     expected: &'static str,
 ) -> Result<usize, EnvelopeError> {
-    params.scalar_index(name).ok_or_else(|| {
-        invalid(
-            name,
-            expected,
-            if params.contains(name) {
-                "an array"
-            } else {
-                ""
-            },
-        )
-    })
+    slot.ok_or_else(|| invalid(name, expected, if is_array { "an array" } else { "" }))
 }
 
 impl Fields {
-    pub(crate) fn decode(api: ApiType, params: &Params) -> Result<Fields, EnvelopeError> {
-        let uid = scalar(params, "uid", "a user id")?;
-        let reference = scalar(params, "ref", "a transaction reference")?;
-        let kind_text = params.get("type").unwrap_or("");
+    pub(crate) fn decode(
+        api: ApiType,
+        params: &Params,
+        found: &Standard,
+    ) -> Result<Fields, EnvelopeError> {
+        let uid = scalar(found.uid, false, "uid", "a user id")?;
+        let reference = scalar(found.reference, false, "ref", "a transaction reference")?;
+        let kind_text = value(params, found.kind);
         let kind = parse_code(kind_text)
             .map(PingbackType::from_code)
             .ok_or_else(|| invalid("type", "a pingback type code such as 0 or 2", kind_text))?;
-        let is_test = match params.get("is_test") {
+        let is_test = match found.is_test.map(|i| params.value_at(i)) {
             None | Some("" | "0") => false,
             Some("1") => true,
             Some(other) => return Err(invalid("is_test", "`1`, `0` or empty", other)),
         };
-        let reason = non_empty(params, "reason")
+        let reason = non_empty(params, found.reason)
             .map(|text| {
                 parse_code(text)
                     .map(ChargebackReason::from_code)
@@ -160,15 +233,20 @@ impl Fields {
             .transpose()?;
         let goods = match api {
             ApiType::DigitalGoods => GoodsFields::DigitalGoods {
-                goodsid: scalar(params, "goodsid", "a product id")?,
-                slength: non_empty(params, "slength")
+                goodsid: scalar(
+                    found.goodsid,
+                    found.goodsid_array,
+                    "goodsid",
+                    "a product id",
+                )?,
+                slength: non_empty(params, found.slength)
                     .map(|text| {
                         text.parse().map_err(|_| {
                             invalid("slength", "a whole number of periods, or empty", text)
                         })
                     })
                     .transpose()?,
-                speriod: non_empty(params, "speriod")
+                speriod: non_empty(params, found.speriod)
                     .map(|text| {
                         SubscriptionPeriod::from_str(text).map_err(|_| {
                             invalid("speriod", "`day`, `week`, `month`, `year` or empty", text)
@@ -177,15 +255,15 @@ impl Fields {
                     .transpose()?,
             },
             ApiType::VirtualCurrency => {
-                let text = params.get("currency").unwrap_or("");
+                let text = value(params, found.currency);
                 let currency = Decimal::from_str_exact(text).map_err(|_| {
                     invalid("currency", "a decimal amount of virtual currency", text)
                 })?;
                 GoodsFields::VirtualCurrency { currency }
             }
             ApiType::Cart => {
-                if params.get_array("goodsid").is_none() {
-                    let shown = params.get("goodsid").unwrap_or("");
+                if !found.goodsid_array {
+                    let shown = value(params, found.goodsid);
                     return Err(invalid(
                         "goodsid",
                         "an array goodsid[0], goodsid[1], ...",
@@ -243,7 +321,8 @@ mod tests {
     use super::*;
 
     fn decode(api: ApiType, pairs: &[(&str, &str)]) -> Result<Fields, EnvelopeError> {
-        Fields::decode(api, &Params::from_pairs(pairs.iter().copied()).unwrap())
+        let params = Params::from_pairs(pairs.iter().copied()).unwrap();
+        Fields::decode(api, &params, &Standard::find(&params))
     }
 
     const BASE: [(&str, &str); 3] = [("uid", "u"), ("ref", "r"), ("type", "0")];
@@ -260,7 +339,7 @@ mod tests {
         let params =
             Params::from_pairs(with(&[("goodsid", "g"), ("slength", ""), ("speriod", "")]))
                 .unwrap();
-        let envelope = Fields::decode(ApiType::DigitalGoods, &params)
+        let envelope = Fields::decode(ApiType::DigitalGoods, &params, &Standard::find(&params))
             .unwrap()
             .envelope(&params);
         assert_eq!(
@@ -279,7 +358,7 @@ mod tests {
             ("reason", "9"),
         ]))
         .unwrap();
-        let envelope = Fields::decode(ApiType::DigitalGoods, &params)
+        let envelope = Fields::decode(ApiType::DigitalGoods, &params, &Standard::find(&params))
             .unwrap()
             .envelope(&params);
         assert_eq!(
@@ -318,7 +397,7 @@ mod tests {
     #[test]
     fn virtual_currency_amount_is_a_decimal() {
         let params = Params::from_pairs(with(&[("currency", "12.50")])).unwrap();
-        let envelope = Fields::decode(ApiType::VirtualCurrency, &params)
+        let envelope = Fields::decode(ApiType::VirtualCurrency, &params, &Standard::find(&params))
             .unwrap()
             .envelope(&params);
         assert_eq!(
@@ -338,7 +417,7 @@ mod tests {
     #[test]
     fn cart_product_ids_are_in_key_order() {
         let params = Params::from_pairs(with(&[("goodsid[1]", "b"), ("goodsid[0]", "a")])).unwrap();
-        let envelope = Fields::decode(ApiType::Cart, &params)
+        let envelope = Fields::decode(ApiType::Cart, &params, &Standard::find(&params))
             .unwrap()
             .envelope(&params);
         assert_eq!(
@@ -360,7 +439,7 @@ mod tests {
         let params =
             Params::from_pairs(with(&[("goodsid", "g"), ("is_test", "1"), ("type", "99")]))
                 .unwrap();
-        let envelope = Fields::decode(ApiType::DigitalGoods, &params)
+        let envelope = Fields::decode(ApiType::DigitalGoods, &params, &Standard::find(&params))
             .unwrap()
             .envelope(&params);
         assert!(envelope.is_test);

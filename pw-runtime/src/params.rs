@@ -142,14 +142,26 @@ impl Span {
     }
 }
 
+/// The span of an absent array key.
+const NO_KEY: Span = Span {
+    start: u32::MAX,
+    end: u32::MAX,
+};
+
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     /// The first eight bytes of the name, big-endian: most comparisons end here.
     prefix: u64,
     name: Span,
-    /// The key of an array element (`0` in `goodsid[0]`).
-    key: Option<Span>,
+    /// The key of an array element (`0` in `goodsid[0]`), or [`NO_KEY`].
+    key: Span,
     value: Span,
+}
+
+impl Entry {
+    fn key(&self) -> Option<Span> {
+        (self.key != NO_KEY).then_some(self.key)
+    }
 }
 
 /// One decoded parameter, as signed.
@@ -241,22 +253,10 @@ impl Params {
             });
         }
         let mut buf = input.to_vec();
-        let mut entries = Vec::with_capacity(16);
-        let mut start = 0;
-        while start < buf.len() {
-            let end = buf[start..]
-                .iter()
-                .position(|&b| b == b'&')
-                .map_or(buf.len(), |i| start + i);
-            if end > start {
-                if entries.len() == limits.max_parameters {
-                    return Err(ParamsError::TooManyParameters {
-                        limit: limits.max_parameters,
-                    });
-                }
-                entries.push(parse_pair(&mut buf, start, end)?);
-            }
-            start = end + 1;
+        let mut entries = split_pairs(&buf, limits)?;
+        mark_special_bytes(&buf, &mut entries);
+        for entry in &mut entries {
+            finish_entry(&mut buf, entry)?;
         }
         let buf = String::from_utf8(buf).map_err(|err| {
             let bad = err.utf8_error().valid_up_to();
@@ -306,14 +306,14 @@ impl Params {
 
     fn sort_and_check(&mut self) -> Result<(), ParamsError> {
         let buf = self.buf.as_bytes();
-        self.entries.sort_unstable_by(|a, b| compare(buf, a, b));
+        sort_entries(buf, &mut self.entries);
         for pair in self.entries.windows(2) {
             let (a, b) = (&pair[0], &pair[1]);
             if buf[a.name.range()] != buf[b.name.range()] {
                 continue;
             }
             let name = shown(&buf[a.name.range()]);
-            return Err(match (a.key, b.key) {
+            return Err(match (a.key(), b.key()) {
                 (None, None) => ParamsError::Duplicate { name },
                 (Some(x), Some(y)) if buf[x.range()] == buf[y.range()] => ParamsError::Duplicate {
                     name: format!("{name}[{}]", shown(&buf[x.range()])),
@@ -332,7 +332,7 @@ impl Params {
     fn param(&self, entry: &Entry) -> Param<'_> {
         Param {
             name: self.text(entry.name),
-            key: entry.key.map(|key| self.text(key)),
+            key: entry.key().map(|key| self.text(key)),
             value: self.text(entry.value),
         }
     }
@@ -340,22 +340,53 @@ impl Params {
     /// The index of the first entry named `name`.
     fn position(&self, name: &str) -> Option<usize> {
         let buf = self.buf.as_bytes();
-        let index = self
-            .entries
-            .partition_point(|e| &buf[e.name.range()] < name.as_bytes());
+        let prefix = name_prefix(name.as_bytes());
+        let index = self.entries.partition_point(|e| {
+            e.prefix < prefix || (e.prefix == prefix && &buf[e.name.range()] < name.as_bytes())
+        });
         let entry = self.entries.get(index)?;
-        (&buf[entry.name.range()] == name.as_bytes()).then_some(index)
+        (entry.prefix == prefix && &buf[entry.name.range()] == name.as_bytes()).then_some(index)
     }
 
     /// The entry index of the single (non-array) parameter `name`.
     pub(crate) fn scalar_index(&self, name: &str) -> Option<usize> {
         let index = self.position(name)?;
-        self.entries[index].key.is_none().then_some(index)
+        (self.entries[index].key == NO_KEY).then_some(index)
     }
 
     /// The value of the entry at `index`.
     pub(crate) fn value_at(&self, index: usize) -> &str {
         self.text(self.entries[index].value)
+    }
+
+    /// Calls `f(name, pair)` for every entry in signing order, where `pair`
+    /// is `Ok` with the text `name=value` (or `name[key]=value`) when the
+    /// buffer holds it in one piece, as it does for every pair that had an
+    /// `=`, and `Err` with the parts otherwise.
+    pub(crate) fn for_each_pair(&self, mut f: impl FnMut(&str, Result<&str, Param<'_>>)) {
+        for entry in &self.entries {
+            let name_end = if entry.key == NO_KEY {
+                entry.name.end
+            } else {
+                entry.key.end + 1
+            };
+            let name = self.text(entry.name);
+            if entry.value.start == name_end + 1 {
+                f(
+                    name,
+                    Ok(&self.buf[entry.name.start as usize..entry.value.end as usize]),
+                );
+            } else {
+                f(name, Err(self.param(entry)));
+            }
+        }
+    }
+
+    /// Calls `f(index, name, is_array_element)` for every entry, in order.
+    pub(crate) fn for_each_name(&self, mut f: impl FnMut(usize, &str, bool)) {
+        for (index, entry) in self.entries.iter().enumerate() {
+            f(index, self.text(entry.name), entry.key != NO_KEY);
+        }
     }
 
     /// The value of the single (non-array) parameter `name`.
@@ -381,18 +412,17 @@ impl Params {
     /// ```
     pub fn get_array(&self, name: &str) -> Option<impl Iterator<Item = (&str, &str)> + '_> {
         let first = self.position(name)?;
-        self.entries[first].key?;
+        self.entries[first].key()?;
         let buf = self.buf.as_bytes();
         let count = self.entries[first..]
             .iter()
             .take_while(|e| &buf[e.name.range()] == name.as_bytes())
             .count();
-        Some(self.entries[first..first + count].iter().map(|e| {
-            (
-                self.text(e.key.expect("array entries have keys")),
-                self.text(e.value),
-            )
-        }))
+        Some(
+            self.entries[first..first + count]
+                .iter()
+                .map(|e| (self.text(e.key), self.text(e.value))),
+        )
     }
 
     /// True when a parameter (single or array) named `name` is present.
@@ -457,6 +487,46 @@ impl Params {
     }
 }
 
+/// Sorts entries in signing order. Up to 32 entries (every real pingback)
+/// are sorted as integers, prefix then position, which costs a third of a
+/// comparison sort; entries whose prefixes tie are then put in order by a
+/// final insertion pass that is linear on such nearly sorted input.
+fn sort_entries(buf: &[u8], entries: &mut [Entry]) {
+    const SMALL: usize = 32;
+    if entries.len() > SMALL {
+        entries.sort_unstable_by(|a, b| compare(buf, a, b));
+        return;
+    }
+    let mut keys = [u128::MAX; SMALL];
+    for (i, entry) in entries.iter().enumerate() {
+        keys[i] = u128::from(entry.prefix) << 64 | i as u128;
+    }
+    let keys = &mut keys[..entries.len()];
+    keys.sort_unstable();
+    let mut original = [NO_ENTRY; SMALL];
+    original[..entries.len()].copy_from_slice(entries);
+    for (slot, key) in entries.iter_mut().zip(keys.iter()) {
+        *slot = original[(key & 0xFF) as usize];
+    }
+    for i in 1..entries.len() {
+        let mut j = i;
+        while j > 0
+            && entries[j - 1].prefix == entries[j].prefix
+            && compare(buf, &entries[j - 1], &entries[j]).is_gt()
+        {
+            entries.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+const NO_ENTRY: Entry = Entry {
+    prefix: 0,
+    name: NO_KEY,
+    key: NO_KEY,
+    value: NO_KEY,
+};
+
 /// Signing order: names in byte order, a single value before array
 /// elements, array keys ascending (numerically when both are numbers, as
 /// PHP's `ksort` orders integer keys).
@@ -464,7 +534,7 @@ fn compare(buf: &[u8], a: &Entry, b: &Entry) -> Ordering {
     a.prefix
         .cmp(&b.prefix)
         .then_with(|| buf[a.name.range()].cmp(&buf[b.name.range()]))
-        .then_with(|| match (a.key, b.key) {
+        .then_with(|| match (a.key(), b.key()) {
             (Some(x), Some(y)) => compare_php_keys(&buf[x.range()], &buf[y.range()]),
             (x, y) => x.is_some().cmp(&y.is_some()),
         })
@@ -487,70 +557,136 @@ fn is_canonical_number(key: &[u8]) -> bool {
     }
 }
 
+/// The first eight bytes of `name`, big-endian, zero-padded: comparing
+/// two prefixes orders the names as their bytes do, or ties.
 fn name_prefix(name: &[u8]) -> u64 {
-    let mut bytes = [0u8; 8];
-    let n = name.len().min(8);
-    bytes[..n].copy_from_slice(&name[..n]);
-    u64::from_be_bytes(bytes)
+    if let Some(head) = name.first_chunk::<8>() {
+        return u64::from_be_bytes(*head);
+    }
+    // Shifting in place: a copy through a stack array costs a
+    // store-forwarding stall per parameter.
+    let mut prefix = 0u64;
+    for i in 0..8 {
+        prefix = prefix << 8 | u64::from(name.get(i).copied().unwrap_or(0));
+    }
+    prefix
 }
 
 fn to_u32(offset: usize) -> u32 {
     u32::try_from(offset).expect("the input length was checked to fit in u32")
 }
 
-/// Parses the pair `buf[start..end]` in place.
-fn parse_pair(buf: &mut [u8], start: usize, end: usize) -> Result<Entry, ParamsError> {
-    let eq = buf[start..end]
-        .iter()
-        .position(|&b| b == b'=')
-        .map_or(end, |i| start + i);
-    let name_end = decode_in_place(buf, start, eq)?;
-    let value = if eq < end {
-        Span {
-            start: to_u32(eq + 1),
-            end: to_u32(decode_in_place(buf, eq + 1, end)?),
+// Parsing runs in three steps over the whole input, each a vectorised
+// scan (`memchr`) rather than a loop over every byte of every pair:
+// 1. `split_pairs` finds the pairs and the first `=` of each;
+// 2. `mark_special_bytes` flags the names and values that hold an escape
+//    (`%`, `+`) and the names that hold a bracket;
+// 3. `finish_entry` decodes the flagged parts in place and splits `name[key]`.
+// Until step 3 the `prefix` field of an entry holds these flags.
+const NAME_ESCAPED: u64 = 1;
+const VALUE_ESCAPED: u64 = 2;
+const NAME_BRACKET: u64 = 4;
+
+fn split_pairs(buf: &[u8], limits: &Limits) -> Result<Vec<Entry>, ParamsError> {
+    let mut entries = Vec::with_capacity(16);
+    let mut push = |start: usize, eq: Option<usize>, end: usize| {
+        if end == start {
+            return Ok(());
         }
-    } else {
-        Span {
-            start: to_u32(end),
-            end: to_u32(end),
+        if entries.len() == limits.max_parameters {
+            return Err(ParamsError::TooManyParameters {
+                limit: limits.max_parameters,
+            });
         }
-    };
-    if name_end == start {
-        return Err(ParamsError::EmptyName { offset: start });
-    }
-    let (name, key) = split_array_name(&buf[start..name_end])
-        .map(|(name_len, key_start, key_len)| {
-            (
-                Span {
-                    start: to_u32(start),
-                    end: to_u32(start + name_len),
-                },
-                Some(Span {
-                    start: to_u32(start + key_start),
-                    end: to_u32(start + key_start + key_len),
-                }),
-            )
-        })
-        .unwrap_or((
-            Span {
+        let name_end = eq.unwrap_or(end);
+        entries.push(Entry {
+            prefix: 0,
+            name: Span {
                 start: to_u32(start),
                 end: to_u32(name_end),
             },
-            None,
-        ));
-    let raw_name = &buf[start..name_end];
-    if key.is_none() && raw_name.iter().any(|&b| b == b'[' || b == b']') {
-        return Err(ParamsError::InvalidName {
-            name: shown(raw_name),
+            key: NO_KEY,
+            value: Span {
+                start: to_u32((name_end + 1).min(end)),
+                end: to_u32(end),
+            },
         });
+        Ok(())
+    };
+    let (mut start, mut eq) = (0, None);
+    for pos in memchr::memchr2_iter(b'&', b'=', buf) {
+        if buf[pos] == b'=' {
+            eq = eq.or(Some(pos));
+        } else {
+            push(start, eq, pos)?;
+            (start, eq) = (pos + 1, None);
+        }
     }
-    Ok(Entry {
-        prefix: name_prefix(&buf[name.range()]),
-        name,
-        key,
-        value,
-    })
+    push(start, eq, buf.len())?;
+    Ok(entries)
+}
+
+fn mark_special_bytes(buf: &[u8], entries: &mut [Entry]) {
+    let mut mark = |positions: &mut dyn Iterator<Item = usize>| {
+        let mut cursor = 0;
+        for pos in positions {
+            while entries[cursor].value.end as usize <= pos {
+                cursor += 1;
+            }
+            let entry = &mut entries[cursor];
+            let in_name = pos < entry.name.end as usize;
+            entry.prefix |= match (buf[pos], in_name) {
+                (b'%' | b'+', true) => NAME_ESCAPED,
+                (b'%' | b'+', false) => VALUE_ESCAPED,
+                (_, true) => NAME_BRACKET,
+                (_, false) => 0,
+            };
+        }
+    };
+    mark(&mut memchr::memchr3_iter(b'%', b'+', b'[', buf));
+    mark(&mut memchr::memchr_iter(b']', buf));
+}
+
+/// Decodes a flagged entry in place, splits `name[key]`, sets the prefix.
+///
+/// The decoded pair stays contiguous, `name=value` (or `name[key]=value`)
+/// exactly as a base string writes it; the bytes it frees at its end are
+/// set to NUL so that the buffer stays valid UTF-8 around each pair.
+fn finish_entry(buf: &mut [u8], entry: &mut Entry) -> Result<(), ParamsError> {
+    let flags = entry.prefix;
+    let start = entry.name.start as usize;
+    if flags & (NAME_ESCAPED | VALUE_ESCAPED) != 0 {
+        let has_equals = entry.value.start == entry.name.end + 1;
+        let name_end = decode_into(buf, start, entry.name.end as usize, start)?;
+        let mut value_start = name_end;
+        if has_equals {
+            buf[value_start] = b'=';
+            value_start += 1;
+        }
+        let (read, end) = (entry.value.start as usize, entry.value.end as usize);
+        let value_end = decode_into(buf, read, end, value_start)?;
+        buf[value_end..end].fill(0);
+        entry.name.end = to_u32(name_end);
+        entry.value = Span {
+            start: to_u32(value_start),
+            end: to_u32(value_end),
+        };
+    }
+    if entry.name.start == entry.name.end {
+        return Err(ParamsError::EmptyName { offset: start });
+    }
+    let name = &buf[entry.name.range()];
+    if flags & (NAME_ESCAPED | NAME_BRACKET) != 0 && memchr::memchr2(b'[', b']', name).is_some() {
+        let (name_len, key_start, key_len) =
+            split_array_name(name).ok_or_else(|| ParamsError::InvalidName { name: shown(name) })?;
+        entry.key = Span {
+            start: to_u32(start + key_start),
+            end: to_u32(start + key_start + key_len),
+        };
+        entry.name.end = to_u32(start + name_len);
+    }
+    entry.prefix = name_prefix(&buf[entry.name.range()]);
+    Ok(())
 }
 
 /// For `name[key]` with a non-empty name and key and no other bracket:
@@ -574,14 +710,17 @@ fn hex_digit(b: u8) -> Option<u8> {
     }
 }
 
-/// Decodes `buf[start..end]` in place and returns the decoded end. The bytes
-/// it frees are set to NUL so that the buffer stays valid UTF-8 around each
-/// decoded span.
-fn decode_in_place(buf: &mut [u8], start: usize, end: usize) -> Result<usize, ParamsError> {
-    let Some(first) = buf[start..end].iter().position(|&b| b == b'%' || b == b'+') else {
-        return Ok(end);
-    };
-    let (mut read, mut write) = (start + first, start + first);
+/// Decodes `buf[read..end]` to `buf[write..]` (`write <= read`: decoding
+/// only shrinks) and returns where the decoded bytes end.
+fn decode_into(
+    buf: &mut [u8],
+    read: usize,
+    end: usize,
+    write: usize,
+) -> Result<usize, ParamsError> {
+    let plain = memchr::memchr2(b'%', b'+', &buf[read..end]).unwrap_or(end - read);
+    buf.copy_within(read..read + plain, write);
+    let (mut read, mut write) = (read + plain, write + plain);
     while read < end {
         let byte = match buf[read] {
             b'+' => b' ',
@@ -600,7 +739,6 @@ fn decode_in_place(buf: &mut [u8], start: usize, end: usize) -> Result<usize, Pa
         read += 1;
         write += 1;
     }
-    buf[write..end].fill(0);
     Ok(write)
 }
 

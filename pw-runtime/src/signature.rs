@@ -16,6 +16,7 @@
 use std::fmt;
 
 use md5::Md5;
+use sha2::digest;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -85,7 +86,10 @@ impl SignatureVersion {
     /// assert_eq!(SignatureVersion::of_pingback(ApiType::Cart, &none), Ok(SignatureVersion::V2));
     /// ```
     pub fn of_pingback(api: ApiType, params: &Params) -> Result<Self, SignatureError> {
-        let declared = params.get("sign_version");
+        Self::from_declared(api, params.get("sign_version"))
+    }
+
+    fn from_declared(api: ApiType, declared: Option<&str>) -> Result<Self, SignatureError> {
         match (api, declared) {
             (ApiType::Cart, None | Some("2")) => Ok(SignatureVersion::V2),
             (ApiType::Cart, Some(value)) => Err(SignatureError::CartVersion {
@@ -210,20 +214,77 @@ fn shown_value(value: &str) -> String {
     }
 }
 
-/// Appends `name=value` (or `name[key]=value`) to a base string.
-fn push_param(out: &mut Vec<u8>, name: &str, key: Option<&str>, value: &str) {
-    out.extend_from_slice(name.as_bytes());
-    if let Some(key) = key {
-        out.push(b'[');
-        out.extend_from_slice(key.as_bytes());
-        out.push(b']');
+/// Where a base string is written: a buffer, or straight into a hasher.
+trait Sink {
+    fn push(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn push(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
     }
-    out.push(b'=');
-    out.extend_from_slice(value.as_bytes());
+}
+
+/// Feeds a hasher through a stack buffer, so that the many small pieces of
+/// a base string cost one `update` per 512 bytes and no allocation.
+struct Feed<D> {
+    hasher: D,
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl<D: Digest> Feed<D> {
+    fn new() -> Self {
+        Feed {
+            hasher: D::new(),
+            buf: [0; 512],
+            len: 0,
+        }
+    }
+
+    fn finalize(mut self) -> digest::Output<D> {
+        self.hasher.update(&self.buf[..self.len]);
+        self.hasher.finalize()
+    }
+}
+
+impl<D: Digest> Sink for Feed<D> {
+    fn push(&mut self, bytes: &[u8]) {
+        if self.len + bytes.len() > self.buf.len() {
+            self.hasher.update(&self.buf[..self.len]);
+            self.len = 0;
+            if bytes.len() > self.buf.len() {
+                self.hasher.update(bytes);
+                return;
+            }
+        }
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+}
+
+/// Appends `name=value` (or `name[key]=value`) to a base string.
+fn push_param(out: &mut impl Sink, name: &str, key: Option<&str>, value: &str) {
+    out.push(name.as_bytes());
+    if let Some(key) = key {
+        out.push(b"[");
+        out.push(key.as_bytes());
+        out.push(b"]=");
+    } else {
+        out.push(b"=");
+    }
+    out.push(value.as_bytes());
 }
 
 /// Writes the pingback base string, without the secret, into `out`.
-fn write_base_string(out: &mut Vec<u8>, api: ApiType, version: SignatureVersion, params: &Params) {
+/// `implied_version` is true for a cart pingback without `sign_version`.
+fn write_base_string(
+    out: &mut impl Sink,
+    api: ApiType,
+    version: SignatureVersion,
+    params: &Params,
+    mut implied_version: bool,
+) {
     if version == SignatureVersion::V1 {
         for &name in api.version1_parameters() {
             match params.get_array(name) {
@@ -235,20 +296,24 @@ fn write_base_string(out: &mut Vec<u8>, api: ApiType, version: SignatureVersion,
         }
         return;
     }
-    // A cart pingback without `sign_version` is signed as if it had `sign_version=2`.
-    let mut implied_version = api == ApiType::Cart && !params.contains("sign_version");
-    for param in params.iter() {
-        if implied_version && param.name > "sign_version" {
+    params.for_each_pair(|name, pair| {
+        if implied_version && name > "sign_version" {
             push_param(out, "sign_version", None, "2");
             implied_version = false;
         }
-        if param.name != "sig" {
-            push_param(out, param.name, param.key, param.value);
+        match pair {
+            _ if name == "sig" => {}
+            Ok(pair) => out.push(pair.as_bytes()),
+            Err(param) => push_param(out, param.name, param.key, param.value),
         }
-    }
+    });
     if implied_version {
         push_param(out, "sign_version", None, "2");
     }
+}
+
+fn implies_version(api: ApiType, params: &Params) -> bool {
+    api == ApiType::Cart && !params.contains("sign_version")
 }
 
 /// The pingback base string for `version`, without the secret that ends it.
@@ -270,41 +335,71 @@ fn write_base_string(out: &mut Vec<u8>, api: ApiType, version: SignatureVersion,
 /// ```
 pub fn base_string(api: ApiType, version: SignatureVersion, params: &Params) -> String {
     let mut out = Vec::new();
-    write_base_string(&mut out, api, version, params);
+    write_base_string(&mut out, api, version, params, implies_version(api, params));
     String::from_utf8(out).expect("parameters are UTF-8")
 }
 
-/// A hex digest, lowercase: 32 bytes for MD5, 64 for SHA-256.
-struct HexDigest {
-    bytes: [u8; 64],
+/// A raw digest: 16 bytes for MD5, 32 for SHA-256.
+struct RawDigest {
+    bytes: [u8; 32],
     len: usize,
 }
 
-impl HexDigest {
+impl RawDigest {
     fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
+
+    fn to_hex(&self) -> String {
+        hex::encode(self.as_bytes())
+    }
 }
 
-fn digest(version: SignatureVersion, base: &[u8], secret: &SecretKey) -> HexDigest {
-    let mut bytes = [0u8; 64];
+/// Something that writes a base string (without the secret).
+trait BaseString {
+    fn write(&self, out: &mut impl Sink);
+}
+
+/// The base string of a pingback.
+struct PingbackBase<'a> {
+    api: ApiType,
+    version: SignatureVersion,
+    params: &'a Params,
+    implied_version: bool,
+}
+
+impl BaseString for PingbackBase<'_> {
+    fn write(&self, out: &mut impl Sink) {
+        write_base_string(
+            out,
+            self.api,
+            self.version,
+            self.params,
+            self.implied_version,
+        );
+    }
+}
+
+/// The digest of `base` then the secret.
+fn digest(version: SignatureVersion, secret: &SecretKey, base: &impl BaseString) -> RawDigest {
+    fn run<D: Digest>(secret: &SecretKey, base: &impl BaseString, out: &mut [u8]) {
+        let mut feed = Feed::<D>::new();
+        base.write(&mut feed);
+        feed.push(secret.expose().as_bytes());
+        out.copy_from_slice(&feed.finalize());
+    }
+    let mut bytes = [0u8; 32];
     let len = match version {
         SignatureVersion::V1 | SignatureVersion::V2 => {
-            let mut hasher = Md5::new();
-            hasher.update(base);
-            hasher.update(secret.expose().as_bytes());
-            hex::encode_to_slice(hasher.finalize(), &mut bytes[..32]).expect("32 hex digits");
-            32
+            run::<Md5>(secret, base, &mut bytes[..16]);
+            16
         }
         SignatureVersion::V3 => {
-            let mut hasher = Sha256::new();
-            hasher.update(base);
-            hasher.update(secret.expose().as_bytes());
-            hex::encode_to_slice(hasher.finalize(), &mut bytes).expect("64 hex digits");
-            64
+            run::<Sha256>(secret, base, &mut bytes);
+            32
         }
     };
-    HexDigest { bytes, len }
+    RawDigest { bytes, len }
 }
 
 /// The pingback signature (lowercase hex) of `params` with `version`.
@@ -326,10 +421,13 @@ pub fn pingback_signature(
     params: &Params,
     secret: &SecretKey,
 ) -> String {
-    let mut base = Vec::with_capacity(256);
-    write_base_string(&mut base, api, version, params);
-    let hex = digest(version, &base, secret);
-    String::from_utf8(hex.as_bytes().to_vec()).expect("hex is ASCII")
+    let base = PingbackBase {
+        api,
+        version,
+        params,
+        implied_version: implies_version(api, params),
+    };
+    digest(version, secret, &base).to_hex()
 }
 
 /// Checks the `sig` of a pingback: its declared version, the policy, then a
@@ -361,25 +459,70 @@ pub fn check_pingback(
     secret: &SecretKey,
     policy: VersionPolicy,
 ) -> Result<SignatureVersion, SignatureError> {
-    let version = SignatureVersion::of_pingback(api, params)?;
+    let declared = params.get("sign_version");
+    let implied_version = api == ApiType::Cart && !params.contains("sign_version");
+    check(
+        api,
+        params,
+        secret,
+        policy,
+        declared,
+        params.get("sig"),
+        implied_version,
+    )
+}
+
+/// [`check_pingback`] with `sign_version` and `sig` already looked up.
+pub(crate) fn check(
+    api: ApiType,
+    params: &Params,
+    secret: &SecretKey,
+    policy: VersionPolicy,
+    declared: Option<&str>,
+    received: Option<&str>,
+    implied_version: bool,
+) -> Result<SignatureVersion, SignatureError> {
+    let version = SignatureVersion::from_declared(api, declared)?;
     if !policy.accepts(version) {
         return Err(SignatureError::VersionNotAccepted {
             version,
             minimum: policy.lowest(),
         });
     }
-    let received = params.get("sig").ok_or(SignatureError::Missing)?;
-    let mut base = Vec::with_capacity(256);
-    write_base_string(&mut base, api, version, params);
-    let expected = digest(version, &base, secret);
-    let expected = expected.as_bytes();
-    let matches =
-        received.len() == expected.len() && bool::from(received.as_bytes().ct_eq(expected));
-    if matches {
+    let received = received.ok_or(SignatureError::Missing)?;
+    let base = PingbackBase {
+        api,
+        version,
+        params,
+        implied_version,
+    };
+    let expected = digest(version, secret, &base);
+    if hex_equals(received, expected.as_bytes()) {
         Ok(version)
     } else {
         Err(SignatureError::Mismatch { version })
     }
+}
+
+/// True when `received` is the lowercase hex of `expected`, as the
+/// official libraries compare (uppercase does not match). The comparison
+/// runs in constant time, eight bytes at a time; only the length, which the
+/// sender knows anyway, decides early.
+fn hex_equals(received: &str, expected: &[u8]) -> bool {
+    let mut hex = [0u8; 64];
+    let hex = &mut hex[..2 * expected.len()];
+    hex::encode_to_slice(expected, hex).expect("twice the digest length");
+    if received.len() != hex.len() {
+        return false;
+    }
+    let words = |bytes: &[u8]| -> [u64; 8] {
+        let mut words = [0u64; 8];
+        for (word, chunk) in words.iter_mut().zip(bytes.chunks_exact(8)) {
+            *word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        }
+        words
+    };
+    words(received.as_bytes()).ct_eq(&words(hex)).into()
 }
 
 /// Signs a pingback: returns the query string Paymentwall would send for
@@ -480,22 +623,32 @@ where
     N: AsRef<str>,
     V: AsRef<str>,
 {
-    let mut base = Vec::with_capacity(256);
-    if version == SignatureVersion::V1 {
-        let uid = params.iter().find(|(name, _)| name.as_ref() == "uid");
-        base.extend_from_slice(uid.map_or("", |(_, value)| value.as_ref()).as_bytes());
-    } else {
-        let mut sorted: Vec<(&str, &str)> = params
-            .iter()
-            .map(|(n, v)| (n.as_ref(), v.as_ref()))
-            .collect();
+    let pairs: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(n, v)| (n.as_ref(), v.as_ref()))
+        .collect();
+    digest(version, secret, &WidgetBase { version, pairs }).to_hex()
+}
+
+/// The base string of a widget call.
+struct WidgetBase<'a> {
+    version: SignatureVersion,
+    pairs: Vec<(&'a str, &'a str)>,
+}
+
+impl BaseString for WidgetBase<'_> {
+    fn write(&self, out: &mut impl Sink) {
+        if self.version == SignatureVersion::V1 {
+            let uid = self.pairs.iter().find(|(name, _)| *name == "uid");
+            out.push(uid.map_or("", |(_, value)| value).as_bytes());
+            return;
+        }
+        let mut sorted = self.pairs.clone();
         sorted.sort_by(|a, b| crate::params::compare_php_keys(a.0.as_bytes(), b.0.as_bytes()));
         for (name, value) in sorted {
-            push_param(&mut base, name, None, value);
+            push_param(out, name, None, value);
         }
     }
-    let hex = digest(version, &base, secret);
-    String::from_utf8(hex.as_bytes().to_vec()).expect("hex is ASCII")
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use crate::envelope::Fields;
+use crate::envelope::{Fields, Standard};
 use crate::signature::{self, SignatureError, VersionPolicy};
 use crate::{
     ApiType, Envelope, EnvelopeError, Limits, Params, ParamsError, PingbackType, SecretKey,
@@ -394,19 +394,24 @@ impl Verifier {
         params: Params,
         source: &Source<'_>,
     ) -> Result<VerifiedPingback, Rejection> {
-        let missing: Vec<&'static str> = self
-            .api
-            .required_parameters()
-            .iter()
-            .copied()
-            .filter(|name| !is_present(&params, name))
-            .collect();
+        let found = Standard::find(&params);
+        let missing = found.missing(self.api, &params);
         if !missing.is_empty() {
             return Err(Rejection::MissingParameters(missing));
         }
         let client = self.source.check(source)?;
-        let version = signature::check_pingback(self.api, &params, &self.secret, self.versions)?;
-        let fields = Fields::decode(self.api, &params)?;
+        let declared = found.sign_version(&params);
+        let implied_version = self.api == ApiType::Cart && declared.is_none();
+        let version = signature::check(
+            self.api,
+            &params,
+            &self.secret,
+            self.versions,
+            declared,
+            found.sig(&params),
+            implied_version,
+        )?;
+        let fields = Fields::decode(self.api, &params, &found)?;
         Ok(VerifiedPingback {
             api: self.api,
             params,
@@ -414,15 +419,6 @@ impl Verifier {
             version,
             client,
         })
-    }
-}
-
-/// Present and non-empty, as Paymentwall's libraries define it; an array
-/// counts as present.
-fn is_present(params: &Params, name: &str) -> bool {
-    match params.get(name) {
-        Some(value) => !value.is_empty(),
-        None => params.contains(name),
     }
 }
 
