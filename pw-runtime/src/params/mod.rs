@@ -1,16 +1,18 @@
 //! Raw pingback parameters: a strict `application/x-www-form-urlencoded`
 //! parser, used for a query string and for a POST body alike.
 //!
-//! The parser copies the input once into a buffer it owns and decodes every
-//! name and value in place (a percent escape only ever shrinks), so a parsed
-//! pingback costs two allocations whatever its size. The entries are kept
-//! sorted in signing order (byte order of the names, array keys ascending),
-//! which is the order the version 2 and 3 signatures need, and duplicates are
-//! found as neighbours. Percent-decoding is written here rather than taken
-//! from a crate because the crates we know decode leniently (an invalid
-//! escape passes through literally) and we must reject it instead.
+//! The parser ([`parse`]) copies the input once into a buffer it owns and
+//! decodes every name and value in place (a percent escape only ever
+//! shrinks), so a parsed pingback costs two allocations whatever its size.
+//! The entries are kept sorted in signing order ([`order`]: byte order of the
+//! names, array keys ascending), which is the order the version 2 and 3
+//! signatures need, and duplicates are found as neighbours.
 
-use std::cmp::Ordering;
+mod order;
+mod parse;
+
+pub(crate) use order::{compare_php_keys, prefix_of};
+
 use std::fmt;
 
 /// Limits on what [`Params::parse`] accepts, checked before any work.
@@ -253,10 +255,9 @@ impl Params {
             });
         }
         let mut buf = input.to_vec();
-        let mut entries = split_pairs(&buf, limits)?;
-        mark_special_bytes(&buf, &mut entries);
+        let mut entries = parse::scan(&buf, limits)?;
         for entry in &mut entries {
-            finish_entry(&mut buf, entry)?;
+            parse::finish(&mut buf, entry)?;
         }
         let buf = String::from_utf8(buf).map_err(|err| {
             let bad = err.utf8_error().valid_up_to();
@@ -306,10 +307,10 @@ impl Params {
 
     fn sort_and_check(&mut self) -> Result<(), ParamsError> {
         let buf = self.buf.as_bytes();
-        sort_entries(buf, &mut self.entries);
+        order::sort_entries(buf, &mut self.entries);
         for pair in self.entries.windows(2) {
             let (a, b) = (&pair[0], &pair[1]);
-            if buf[a.name.range()] != buf[b.name.range()] {
+            if a.prefix != b.prefix || buf[a.name.range()] != buf[b.name.range()] {
                 continue;
             }
             let name = shown(&buf[a.name.range()]);
@@ -340,7 +341,7 @@ impl Params {
     /// The index of the first entry named `name`.
     fn position(&self, name: &str) -> Option<usize> {
         let buf = self.buf.as_bytes();
-        let prefix = name_prefix(name.as_bytes());
+        let prefix = prefix_of(name.as_bytes());
         let index = self.entries.partition_point(|e| {
             e.prefix < prefix || (e.prefix == prefix && &buf[e.name.range()] < name.as_bytes())
         });
@@ -485,261 +486,6 @@ impl Params {
         }
         query.finish()
     }
-}
-
-/// Sorts entries in signing order. Up to 32 entries (every real pingback)
-/// are sorted as integers, prefix then position, which costs a third of a
-/// comparison sort; entries whose prefixes tie are then put in order by a
-/// final insertion pass that is linear on such nearly sorted input.
-fn sort_entries(buf: &[u8], entries: &mut [Entry]) {
-    const SMALL: usize = 32;
-    if entries.len() > SMALL {
-        entries.sort_unstable_by(|a, b| compare(buf, a, b));
-        return;
-    }
-    let mut keys = [u128::MAX; SMALL];
-    for (i, entry) in entries.iter().enumerate() {
-        keys[i] = u128::from(entry.prefix) << 64 | i as u128;
-    }
-    let keys = &mut keys[..entries.len()];
-    keys.sort_unstable();
-    let mut original = [NO_ENTRY; SMALL];
-    original[..entries.len()].copy_from_slice(entries);
-    for (slot, key) in entries.iter_mut().zip(keys.iter()) {
-        *slot = original[(key & 0xFF) as usize];
-    }
-    for i in 1..entries.len() {
-        let mut j = i;
-        while j > 0
-            && entries[j - 1].prefix == entries[j].prefix
-            && compare(buf, &entries[j - 1], &entries[j]).is_gt()
-        {
-            entries.swap(j - 1, j);
-            j -= 1;
-        }
-    }
-}
-
-const NO_ENTRY: Entry = Entry {
-    prefix: 0,
-    name: NO_KEY,
-    key: NO_KEY,
-    value: NO_KEY,
-};
-
-/// Signing order: names in byte order, a single value before array
-/// elements, array keys ascending (numerically when both are numbers, as
-/// PHP's `ksort` orders integer keys).
-fn compare(buf: &[u8], a: &Entry, b: &Entry) -> Ordering {
-    a.prefix
-        .cmp(&b.prefix)
-        .then_with(|| buf[a.name.range()].cmp(&buf[b.name.range()]))
-        .then_with(|| match (a.key(), b.key()) {
-            (Some(x), Some(y)) => compare_php_keys(&buf[x.range()], &buf[y.range()]),
-            (x, y) => x.is_some().cmp(&y.is_some()),
-        })
-}
-
-pub(crate) fn compare_php_keys(a: &[u8], b: &[u8]) -> Ordering {
-    if is_canonical_number(a) && is_canonical_number(b) {
-        a.len().cmp(&b.len()).then_with(|| a.cmp(b))
-    } else {
-        a.cmp(b)
-    }
-}
-
-/// `0`, or digits without a leading zero: the keys PHP stores as integers.
-fn is_canonical_number(key: &[u8]) -> bool {
-    match key {
-        [b'0'] => true,
-        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit) && key.len() <= 18,
-        _ => false,
-    }
-}
-
-/// The first eight bytes of `name`, big-endian, zero-padded: comparing
-/// two prefixes orders the names as their bytes do, or ties.
-fn name_prefix(name: &[u8]) -> u64 {
-    if let Some(head) = name.first_chunk::<8>() {
-        return u64::from_be_bytes(*head);
-    }
-    // Shifting in place: a copy through a stack array costs a
-    // store-forwarding stall per parameter.
-    let mut prefix = 0u64;
-    for i in 0..8 {
-        prefix = prefix << 8 | u64::from(name.get(i).copied().unwrap_or(0));
-    }
-    prefix
-}
-
-fn to_u32(offset: usize) -> u32 {
-    u32::try_from(offset).expect("the input length was checked to fit in u32")
-}
-
-// Parsing runs in three steps over the whole input, each a vectorised
-// scan (`memchr`) rather than a loop over every byte of every pair:
-// 1. `split_pairs` finds the pairs and the first `=` of each;
-// 2. `mark_special_bytes` flags the names and values that hold an escape
-//    (`%`, `+`) and the names that hold a bracket;
-// 3. `finish_entry` decodes the flagged parts in place and splits `name[key]`.
-// Until step 3 the `prefix` field of an entry holds these flags.
-const NAME_ESCAPED: u64 = 1;
-const VALUE_ESCAPED: u64 = 2;
-const NAME_BRACKET: u64 = 4;
-
-fn split_pairs(buf: &[u8], limits: &Limits) -> Result<Vec<Entry>, ParamsError> {
-    let mut entries = Vec::with_capacity(16);
-    let mut push = |start: usize, eq: Option<usize>, end: usize| {
-        if end == start {
-            return Ok(());
-        }
-        if entries.len() == limits.max_parameters {
-            return Err(ParamsError::TooManyParameters {
-                limit: limits.max_parameters,
-            });
-        }
-        let name_end = eq.unwrap_or(end);
-        entries.push(Entry {
-            prefix: 0,
-            name: Span {
-                start: to_u32(start),
-                end: to_u32(name_end),
-            },
-            key: NO_KEY,
-            value: Span {
-                start: to_u32((name_end + 1).min(end)),
-                end: to_u32(end),
-            },
-        });
-        Ok(())
-    };
-    let (mut start, mut eq) = (0, None);
-    for pos in memchr::memchr2_iter(b'&', b'=', buf) {
-        if buf[pos] == b'=' {
-            eq = eq.or(Some(pos));
-        } else {
-            push(start, eq, pos)?;
-            (start, eq) = (pos + 1, None);
-        }
-    }
-    push(start, eq, buf.len())?;
-    Ok(entries)
-}
-
-fn mark_special_bytes(buf: &[u8], entries: &mut [Entry]) {
-    let mut mark = |positions: &mut dyn Iterator<Item = usize>| {
-        let mut cursor = 0;
-        for pos in positions {
-            while entries[cursor].value.end as usize <= pos {
-                cursor += 1;
-            }
-            let entry = &mut entries[cursor];
-            let in_name = pos < entry.name.end as usize;
-            entry.prefix |= match (buf[pos], in_name) {
-                (b'%' | b'+', true) => NAME_ESCAPED,
-                (b'%' | b'+', false) => VALUE_ESCAPED,
-                (_, true) => NAME_BRACKET,
-                (_, false) => 0,
-            };
-        }
-    };
-    mark(&mut memchr::memchr3_iter(b'%', b'+', b'[', buf));
-    mark(&mut memchr::memchr_iter(b']', buf));
-}
-
-/// Decodes a flagged entry in place, splits `name[key]`, sets the prefix.
-///
-/// The decoded pair stays contiguous, `name=value` (or `name[key]=value`)
-/// exactly as a base string writes it; the bytes it frees at its end are
-/// set to NUL so that the buffer stays valid UTF-8 around each pair.
-fn finish_entry(buf: &mut [u8], entry: &mut Entry) -> Result<(), ParamsError> {
-    let flags = entry.prefix;
-    let start = entry.name.start as usize;
-    if flags & (NAME_ESCAPED | VALUE_ESCAPED) != 0 {
-        let has_equals = entry.value.start == entry.name.end + 1;
-        let name_end = decode_into(buf, start, entry.name.end as usize, start)?;
-        let mut value_start = name_end;
-        if has_equals {
-            buf[value_start] = b'=';
-            value_start += 1;
-        }
-        let (read, end) = (entry.value.start as usize, entry.value.end as usize);
-        let value_end = decode_into(buf, read, end, value_start)?;
-        buf[value_end..end].fill(0);
-        entry.name.end = to_u32(name_end);
-        entry.value = Span {
-            start: to_u32(value_start),
-            end: to_u32(value_end),
-        };
-    }
-    if entry.name.start == entry.name.end {
-        return Err(ParamsError::EmptyName { offset: start });
-    }
-    let name = &buf[entry.name.range()];
-    if flags & (NAME_ESCAPED | NAME_BRACKET) != 0 && memchr::memchr2(b'[', b']', name).is_some() {
-        let (name_len, key_start, key_len) =
-            split_array_name(name).ok_or_else(|| ParamsError::InvalidName { name: shown(name) })?;
-        entry.key = Span {
-            start: to_u32(start + key_start),
-            end: to_u32(start + key_start + key_len),
-        };
-        entry.name.end = to_u32(start + name_len);
-    }
-    entry.prefix = name_prefix(&buf[entry.name.range()]);
-    Ok(())
-}
-
-/// For `name[key]` with a non-empty name and key and no other bracket:
-/// `(name length, key offset, key length)`.
-fn split_array_name(name: &[u8]) -> Option<(usize, usize, usize)> {
-    let open = name.iter().position(|&b| b == b'[')?;
-    let (&last, inner) = name[open + 1..].split_last()?;
-    let valid = open > 0
-        && last == b']'
-        && !inner.is_empty()
-        && !inner.iter().any(|&b| b == b'[' || b == b']');
-    valid.then_some((open, open + 1, inner.len()))
-}
-
-fn hex_digit(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Decodes `buf[read..end]` to `buf[write..]` (`write <= read`: decoding
-/// only shrinks) and returns where the decoded bytes end.
-fn decode_into(
-    buf: &mut [u8],
-    read: usize,
-    end: usize,
-    write: usize,
-) -> Result<usize, ParamsError> {
-    let plain = memchr::memchr2(b'%', b'+', &buf[read..end]).unwrap_or(end - read);
-    buf.copy_within(read..read + plain, write);
-    let (mut read, mut write) = (read + plain, write + plain);
-    while read < end {
-        let byte = match buf[read] {
-            b'+' => b' ',
-            b'%' => {
-                let decoded = buf
-                    .get(read + 1..read + 3)
-                    .filter(|_| read + 3 <= end)
-                    .and_then(|hex| Some(hex_digit(hex[0])? << 4 | hex_digit(hex[1])?))
-                    .ok_or(ParamsError::InvalidPercentEscape { offset: read })?;
-                read += 2;
-                decoded
-            }
-            other => other,
-        };
-        buf[write] = byte;
-        read += 1;
-        write += 1;
-    }
-    Ok(write)
 }
 
 #[cfg(test)]
