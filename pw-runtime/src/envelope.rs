@@ -6,6 +6,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::kinds::parse_code;
+use crate::params::prefix_of;
 use crate::{ApiType, ChargebackReason, Params, PingbackType, SubscriptionPeriod};
 
 /// A standard parameter whose value is not of its kind.
@@ -133,24 +134,37 @@ pub(crate) struct Standard {
 
 impl Standard {
     pub(crate) fn find(params: &Params) -> Standard {
+        const UID: u64 = prefix_of(b"uid");
+        const REF: u64 = prefix_of(b"ref");
+        const TYPE: u64 = prefix_of(b"type");
+        const GOODSID: u64 = prefix_of(b"goodsid");
+        const SLENGTH: u64 = prefix_of(b"slength");
+        const SPERIOD: u64 = prefix_of(b"speriod");
+        const CURRENCY: u64 = prefix_of(b"currency");
+        const IS_TEST: u64 = prefix_of(b"is_test");
+        const REASON: u64 = prefix_of(b"reason");
+        const SIGN_VERSION: u64 = prefix_of(b"sign_version");
+        const SIG: u64 = prefix_of(b"sig");
         let mut found = Standard::default();
-        params.for_each_name(|index, name, is_array| {
+        params.for_each_prefix(|index, prefix, len, is_array| {
             if is_array {
-                found.goodsid_array |= name == "goodsid";
+                found.goodsid_array |= prefix == GOODSID && len == 7;
                 return;
             }
-            let slot = match name {
-                "uid" => &mut found.uid,
-                "ref" => &mut found.reference,
-                "type" => &mut found.kind,
-                "goodsid" => &mut found.goodsid,
-                "slength" => &mut found.slength,
-                "speriod" => &mut found.speriod,
-                "currency" => &mut found.currency,
-                "is_test" => &mut found.is_test,
-                "reason" => &mut found.reason,
-                "sign_version" => &mut found.sign_version,
-                "sig" => &mut found.sig,
+            let slot = match (prefix, len) {
+                (UID, 3) => &mut found.uid,
+                (REF, 3) => &mut found.reference,
+                (TYPE, 4) => &mut found.kind,
+                (GOODSID, 7) => &mut found.goodsid,
+                (SLENGTH, 7) => &mut found.slength,
+                (SPERIOD, 7) => &mut found.speriod,
+                (CURRENCY, 8) => &mut found.currency,
+                (IS_TEST, 7) => &mut found.is_test,
+                (REASON, 6) => &mut found.reason,
+                (SIG, 3) => &mut found.sig,
+                (SIGN_VERSION, 12) if params.name_at(index) == "sign_version" => {
+                    &mut found.sign_version
+                }
                 _ => return,
             };
             *slot = Some(index);

@@ -44,3 +44,8 @@ pub use rust_decimal::Decimal;
 pub use secret::SecretKey;
 pub use signature::{SignatureError, SignatureVersion, VersionPolicy};
 pub use verify::{Rejection, VerifiedPingback, Verifier, VerifierBuilder};
+
+/// The examples of `README.md`, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

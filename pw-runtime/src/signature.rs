@@ -283,7 +283,7 @@ fn write_base_string(
     api: ApiType,
     version: SignatureVersion,
     params: &Params,
-    mut implied_version: bool,
+    implied_version: bool,
 ) {
     if version == SignatureVersion::V1 {
         for &name in api.version1_parameters() {
@@ -296,20 +296,8 @@ fn write_base_string(
         }
         return;
     }
-    params.for_each_pair(|name, pair| {
-        if implied_version && name > "sign_version" {
-            push_param(out, "sign_version", None, "2");
-            implied_version = false;
-        }
-        match pair {
-            _ if name == "sig" => {}
-            Ok(pair) => out.push(pair.as_bytes()),
-            Err(param) => push_param(out, param.name, param.key, param.value),
-        }
-    });
-    if implied_version {
-        push_param(out, "sign_version", None, "2");
-    }
+    let implied = implied_version.then_some(("sign_version", "2"));
+    params.write_signed_pairs(implied, |bytes| out.push(bytes));
 }
 
 fn implies_version(api: ApiType, params: &Params) -> bool {

@@ -499,6 +499,30 @@ mod tests {
     }
 
     #[test]
+    fn malformed_forwarding_header_from_a_trusted_proxy_is_403() {
+        let verifier = Verifier::builder(ApiType::DigitalGoods, SECRET)
+            .source_check(SourceCheck::default().trust_proxies("10.0.0.0/8".parse().unwrap()))
+            .build();
+        let source =
+            Source::peer("10.0.0.1".parse().unwrap()).with_x_forwarded_for("not-an-address");
+        let err = verifier
+            .verify(signed(&PAYMENT).as_bytes(), &source)
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Rejection::Source(SourceRejection::MalformedHeader { .. })
+            ),
+            "{err}"
+        );
+        assert_eq!(err.status(), 403);
+        let forwarded = Source::peer("10.0.0.1".parse().unwrap()).with_x_forwarded_for(PAYMENTWALL);
+        assert!(verifier
+            .verify(signed(&PAYMENT).as_bytes(), &forwarded)
+            .is_ok());
+    }
+
+    #[test]
     fn tampering_is_a_signature_rejection_without_the_expected_value() {
         let good = signed(&PAYMENT);
         let expected = good.rsplit_once("sig=").unwrap().1.to_owned();

@@ -122,6 +122,18 @@ impl ParamsError {
     }
 }
 
+/// Writes `name=value` or `name[key]=value` in parts.
+fn write_parts(out: &mut impl FnMut(&[u8]), name: &[u8], key: Option<&[u8]>, value: &[u8]) {
+    out(name);
+    if let Some(key) = key {
+        out(b"[");
+        out(key);
+        out(b"]");
+    }
+    out(b"=");
+    out(value);
+}
+
 /// Cuts a name for an error message.
 fn shown(name: &[u8]) -> String {
     let text = String::from_utf8_lossy(name);
@@ -360,34 +372,66 @@ impl Params {
         self.text(self.entries[index].value)
     }
 
-    /// Calls `f(name, pair)` for every entry in signing order, where `pair`
-    /// is `Ok` with the text `name=value` (or `name[key]=value`) when the
-    /// buffer holds it in one piece, as it does for every pair that had an
-    /// `=`, and `Err` with the parts otherwise.
-    pub(crate) fn for_each_pair(&self, mut f: impl FnMut(&str, Result<&str, Param<'_>>)) {
+    /// Writes the text of every pair but `sig` to `out`, in signing order,
+    /// each as `name=value` (or `name[key]=value`): one piece for every pair
+    /// that had an `=` (the buffer holds it contiguous), parts otherwise.
+    /// With `implied` set, `implied` is written at its place in the order.
+    pub(crate) fn write_signed_pairs(
+        &self,
+        implied: Option<(&str, &str)>,
+        mut out: impl FnMut(&[u8]),
+    ) {
+        const SIG: u64 = prefix_of(b"sig");
+        let buf = self.buf.as_bytes();
+        let mut implied = implied;
         for entry in &self.entries {
+            if let Some((name, value)) = implied {
+                if &buf[entry.name.range()] > name.as_bytes() {
+                    write_parts(&mut out, name.as_bytes(), None, value.as_bytes());
+                    implied = None;
+                }
+            }
             let name_end = if entry.key == NO_KEY {
                 entry.name.end
             } else {
                 entry.key.end + 1
             };
-            let name = self.text(entry.name);
-            if entry.value.start == name_end + 1 {
-                f(
-                    name,
-                    Ok(&self.buf[entry.name.start as usize..entry.value.end as usize]),
-                );
-            } else {
-                f(name, Err(self.param(entry)));
+            if entry.prefix == SIG && name_end - entry.name.start == 3 {
+                continue;
             }
+            if entry.value.start == name_end + 1 {
+                out(&buf[entry.name.start as usize..entry.value.end as usize]);
+            } else {
+                let key = entry.key().map(|key| &buf[key.range()]);
+                write_parts(
+                    &mut out,
+                    &buf[entry.name.range()],
+                    key,
+                    &buf[entry.value.range()],
+                );
+            }
+        }
+        if let Some((name, value)) = implied {
+            write_parts(&mut out, name.as_bytes(), None, value.as_bytes());
         }
     }
 
-    /// Calls `f(index, name, is_array_element)` for every entry, in order.
-    pub(crate) fn for_each_name(&self, mut f: impl FnMut(usize, &str, bool)) {
+    /// Calls `f(index, prefix, name_len, is_array_element)` for every entry,
+    /// in order, where `prefix` is [`prefix_of`] the name.
+    pub(crate) fn for_each_prefix(&self, mut f: impl FnMut(usize, u64, usize, bool)) {
         for (index, entry) in self.entries.iter().enumerate() {
-            f(index, self.text(entry.name), entry.key != NO_KEY);
+            f(
+                index,
+                entry.prefix,
+                (entry.name.end - entry.name.start) as usize,
+                entry.key != NO_KEY,
+            );
         }
+    }
+
+    /// The name of the entry at `index`.
+    pub(crate) fn name_at(&self, index: usize) -> &str {
+        self.text(self.entries[index].name)
     }
 
     /// The value of the single (non-array) parameter `name`.

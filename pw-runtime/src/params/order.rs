@@ -8,10 +8,6 @@ use super::{Entry, NO_KEY};
 
 /// The first eight bytes of `name`, big-endian, zero-padded: comparing two
 /// prefixes orders the names as their bytes do, or ties.
-///
-/// ```ignore
-/// assert!(prefix_of(b"goodsid") < prefix_of(b"ref"));
-/// ```
 pub(crate) const fn prefix_of(name: &[u8]) -> u64 {
     let mut prefix = 0u64;
     let mut i = 0;
@@ -124,7 +120,11 @@ mod tests {
         assert_eq!(prefix_at(buf, 0, 3), prefix_of(b"uid"));
         assert_eq!(prefix_at(buf, 6, 10), prefix_of(b"abcdefghij"));
         assert_eq!(prefix_at(buf, 5, 1), prefix_of(b"&"), "one load, masked");
-        assert_eq!(prefix_at(buf, 17, 1), prefix_of(b"2"), "near the end: byte by byte");
+        assert_eq!(
+            prefix_at(buf, 17, 1),
+            prefix_of(b"2"),
+            "near the end: byte by byte"
+        );
     }
 
     #[test]

@@ -33,8 +33,12 @@ const NAME_ESCAPED: u64 = 1;
 const VALUE_ESCAPED: u64 = 2;
 const NAME_BRACKET: u64 = 4;
 
+/// An offset into the input, whose length `Params::parse` checked to fit
+/// in `u32`.
+#[allow(clippy::cast_possible_truncation)]
 fn to_u32(offset: usize) -> u32 {
-    u32::try_from(offset).expect("the input length was checked to fit in u32")
+    debug_assert!(u32::try_from(offset).is_ok());
+    offset as u32
 }
 
 /// Finds every non-empty pair of `buf`, in input order.
@@ -80,7 +84,14 @@ impl Scanner<'_> {
 
     /// Ends the pair that ends at `end`.
     fn close(&mut self, end: usize) -> Result<(), ParamsError> {
-        push(&mut self.entries, self.limits, self.start, self.equals, end, self.flags)
+        push(
+            &mut self.entries,
+            self.limits,
+            self.start,
+            self.equals,
+            end,
+            self.flags,
+        )
     }
 }
 
@@ -92,17 +103,31 @@ mod special_bytes {
     use super::{CLASS, ORDINARY};
 
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    pub(super) fn visit<E>(buf: &[u8], mut visit: impl FnMut(usize) -> Result<(), E>) -> Result<(), E> {
-        use safe_arch::{cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i};
+    pub(super) fn visit<E>(
+        buf: &[u8],
+        mut visit: impl FnMut(usize) -> Result<(), E>,
+    ) -> Result<(), E> {
+        use safe_arch::{
+            cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+        };
         let splat = |byte: u8| set_splat_i8_m128i(i8::from_ne_bytes([byte]));
-        let targets = [splat(b'&'), splat(b'='), splat(b'%'), splat(b'+'), splat(b'['), splat(b']')];
+        let targets = [
+            splat(b'&'),
+            splat(b'='),
+            splat(b'%'),
+            splat(b'+'),
+            splat(b'['),
+            splat(b']'),
+        ];
         let chunks = buf.chunks_exact(16);
         let tail = chunks.remainder();
         for (n, chunk) in chunks.enumerate() {
             let v = load_unaligned_m128i(chunk.try_into().expect("sixteen bytes"));
             let hits = targets
                 .iter()
-                .fold(cmp_eq_mask_i8_m128i(v, targets[0]), |acc, &t| acc | cmp_eq_mask_i8_m128i(v, t));
+                .fold(cmp_eq_mask_i8_m128i(v, targets[0]), |acc, &t| {
+                    acc | cmp_eq_mask_i8_m128i(v, t)
+                });
             let mut mask = u32::from_ne_bytes(move_mask_i8_m128i(hits).to_ne_bytes());
             while mask != 0 {
                 visit(n * 16 + mask.trailing_zeros() as usize)?;
@@ -164,6 +189,7 @@ mod special_bytes {
     }
 }
 
+#[inline]
 fn push(
     entries: &mut Vec<Entry>,
     limits: &Limits,
@@ -201,7 +227,19 @@ fn push(
 /// The decoded pair stays contiguous, `name=value` (or `name[key]=value`)
 /// exactly as a base string writes it; the bytes it frees at its end are
 /// set to NUL so that the buffer stays valid UTF-8 around each pair.
+#[inline]
 pub(super) fn finish(buf: &mut [u8], entry: &mut Entry) -> Result<(), ParamsError> {
+    let flags = entry.prefix;
+    if flags == 0 && entry.name.start != entry.name.end {
+        let len = (entry.name.end - entry.name.start) as usize;
+        entry.prefix = prefix_at(buf, entry.name.start as usize, len);
+        return Ok(());
+    }
+    finish_flagged(buf, entry)
+}
+
+/// [`finish`] of an entry with an escape or a bracket, or an empty name.
+fn finish_flagged(buf: &mut [u8], entry: &mut Entry) -> Result<(), ParamsError> {
     let flags = entry.prefix;
     let start = entry.name.start as usize;
     if flags & (NAME_ESCAPED | VALUE_ESCAPED) != 0 {
@@ -243,7 +281,10 @@ pub(super) fn finish(buf: &mut [u8], entry: &mut Entry) -> Result<(), ParamsErro
 fn split_array_name(name: &[u8]) -> Option<(usize, usize, usize)> {
     let open = name.iter().position(|&b| b == b'[')?;
     let (&last, inner) = name[open + 1..].split_last()?;
-    let valid = open > 0 && last == b']' && !inner.is_empty() && !inner.iter().any(|&b| b == b'[' || b == b']');
+    let valid = open > 0
+        && last == b']'
+        && !inner.is_empty()
+        && !inner.iter().any(|&b| b == b'[' || b == b']');
     valid.then_some((open, open + 1, inner.len()))
 }
 
@@ -258,7 +299,12 @@ fn hex_digit(b: u8) -> Option<u8> {
 
 /// Decodes `buf[read..end]` to `buf[write..]` (`write <= read`: decoding
 /// only shrinks) and returns where the decoded bytes end.
-fn decode_into(buf: &mut [u8], read: usize, end: usize, write: usize) -> Result<usize, ParamsError> {
+fn decode_into(
+    buf: &mut [u8],
+    read: usize,
+    end: usize,
+    write: usize,
+) -> Result<usize, ParamsError> {
     let plain = memchr::memchr2(b'%', b'+', &buf[read..end]).unwrap_or(end - read);
     buf.copy_within(read..read + plain, write);
     let (mut read, mut write) = (read + plain, write + plain);
