@@ -158,7 +158,10 @@ fn every_vector_agrees_with_the_official_library() {
             Ok((passed, total, failures)) => {
                 // Written to the stderr handle itself, so that the counts show
                 // in a normal `cargo test` run, where printing is captured.
-                let line = format!("conformance {}: {passed}/{total} cases passed\n", path.display());
+                let line = format!(
+                    "conformance {}: {passed}/{total} cases passed\n",
+                    path.display()
+                );
                 std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes()).expect("stderr");
                 problems.extend(failures);
             }

@@ -67,6 +67,7 @@ struct Scanner<'a> {
 
 impl Scanner<'_> {
     /// Handles the special byte of class `class` at `i`.
+    #[inline(always)]
     fn special(&mut self, class: u8, i: usize) -> Result<(), ParamsError> {
         match class {
             AMPERSAND => {
@@ -83,6 +84,7 @@ impl Scanner<'_> {
     }
 
     /// Ends the pair that ends at `end`.
+    #[inline(never)]
     fn close(&mut self, end: usize) -> Result<(), ParamsError> {
         push(
             &mut self.entries,
@@ -189,7 +191,6 @@ mod special_bytes {
     }
 }
 
-#[inline]
 fn push(
     entries: &mut Vec<Entry>,
     limits: &Limits,
