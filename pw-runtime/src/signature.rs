@@ -300,8 +300,9 @@ fn write_base_string(
     params.write_signed_pairs(implied, |bytes| out.push(bytes));
 }
 
+/// A cart pingback without `sign_version` is signed as if it had `sign_version=2`.
 fn implies_version(api: ApiType, params: &Params) -> bool {
-    api == ApiType::Cart && !params.contains("sign_version")
+    api == ApiType::Cart && params.get("sign_version").is_none()
 }
 
 /// The pingback base string for `version`, without the secret that ends it.
@@ -448,16 +449,7 @@ pub fn check_pingback(
     policy: VersionPolicy,
 ) -> Result<SignatureVersion, SignatureError> {
     let declared = params.get("sign_version");
-    let implied_version = api == ApiType::Cart && !params.contains("sign_version");
-    check(
-        api,
-        params,
-        secret,
-        policy,
-        declared,
-        params.get("sig"),
-        implied_version,
-    )
+    check(api, params, secret, policy, declared, params.get("sig"))
 }
 
 /// [`check_pingback`] with `sign_version` and `sig` already looked up.
@@ -468,7 +460,6 @@ pub(crate) fn check(
     policy: VersionPolicy,
     declared: Option<&str>,
     received: Option<&str>,
-    implied_version: bool,
 ) -> Result<SignatureVersion, SignatureError> {
     let version = SignatureVersion::from_declared(api, declared)?;
     if !policy.accepts(version) {
@@ -482,7 +473,7 @@ pub(crate) fn check(
         api,
         version,
         params,
-        implied_version,
+        implied_version: api == ApiType::Cart && declared.is_none(),
     };
     let expected = digest(version, secret, &base);
     if hex_equals(received, expected.as_bytes()) {

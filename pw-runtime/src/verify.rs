@@ -400,16 +400,13 @@ impl Verifier {
             return Err(Rejection::MissingParameters(missing));
         }
         let client = self.source.check(source)?;
-        let declared = found.sign_version(&params);
-        let implied_version = self.api == ApiType::Cart && declared.is_none();
         let version = signature::check(
             self.api,
             &params,
             &self.secret,
             self.versions,
-            declared,
+            found.sign_version(&params),
             found.sig(&params),
-            implied_version,
         )?;
         let fields = Fields::decode(self.api, &params, &found)?;
         Ok(VerifiedPingback {
