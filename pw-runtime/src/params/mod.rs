@@ -274,12 +274,10 @@ impl Params {
         let buf = String::from_utf8(buf).map_err(|err| {
             let bad = err.utf8_error().valid_up_to();
             let buf = err.as_bytes();
-            let entry = entries
-                .iter()
-                .find(|e| e.value.end as usize > bad || e.name.end as usize > bad)
-                .expect("an invalid byte lies inside some entry");
+            // Every byte outside the entries is an ASCII `&` or a NUL.
+            let entry = entries.iter().find(|e| e.value.end as usize > bad);
             ParamsError::InvalidUtf8 {
-                name: shown(&buf[entry.name.range()]),
+                name: entry.map_or_else(String::new, |e| shown(&buf[e.name.range()])),
             }
         })?;
         let mut params = Params { buf, entries };
