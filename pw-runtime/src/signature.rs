@@ -672,6 +672,23 @@ mod tests {
     }
 
     #[test]
+    fn sig_is_left_out_of_the_base_string_even_as_an_array() {
+        for query in ["a=1&sig=x&z=2", "a=1&sig%5B0%5D=x&z=2"] {
+            let params = parse(query);
+            assert_eq!(
+                base_string(ApiType::DigitalGoods, SignatureVersion::V2, &params),
+                "a=1z=2",
+                "{query}"
+            );
+        }
+        let signature_like = parse("a=1&sigma=x");
+        assert_eq!(
+            base_string(ApiType::DigitalGoods, SignatureVersion::V2, &signature_like),
+            "a=1sigma=x"
+        );
+    }
+
+    #[test]
     fn version_1_covers_only_its_subset_and_fills_missing_with_empty() {
         let params = parse("uid=u&currency=5&type=0&ref=r&is_test=1&custom=x");
         assert_eq!(

@@ -394,7 +394,8 @@ impl Params {
             } else {
                 entry.key.end + 1
             };
-            if entry.prefix == SIG && name_end - entry.name.start == 3 {
+            // `sig` is left out whole, an array `sig[...]` too (PHP unsets the name).
+            if entry.prefix == SIG && entry.name.end - entry.name.start == 3 {
                 continue;
             }
             if entry.value.start == name_end + 1 {
