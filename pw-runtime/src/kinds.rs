@@ -351,6 +351,106 @@ impl FromStr for UniqueRef {
     }
 }
 
+/// A Paymentwall transaction reference, `ref` (e.g. `b1493096790`).
+///
+/// Not empty, and free of whitespace and control characters.
+///
+/// ```
+/// use pw_runtime::Reference;
+///
+/// let reference: Reference = "b1493096790".parse().unwrap();
+/// assert_eq!(reference.as_str(), "b1493096790");
+/// assert!("".parse::<Reference>().is_err());
+/// assert!("b1 2".parse::<Reference>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Reference(String);
+
+impl Reference {
+    /// The reference as text.
+    ///
+    /// ```
+    /// let reference: pw_runtime::Reference = "t1".parse().unwrap();
+    /// assert_eq!(reference.as_str(), "t1");
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Reference {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The error of parsing a [`Reference`] that is empty or holds whitespace
+/// or control characters.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a reference is not empty and holds no whitespace or control characters")]
+pub struct InvalidReference;
+
+impl FromStr for Reference {
+    type Err = InvalidReference;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(InvalidReference);
+        }
+        Ok(Reference(s.to_owned()))
+    }
+}
+
+/// What kind of negative pingback a type 2 is (system value
+/// `CHARGEBACK_TYPE`).
+///
+/// ```
+/// use pw_runtime::ChargebackType;
+/// assert_eq!("refund".parse::<ChargebackType>(), Ok(ChargebackType::Refund));
+/// assert_eq!(ChargebackType::Chargeback.to_string(), "chargeback");
+/// assert!("Refund".parse::<ChargebackType>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChargebackType {
+    /// `refund`: the merchant or Paymentwall refunded the payment.
+    Refund,
+    /// `chargeback`: the payer disputed the payment with their bank.
+    Chargeback,
+}
+
+impl fmt::Display for ChargebackType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ChargebackType::Refund => "refund",
+            ChargebackType::Chargeback => "chargeback",
+        })
+    }
+}
+
+/// The error of parsing a [`ChargebackType`] other than `refund` or
+/// `chargeback`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected `refund` or `chargeback`")]
+pub struct InvalidChargebackType;
+
+impl FromStr for ChargebackType {
+    type Err = InvalidChargebackType;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "refund" => Ok(ChargebackType::Refund),
+            "chargeback" => Ok(ChargebackType::Chargeback),
+            _ => Err(InvalidChargebackType),
+        }
+    }
+}
+
 /// A code as Paymentwall writes it: ASCII digits only (no sign, no space).
 pub(crate) fn parse_code(text: &str) -> Option<u32> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {

@@ -23,12 +23,22 @@
 
 mod allowlist;
 mod api;
+pub mod catalog;
+mod delivery;
 mod envelope;
+mod handler;
 mod kinds;
 mod params;
+mod schema;
 mod secret;
 pub mod signature;
+pub mod value;
 mod verify;
+mod widget;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 
 pub use allowlist::{
     ForwardedHeader, InvalidNetwork, Networks, Source, SourceCheck, SourceRejection,
@@ -36,11 +46,20 @@ pub use allowlist::{
 };
 pub use api::{ApiType, UnknownApiType};
 pub use envelope::{Envelope, EnvelopeError, Goods};
+pub use delivery::{Delivery, OriginalPayment};
+pub use handler::{Dispatch, HandlerError};
 pub use kinds::{
-    ChargebackReason, InvalidPeriod, InvalidUniqueRef, PingbackType, SubscriptionPeriod, UniqueRef,
+    ChargebackReason, ChargebackType, InvalidChargebackType, InvalidPeriod, InvalidReference,
+    InvalidUniqueRef, PingbackType, Reference, SubscriptionPeriod, UniqueRef,
 };
 pub use params::{Limits, Param, Params, ParamsError};
+pub use iso_currency::Currency;
+pub use isocountry::CountryCode;
+pub use pw_derive::Pingback;
 pub use rust_decimal::Decimal;
+pub use schema::{DecodeError, Pingback, Setting, SettingValue, SettingsTable};
+pub use time;
+pub use widget::{OwnParams, WidgetCall, WidgetError, DIGITAL_GOODS_ENDPOINT};
 pub use secret::SecretKey;
 pub use signature::{SignatureError, SignatureVersion, VersionPolicy};
 pub use verify::{Rejection, VerifiedPingback, Verifier, VerifierBuilder};

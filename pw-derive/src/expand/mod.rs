@@ -1,0 +1,23 @@
+//! Stage 3: the code generated from a checked schema. Every path in it is
+//! fully qualified, so it works whatever the user's crate names `Result`,
+//! `Option` or `String`.
+
+mod decode;
+mod handler;
+mod widget;
+
+use crate::model::Schema;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Everything `#[derive(Pingback)]` generates for `schema`.
+pub fn schema(schema: &Schema) -> TokenStream {
+    let decode = decode::expand(schema);
+    let handler = handler::expand(schema);
+    let widget = widget::expand(schema);
+    quote! {
+        #decode
+        #handler
+        #widget
+    }
+}

@@ -1,0 +1,254 @@
+// The one catalog of Paymentwall pingback parameters: the standard
+// parameters and the system values of custom pingback parameters (protocol
+// reference, sections 2 and 5).
+//
+// This file is the single source of truth. It is compiled twice, verbatim:
+// by pw-runtime (`src/catalog/mod.rs`, where it is public API and drives the
+// run-time decoding) and by pw-derive (`src/catalog.rs`, where it drives the
+// compile-time checks). So it may use only `core` and must not refer to
+// anything outside this file.
+
+/// The kind of value a pingback parameter carries.
+///
+/// Each kind has a marker type of the same name in `pw_runtime::value::kind`
+/// and a list of Rust types that can hold it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValueKind {
+    /// Free text.
+    Text,
+    /// A decimal amount, such as `9.99`.
+    Decimal,
+    /// A date and time `YYYY-MM-DD HH:MM:SS` without a time zone.
+    DateTime,
+    /// A date and time `YYYY-MM-DD HH:MM:SS` in UTC.
+    DateTimeUtc,
+    /// An ISO 3166-1 alpha-2 country code, such as `US`.
+    Country,
+    /// An ISO 3166-1 alpha-3 country code, such as `USA`.
+    CountryAlpha3,
+    /// An ISO 4217 currency code, such as `USD`.
+    Currency,
+    /// A flag, `0` or `1`.
+    Flag,
+    /// An IPv4 or IPv6 address.
+    IpAddress,
+    /// A Paymentwall transaction reference, such as `b1493096790`.
+    Reference,
+    /// A unique reference `<ref>_<type>`, such as `b1493096790_0`.
+    UniqueReference,
+    /// A chargeback reason code, 1 to 10.
+    ChargebackReason,
+    /// The kind of negative pingback: `refund` or `chargeback`.
+    ChargebackType,
+    /// A whole number, possibly negative.
+    Integer,
+    /// A subscription period: `day`, `week`, `month` or `year`.
+    Period,
+    /// A pingback type code, such as `0` or `202`.
+    PingbackType,
+    /// The product ids of a cart, `goodsid[0]`, `goodsid[1]`, ...
+    ProductIds,
+}
+
+impl ValueKind {
+    /// The name of the kind, as its marker type is named.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ValueKind::Text => "Text",
+            ValueKind::Decimal => "Decimal",
+            ValueKind::DateTime => "DateTime",
+            ValueKind::DateTimeUtc => "DateTimeUtc",
+            ValueKind::Country => "Country",
+            ValueKind::CountryAlpha3 => "CountryAlpha3",
+            ValueKind::Currency => "Currency",
+            ValueKind::Flag => "Flag",
+            ValueKind::IpAddress => "IpAddress",
+            ValueKind::Reference => "Reference",
+            ValueKind::UniqueReference => "UniqueReference",
+            ValueKind::ChargebackReason => "ChargebackReason",
+            ValueKind::ChargebackType => "ChargebackType",
+            ValueKind::Integer => "Integer",
+            ValueKind::Period => "Period",
+            ValueKind::PingbackType => "PingbackType",
+            ValueKind::ProductIds => "ProductIds",
+        }
+    }
+
+    /// What a value of this kind looks like, for error messages.
+    pub const fn description(self) -> &'static str {
+        match self {
+            ValueKind::Text => "text",
+            ValueKind::Decimal => "a decimal amount such as `9.99`",
+            ValueKind::DateTime => "a date-time `YYYY-MM-DD HH:MM:SS`",
+            ValueKind::DateTimeUtc => "a UTC date-time `YYYY-MM-DD HH:MM:SS`",
+            ValueKind::Country => "an ISO 3166-1 alpha-2 country code such as `US`",
+            ValueKind::CountryAlpha3 => "an ISO 3166-1 alpha-3 country code such as `USA`",
+            ValueKind::Currency => "an ISO 4217 currency code such as `USD`",
+            ValueKind::Flag => "a flag `0` or `1`",
+            ValueKind::IpAddress => "an IPv4 or IPv6 address",
+            ValueKind::Reference => "a Paymentwall reference such as `b1493096790`",
+            ValueKind::UniqueReference => "a unique reference `<ref>_<type>` such as `b1493096790_0`",
+            ValueKind::ChargebackReason => "a chargeback reason code 1-10",
+            ValueKind::ChargebackType => "`refund` or `chargeback`",
+            ValueKind::Integer => "a whole number",
+            ValueKind::Period => "`day`, `week`, `month` or `year`",
+            ValueKind::PingbackType => "a pingback type code such as `0`",
+            ValueKind::ProductIds => "a list of product ids `goodsid[0]`, `goodsid[1]`, ...",
+        }
+    }
+
+    /// The Rust types pw accepts for this kind, by the name a field writes
+    /// them with (inside `Option<...>` when the value may be empty). Any
+    /// type implementing `FromValue` for the kind is accepted as well.
+    pub const fn accepted_types(self) -> &'static [&'static str] {
+        match self {
+            ValueKind::Text => &["String"],
+            ValueKind::Decimal => &["Decimal", "String"],
+            ValueKind::DateTime => &["PrimitiveDateTime", "String"],
+            ValueKind::DateTimeUtc => &["OffsetDateTime", "UtcDateTime", "PrimitiveDateTime", "String"],
+            ValueKind::Country | ValueKind::CountryAlpha3 => &["CountryCode", "String"],
+            ValueKind::Currency => &["Currency", "String"],
+            ValueKind::Flag => &["bool"],
+            ValueKind::IpAddress => &["IpAddr", "String"],
+            ValueKind::Reference => &["Reference", "String"],
+            ValueKind::UniqueReference => &["UniqueRef", "String"],
+            ValueKind::ChargebackReason => &["ChargebackReason"],
+            ValueKind::ChargebackType => &["ChargebackType"],
+            ValueKind::Integer => &["i64", "i32"],
+            ValueKind::Period => &["SubscriptionPeriod"],
+            ValueKind::PingbackType => &["PingbackType"],
+            ValueKind::ProductIds => &["Vec<String>"],
+        }
+    }
+}
+
+/// A set of API types, as a bit set (1 = `virtual_currency`,
+/// 2 = `digital_goods`, 4 = `cart`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ApiSet(pub u8);
+
+impl ApiSet {
+    /// `virtual_currency` only.
+    pub const VIRTUAL_CURRENCY: ApiSet = ApiSet(1);
+    /// `digital_goods` only.
+    pub const DIGITAL_GOODS: ApiSet = ApiSet(2);
+    /// `cart` only.
+    pub const CART: ApiSet = ApiSet(4);
+    /// Every API type.
+    pub const ALL: ApiSet = ApiSet(7);
+
+    /// The set holding the API type named `name` (`virtual_currency`,
+    /// `digital_goods`, `cart`), if it is one.
+    pub const fn named(name: &str) -> Option<ApiSet> {
+        match name.as_bytes() {
+            b"virtual_currency" => Some(ApiSet::VIRTUAL_CURRENCY),
+            b"digital_goods" => Some(ApiSet::DIGITAL_GOODS),
+            b"cart" => Some(ApiSet::CART),
+            _ => None,
+        }
+    }
+
+    /// Whether every API type of `other` is in this set.
+    pub const fn contains(self, other: ApiSet) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+/// One parameter of the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatalogEntry {
+    /// The standard parameter's name (`slength`) or the system value
+    /// (`REVENUE_LOCAL`).
+    pub name: &'static str,
+    /// The kind of value it carries.
+    pub kind: ValueKind,
+    /// When the value may be empty (`None`: never).
+    pub empty_when: Option<&'static str>,
+    /// The API types whose pingbacks carry it.
+    pub apis: ApiSet,
+    /// What it means.
+    pub meaning: &'static str,
+}
+
+impl CatalogEntry {
+    /// Whether the value may arrive empty.
+    pub const fn may_be_empty(&self) -> bool {
+        self.empty_when.is_some()
+    }
+}
+
+const fn entry(
+    name: &'static str,
+    kind: ValueKind,
+    empty_when: Option<&'static str>,
+    apis: ApiSet,
+    meaning: &'static str,
+) -> CatalogEntry {
+    CatalogEntry { name, kind, empty_when, apis, meaning }
+}
+
+const ALWAYS: Option<&str> = Some("it may always be empty");
+const NOT_CHARGEBACK: Option<&str> = Some("it is empty unless the pingback is a chargeback (type 2)");
+const NOT_RECURRING: Option<&str> = Some("it is empty unless the payment is recurring");
+const NOT_SUBSCRIPTION: Option<&str> = Some("it is empty unless the payment is a subscription");
+
+/// The standard pingback parameters a field may bind with
+/// `#[pingback(standard = "...")]`.
+pub const STANDARD_PARAMETERS: &[CatalogEntry] = &[
+    entry("uid", ValueKind::Text, None, ApiSet::ALL, "the merchant's user id"),
+    entry("goodsid", ValueKind::Text, None, ApiSet::DIGITAL_GOODS, "the product id"),
+    entry("goodsid", ValueKind::ProductIds, None, ApiSet::CART, "the product ids of the cart"),
+    entry("slength", ValueKind::Integer, NOT_SUBSCRIPTION, ApiSet::DIGITAL_GOODS, "the subscription length"),
+    entry("speriod", ValueKind::Period, NOT_SUBSCRIPTION, ApiSet::DIGITAL_GOODS, "the subscription period"),
+    entry("currency", ValueKind::Decimal, None, ApiSet::VIRTUAL_CURRENCY, "the amount of virtual currency"),
+    entry("type", ValueKind::PingbackType, None, ApiSet::ALL, "the pingback type"),
+    entry("ref", ValueKind::Reference, None, ApiSet::ALL, "Paymentwall's transaction reference"),
+    entry("is_test", ValueKind::Flag, Some("it is absent on live pingbacks"), ApiSet::ALL, "whether this is a test pingback"),
+    entry("reason", ValueKind::ChargebackReason, NOT_CHARGEBACK, ApiSet::ALL, "the chargeback reason"),
+];
+
+/// Names a custom parameter may not take: the standard parameters and the
+/// signature's own parameters.
+pub const RESERVED_NAMES: &[&str] = &[
+    "uid", "goodsid", "slength", "speriod", "type", "ref", "sig", "sign_version", "is_test",
+    "reason", "currency",
+];
+
+/// The system values of custom pingback parameters (Project > Settings >
+/// Custom Pingback Parameters), in alphabetical order.
+pub const SYSTEM_VALUES: &[CatalogEntry] = &[
+    entry("CHARGEBACK_REASON", ValueKind::ChargebackReason, NOT_CHARGEBACK, ApiSet::ALL, "reason code of a negative pingback"),
+    entry("CHARGEBACK_REASON_VERBAL", ValueKind::Text, NOT_CHARGEBACK, ApiSet::ALL, "verbal reason of a negative pingback"),
+    entry("CHARGEBACK_TYPE", ValueKind::ChargebackType, NOT_CHARGEBACK, ApiSet::ALL, "refund or chargeback"),
+    entry("CLICK_TYPE", ValueKind::Text, None, ApiSet::ALL, "transaction type, e.g. payment"),
+    entry("COUNTRY_CODE", ValueKind::Country, None, ApiSet::ALL, "user country, alpha-2"),
+    entry("COUNTRY_CODE_ALPHA3", ValueKind::CountryAlpha3, None, ApiSet::ALL, "user country, alpha-3"),
+    entry("COUNTRY_CODE_NAME", ValueKind::Text, None, ApiSet::ALL, "user country name"),
+    entry("CURRENCY_CODE", ValueKind::Currency, None, ApiSet::ALL, "currency the user paid in"),
+    entry("GOODSID", ValueKind::Text, None, ApiSet::DIGITAL_GOODS, "product id (same as goodsid)"),
+    entry("PAYMENT_DATETIME", ValueKind::DateTime, None, ApiSet::ALL, "time of the payment"),
+    entry("PAYMENT_DATETIME_UTC", ValueKind::DateTimeUtc, None, ApiSet::ALL, "time of the payment in UTC"),
+    entry("PAYMENT_TYPE", ValueKind::Text, None, ApiSet::ALL, "Offer, Credit Card, Mobile, ..."),
+    entry("PRODUCT_CURRENCY_CODE", ValueKind::Currency, None, ApiSet::DIGITAL_GOODS, "product currency"),
+    entry("PRODUCT_CUSTOM_FIELD", ValueKind::Text, ALWAYS, ApiSet::DIGITAL_GOODS, "custom field of the product"),
+    entry("PRODUCT_PRICE", ValueKind::Decimal, None, ApiSet::DIGITAL_GOODS, "product price"),
+    entry("RECURRING_BILLING_ACTIVE", ValueKind::Flag, None, ApiSet::ALL, "whether recurring billing is active"),
+    entry("RECURRING_BILLING_INITIAL_REF", ValueKind::Reference, NOT_RECURRING, ApiSet::ALL, "reference of the first payment"),
+    entry("RECURRING_BILLING_NEXT_DATE", ValueKind::DateTime, NOT_RECURRING, ApiSet::ALL, "date of the next recurring payment"),
+    entry("RECURRING_PAYMENT", ValueKind::Flag, None, ApiSet::ALL, "whether this is an automatic recurring payment"),
+    entry("REFERENCE_ID", ValueKind::Reference, None, ApiSet::ALL, "reference (same as ref)"),
+    entry("REVENUE", ValueKind::Decimal, None, ApiSet::ALL, "net revenue in USD"),
+    entry("REVENUE_LOCAL", ValueKind::Decimal, None, ApiSet::ALL, "net revenue in the payment currency"),
+    entry("REVENUE_PAYMENT", ValueKind::Decimal, None, ApiSet::ALL, "what the user paid, in USD"),
+    entry("REVENUE_PAYMENT_LOCAL", ValueKind::Decimal, None, ApiSet::ALL, "what the user paid, in local currency"),
+    entry("SIGNATURE", ValueKind::Text, None, ApiSet::ALL, "the pingback signature (same as sig)"),
+    entry("STORED_CC", ValueKind::Flag, None, ApiSet::ALL, "whether a stored card was used"),
+    entry("SUBSCRIPTION_ID", ValueKind::Text, NOT_SUBSCRIPTION, ApiSet::ALL, "id of the subscription"),
+    entry("UNIQUE_REF", ValueKind::UniqueReference, None, ApiSet::ALL, "ref_type of this pingback"),
+    entry("UNIQUE_REF_INITIAL", ValueKind::UniqueReference, NOT_CHARGEBACK, ApiSet::ALL, "ref_type of the original payment"),
+    entry("USER_ID", ValueKind::Text, None, ApiSet::ALL, "the merchant's user id (same as uid)"),
+    entry("USER_IP", ValueKind::IpAddress, None, ApiSet::ALL, "the user's IP address"),
+    entry("USER_PAYMENT_ACCOUNT_COUNTRY_CODE", ValueKind::Country, ALWAYS, ApiSet::ALL, "country of the bank account or card BIN"),
+    entry("VIRTUAL_CURRENCY", ValueKind::Decimal, None, ApiSet::VIRTUAL_CURRENCY, "virtual currency received"),
+    entry("VIRTUAL_CURRENCY_UNDISCOUNTED", ValueKind::Decimal, None, ApiSet::VIRTUAL_CURRENCY, "virtual currency before bonuses and discounts"),
+];

@@ -1,0 +1,186 @@
+//! [`Delivery`]: one verified, decoded pingback as a handler receives it,
+//! and [`OriginalPayment`], the payment a chargeback takes back.
+
+use crate::schema::{DecodeError, Pingback};
+use crate::{Envelope, Params, PingbackType, UniqueRef, VerifiedPingback};
+use std::ops::Deref;
+use std::time::SystemTime;
+
+/// A verified pingback decoded into the schema `P`, as a handler method
+/// receives it.
+///
+/// It dereferences to the schema's fields; the standard envelope and the
+/// raw parameters (including any that the schema does not declare) stay
+/// available.
+///
+/// ```
+/// use pw_runtime::{signature, ApiType, Delivery, Pingback, SecretKey, SignatureVersion, Source};
+///
+/// #[derive(Pingback)]
+/// #[pingback(api = "digital_goods")]
+/// struct Purchase {
+///     #[pingback(own)]
+///     campaign: String,
+/// }
+///
+/// let secret = SecretKey::new("secret");
+/// let query = signature::sign_pingback(
+///     ApiType::DigitalGoods,
+///     SignatureVersion::V2,
+///     &secret,
+///     [("uid", "u1"), ("goodsid", "gold"), ("type", "0"), ("ref", "r1"), ("campaign", "spring"), ("extra", "x")],
+/// ).unwrap();
+/// let verified = Purchase::verifier(secret)
+///     .build()
+///     .verify(query.as_bytes(), &Source::peer("174.36.92.186".parse().unwrap()))
+///     .unwrap();
+///
+/// let delivery = Delivery::<Purchase>::decode(verified).unwrap();
+/// assert_eq!(delivery.campaign, "spring");
+/// assert_eq!(delivery.envelope().uid, "u1");
+/// assert_eq!(delivery.params().get("extra"), Some("x"));
+/// ```
+#[derive(Debug)]
+pub struct Delivery<P> {
+    pingback: VerifiedPingback,
+    fields: P,
+}
+
+impl<P: Pingback> Delivery<P> {
+    /// Decodes a verified pingback into the schema.
+    ///
+    /// # Errors
+    ///
+    /// A [`DecodeError`] when a parameter does not fit the schema, or the
+    /// pingback was verified for another API type or with a signature
+    /// version the schema does not accept.
+    pub fn decode(pingback: VerifiedPingback) -> Result<Self, DecodeError> {
+        if pingback.api() != P::API {
+            return Err(DecodeError::WrongApi {
+                schema: P::API,
+                verified: pingback.api(),
+            });
+        }
+        if pingback.sign_version() < P::MINIMUM_VERSION {
+            return Err(DecodeError::VersionTooLow {
+                minimum: P::MINIMUM_VERSION,
+                signed: pingback.sign_version(),
+            });
+        }
+        let fields = P::from_params(pingback.params())?;
+        Ok(Delivery { pingback, fields })
+    }
+}
+
+impl<P> Delivery<P> {
+    /// The schema's fields.
+    pub fn fields(&self) -> &P {
+        &self.fields
+    }
+
+    /// The schema's fields, by value.
+    pub fn into_fields(self) -> P {
+        self.fields
+    }
+
+    /// The verified pingback: envelope, raw parameters, signature version,
+    /// client address.
+    pub fn pingback(&self) -> &VerifiedPingback {
+        &self.pingback
+    }
+
+    /// The standard envelope: `uid`, `ref`, type, `is_test`, `reason` and
+    /// the goods.
+    pub fn envelope(&self) -> Envelope<'_> {
+        self.pingback.envelope()
+    }
+
+    /// Every verified parameter, including those the schema does not
+    /// declare.
+    pub fn params(&self) -> &Params {
+        self.pingback.params()
+    }
+
+    /// The pingback type.
+    pub fn kind(&self) -> PingbackType {
+        self.pingback.kind()
+    }
+
+    /// Paymentwall's transaction reference, `ref`.
+    pub fn reference(&self) -> &str {
+        self.pingback.reference()
+    }
+
+    /// The unique reference `ref_type`.
+    pub fn unique_ref(&self) -> UniqueRef {
+        self.pingback.unique_ref()
+    }
+
+    /// Whether Paymentwall marked this as a test pingback (`is_test=1`).
+    pub fn is_test(&self) -> bool {
+        self.pingback.envelope().is_test
+    }
+}
+
+impl<P> Deref for Delivery<P> {
+    type Target = P;
+
+    fn deref(&self) -> &P {
+        &self.fields
+    }
+}
+
+/// The payment (type 0, 1 or 201) a chargeback refers to, as the ledger
+/// recorded it when it was delivered.
+///
+/// ```
+/// use pw_runtime::{Limits, OriginalPayment, Params, PingbackType, UniqueRef};
+/// use std::time::SystemTime;
+///
+/// let params = Params::parse(b"uid=u1&goodsid=gold&type=0&ref=r1", &Limits::default()).unwrap();
+/// let original = OriginalPayment::new(UniqueRef::new("r1", PingbackType::Payment), params, SystemTime::now());
+/// assert_eq!(original.params().get("goodsid"), Some("gold"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct OriginalPayment {
+    unique_ref: UniqueRef,
+    params: Params,
+    delivered_at: SystemTime,
+}
+
+impl OriginalPayment {
+    /// The payment recorded under `unique_ref` with its verified
+    /// parameters, delivered at `delivered_at`.
+    pub fn new(unique_ref: UniqueRef, params: Params, delivered_at: SystemTime) -> Self {
+        OriginalPayment {
+            unique_ref,
+            params,
+            delivered_at,
+        }
+    }
+
+    /// The payment's unique reference (its type is 0, 1 or 201).
+    pub fn unique_ref(&self) -> &UniqueRef {
+        &self.unique_ref
+    }
+
+    /// The payment's verified parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// When the payment was delivered.
+    pub fn delivered_at(&self) -> SystemTime {
+        self.delivered_at
+    }
+
+    /// The payment's fields, decoded with the schema `P`.
+    ///
+    /// # Errors
+    ///
+    /// A [`DecodeError`] when the recorded parameters do not fit the
+    /// schema (for example after the schema changed).
+    pub fn fields<P: Pingback>(&self) -> Result<P, DecodeError> {
+        P::from_params(&self.params)
+    }
+}

@@ -1,0 +1,239 @@
+//! The [`FromValue`] implementations for the types pw accepts.
+
+use super::{kind, FromValue, ValueError};
+use crate::kinds::parse_code;
+use crate::{
+    ChargebackReason, ChargebackType, CountryCode, Currency, Decimal, PingbackType, Reference,
+    SubscriptionPeriod, UniqueRef,
+};
+use std::net::IpAddr;
+use std::str::FromStr;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcDateTime};
+
+impl FromValue<kind::Text> for String {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        Ok(text.to_owned())
+    }
+}
+
+impl FromValue<kind::Decimal> for Decimal {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        // Paymentwall writes plain decimals (`9.99`, `-5.00`); rust_decimal
+        // would also take `1e3` or `1_000`, which are not amounts.
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+        let plain = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        if !plain(whole) || !plain(fraction) {
+            return Err(ValueError::new("not a plain decimal number"));
+        }
+        Decimal::from_str_exact(text).map_err(|e| ValueError::new(e.to_string()))
+    }
+}
+
+fn date_time(text: &str) -> Result<PrimitiveDateTime, ValueError> {
+    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    PrimitiveDateTime::parse(text, &format).map_err(|e| ValueError::new(e.to_string()))
+}
+
+impl FromValue<kind::DateTime> for PrimitiveDateTime {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        date_time(text)
+    }
+}
+
+impl FromValue<kind::DateTimeUtc> for PrimitiveDateTime {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        date_time(text)
+    }
+}
+
+impl FromValue<kind::DateTimeUtc> for OffsetDateTime {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        date_time(text).map(PrimitiveDateTime::assume_utc)
+    }
+}
+
+impl FromValue<kind::DateTimeUtc> for UtcDateTime {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        date_time(text).map(PrimitiveDateTime::as_utc)
+    }
+}
+
+impl FromValue<kind::Country> for CountryCode {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        CountryCode::for_alpha2(text)
+            .map_err(|_| ValueError::new("not an ISO 3166-1 alpha-2 country code"))
+    }
+}
+
+impl FromValue<kind::CountryAlpha3> for CountryCode {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        CountryCode::for_alpha3(text)
+            .map_err(|_| ValueError::new("not an ISO 3166-1 alpha-3 country code"))
+    }
+}
+
+impl FromValue<kind::Currency> for Currency {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        Currency::from_code(text).ok_or_else(|| ValueError::new("not an ISO 4217 currency code"))
+    }
+}
+
+impl FromValue<kind::Flag> for bool {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        match text {
+            "1" => Ok(true),
+            "0" => Ok(false),
+            _ => Err(ValueError::new("a flag is `0` or `1`")),
+        }
+    }
+}
+
+impl FromValue<kind::IpAddress> for IpAddr {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        IpAddr::from_str(text).map_err(|e| ValueError::new(e.to_string()))
+    }
+}
+
+impl FromValue<kind::Reference> for Reference {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        text.parse().map_err(|e: crate::InvalidReference| ValueError::new(e.to_string()))
+    }
+}
+
+impl FromValue<kind::UniqueReference> for UniqueRef {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        text.parse().map_err(|e: crate::InvalidUniqueRef| ValueError::new(e.to_string()))
+    }
+}
+
+impl FromValue<kind::ChargebackReason> for ChargebackReason {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        parse_code(text)
+            .map(ChargebackReason::from_code)
+            .ok_or_else(|| ValueError::new("a reason is a number"))
+    }
+}
+
+impl FromValue<kind::ChargebackType> for ChargebackType {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        text.parse().map_err(|e: crate::InvalidChargebackType| ValueError::new(e.to_string()))
+    }
+}
+
+impl FromValue<kind::Integer> for i64 {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        // Digits with an optional minus: `i64::from_str` would also take `+5`.
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ValueError::new("not a whole number"));
+        }
+        text.parse().map_err(|_| ValueError::new("out of range"))
+    }
+}
+
+impl FromValue<kind::Integer> for i32 {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        let wide = <i64 as FromValue<kind::Integer>>::from_value(text)?;
+        i32::try_from(wide).map_err(|_| ValueError::new("out of range"))
+    }
+}
+
+impl FromValue<kind::Period> for SubscriptionPeriod {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        text.parse().map_err(|_| ValueError::new("a period is day, week, month or year"))
+    }
+}
+
+impl FromValue<kind::PingbackType> for PingbackType {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        parse_code(text)
+            .map(PingbackType::from_code)
+            .ok_or_else(|| ValueError::new("a type is a number"))
+    }
+}
+
+/// `String` holds the text of a kind that has a textual form, after
+/// checking that it is a value of the kind.
+macro_rules! validated_text {
+    ($($kind:ident => $typed:ty),* $(,)?) => {$(
+        impl FromValue<kind::$kind> for String {
+            fn from_value(text: &str) -> Result<Self, ValueError> {
+                <$typed as FromValue<kind::$kind>>::from_value(text)?;
+                Ok(text.to_owned())
+            }
+        }
+    )*};
+}
+
+validated_text!(
+    Decimal => Decimal,
+    DateTime => PrimitiveDateTime,
+    DateTimeUtc => PrimitiveDateTime,
+    Country => CountryCode,
+    CountryAlpha3 => CountryCode,
+    Currency => Currency,
+    IpAddress => IpAddr,
+    Reference => Reference,
+    UniqueReference => UniqueRef,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse<K: super::super::Kind, T: FromValue<K>>(text: &str) -> Option<T> {
+        T::from_value(text).ok()
+    }
+
+    #[test]
+    fn decimals_are_plain() {
+        assert_eq!(parse::<kind::Decimal, Decimal>("9.99"), Some(Decimal::new(999, 2)));
+        assert_eq!(parse::<kind::Decimal, Decimal>("-5"), Some(Decimal::new(-5, 0)));
+        for bad in ["", "1e3", "1_000", "+1", ".5", "5.", "1.2.3", "abc", " 1"] {
+            assert_eq!(parse::<kind::Decimal, Decimal>(bad), None, "{bad}");
+            assert_eq!(parse::<kind::Decimal, String>(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn date_times_are_paymentwall_format() {
+        let utc = parse::<kind::DateTimeUtc, OffsetDateTime>("2024-02-29 23:59:58").unwrap();
+        assert_eq!(utc.offset(), time::UtcOffset::UTC);
+        assert_eq!((utc.year(), utc.day(), utc.second()), (2024, 29, 58));
+        for bad in ["2023-02-29 00:00:00", "2024-01-01T00:00:00", "2024-01-01", ""] {
+            assert_eq!(parse::<kind::DateTime, PrimitiveDateTime>(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn codes_are_validated() {
+        assert_eq!(parse::<kind::Country, CountryCode>("US"), Some(CountryCode::USA));
+        assert_eq!(parse::<kind::CountryAlpha3, CountryCode>("USA"), Some(CountryCode::USA));
+        assert_eq!(parse::<kind::Country, CountryCode>("us"), None);
+        assert_eq!(parse::<kind::Country, CountryCode>("XX"), None);
+        assert_eq!(parse::<kind::Currency, Currency>("EUR"), Some(Currency::EUR));
+        assert_eq!(parse::<kind::Currency, String>("EUX"), None);
+    }
+
+    #[test]
+    fn flags_integers_and_codes() {
+        assert_eq!(parse::<kind::Flag, bool>("1"), Some(true));
+        assert_eq!(parse::<kind::Flag, bool>("true"), None);
+        assert_eq!(parse::<kind::Integer, i32>("-5"), Some(-5));
+        assert_eq!(parse::<kind::Integer, i32>("+5"), None);
+        assert_eq!(parse::<kind::Integer, i32>("99999999999"), None);
+        assert_eq!(
+            parse::<kind::ChargebackReason, ChargebackReason>("9"),
+            Some(ChargebackReason::CancelledOrder)
+        );
+        assert_eq!(parse::<kind::PingbackType, PingbackType>("x"), None);
+        assert_eq!(
+            parse::<kind::ChargebackType, ChargebackType>("refund"),
+            Some(ChargebackType::Refund)
+        );
+        assert!(parse::<kind::IpAddress, IpAddr>("2001:db8::1").is_some());
+        assert_eq!(parse::<kind::IpAddress, String>("1.2.3"), None);
+    }
+}

@@ -1,0 +1,99 @@
+//! [`ToValue`]: a typed value as the text of a widget-call parameter.
+
+use crate::{
+    ChargebackReason, ChargebackType, CountryCode, Currency, Decimal, PingbackType, Reference,
+    SubscriptionPeriod, UniqueRef,
+};
+use std::net::IpAddr;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcDateTime};
+
+/// Writes a value as the text Paymentwall echoes back, so that an `OWN`
+/// parameter set in the widget call arrives in the pingback as the same
+/// value.
+///
+/// ```
+/// use pw_runtime::value::ToValue;
+/// assert_eq!(true.to_value(), "1");
+/// assert_eq!(pw_runtime::Decimal::new(999, 2).to_value(), "9.99");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent as a widget parameter",
+    note = "implement `pw_runtime::value::ToValue` for `{Self}` to use it as an `OWN` parameter"
+)]
+pub trait ToValue {
+    /// The parameter text.
+    fn to_value(&self) -> String;
+}
+
+impl<T: ToValue + ?Sized> ToValue for &T {
+    fn to_value(&self) -> String {
+        (**self).to_value()
+    }
+}
+
+impl ToValue for bool {
+    fn to_value(&self) -> String {
+        if *self { "1" } else { "0" }.to_owned()
+    }
+}
+
+impl ToValue for CountryCode {
+    fn to_value(&self) -> String {
+        self.alpha2().to_owned()
+    }
+}
+
+impl ToValue for Currency {
+    fn to_value(&self) -> String {
+        self.code().to_owned()
+    }
+}
+
+impl ToValue for PingbackType {
+    fn to_value(&self) -> String {
+        self.code().to_string()
+    }
+}
+
+impl ToValue for ChargebackReason {
+    fn to_value(&self) -> String {
+        self.code().to_string()
+    }
+}
+
+impl ToValue for PrimitiveDateTime {
+    fn to_value(&self) -> String {
+        let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        self.format(&format).unwrap_or_default()
+    }
+}
+
+impl ToValue for OffsetDateTime {
+    fn to_value(&self) -> String {
+        let utc = self.to_offset(time::UtcOffset::UTC);
+        PrimitiveDateTime::new(utc.date(), utc.time()).to_value()
+    }
+}
+
+impl ToValue for UtcDateTime {
+    fn to_value(&self) -> String {
+        PrimitiveDateTime::new(self.date(), self.time()).to_value()
+    }
+}
+
+/// Types whose `Display` is already the parameter text.
+macro_rules! displayed {
+    ($($ty:ty),* $(,)?) => {$(
+        impl ToValue for $ty {
+            fn to_value(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+
+displayed!(
+    str, String, Decimal, IpAddr, Reference, UniqueRef, SubscriptionPeriod, ChargebackType,
+    i8, i16, i32, i64, i128, u8, u16, u32, u64, u128,
+);
