@@ -104,11 +104,12 @@ fn key_of(meta: &ParseNestedMeta<'_>) -> String {
 fn flag(meta: &ParseNestedMeta<'_>) -> syn::Result<Span> {
     if meta.input.peek(syn::Token![=]) {
         let key = key_of(meta);
-        return Err(meta.error(format!(
-            "`{key}` takes no value: write `{key}` alone"
-        )));
+        return Err(meta.error(format!("`{key}` takes no value: write `{key}` alone")));
     }
-    Ok(meta.path.get_ident().map_or_else(Span::call_site, syn::Ident::span))
+    Ok(meta
+        .path
+        .get_ident()
+        .map_or_else(Span::call_site, syn::Ident::span))
 }
 
 /// Stores a key's value, reporting a repeated key.
@@ -135,7 +136,11 @@ fn unknown_key(
     place: &str,
     errors: &mut Errors,
 ) -> syn::Result<()> {
-    let list = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+    let list = known
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     errors.at(
         &meta.path,
         format!(

@@ -25,9 +25,9 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, candidate)| candidate)
 }
 
-/// ` did you mean `x`?` for the closest candidate, or nothing.
+/// ` (did you mean `x`?)` for the closest candidate, or nothing.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    closest(name, candidates).map_or_else(String::new, |c| format!("; did you mean `{c}`?"))
+    closest(name, candidates).map_or_else(String::new, |c| format!(" (did you mean `{c}`?)"))
 }
 
 /// The API type names, in the order a message lists them.

@@ -230,7 +230,7 @@ fn system(
     let Some(entry) = catalog::system_value(&name) else {
         let hint = catalog::closest(&name, SYSTEM_VALUES.iter().map(|e| e.name)).map_or_else(
             || "; the system values are listed in `pw_runtime::catalog::SYSTEM_VALUES`".to_owned(),
-            |closest| format!("; did you mean `{closest}`?"),
+            |closest| format!(": did you mean `{closest}`?"),
         );
         errors.at(literal, format!("unknown system value `{name}`{hint}"));
         return None;
@@ -257,8 +257,10 @@ fn standard(
     errors: &mut Errors,
 ) -> Option<&'static CatalogEntry> {
     let name = literal.value();
-    let named: Vec<&'static CatalogEntry> =
-        STANDARD_PARAMETERS.iter().filter(|e| e.name == name).collect();
+    let named: Vec<&'static CatalogEntry> = STANDARD_PARAMETERS
+        .iter()
+        .filter(|e| e.name == name)
+        .collect();
     if named.is_empty() {
         let reserved = if ["sig", "sign_version"].contains(&name.as_str()) {
             format!("; `{name}` belongs to the signature, which pw checks before decoding")
@@ -278,7 +280,9 @@ fn standard(
     let (apis, _) = api?;
     let found = named.iter().copied().find(|e| e.apis.contains(apis));
     if found.is_none() {
-        let carriers = named.iter().fold(ApiSet(0), |all, e| ApiSet(all.0 | e.apis.0));
+        let carriers = named
+            .iter()
+            .fold(ApiSet(0), |all, e| ApiSet(all.0 | e.apis.0));
         errors.at(
             literal,
             format!(
@@ -313,7 +317,10 @@ fn param_name(
     }
     let (name, span) = match &attrs.param {
         Some(literal) => (literal.value(), literal.span()),
-        None => (ident.to_string().trim_start_matches("r#").to_owned(), ident.span()),
+        None => (
+            ident.to_string().trim_start_matches("r#").to_owned(),
+            ident.span(),
+        ),
     };
     if let Some(bad) = unfit_character(&name) {
         errors.at_span(
@@ -321,7 +328,11 @@ fn param_name(
             format!(
                 "`{name}` cannot be a Paymentwall parameter name: {bad}; choose a name of \
                  letters, digits and `_`{}",
-                if attrs.param.is_some() { "" } else { " with `param = \"...\"`" }
+                if attrs.param.is_some() {
+                    ""
+                } else {
+                    " with `param = \"...\"`"
+                }
             ),
         );
     } else if RESERVED_NAMES.contains(&name.as_str()) {
@@ -348,7 +359,11 @@ fn unfit_character(name: &str) -> Option<String> {
     }
     name.chars()
         .find(|c| matches!(c, '[' | ']' | '=' | '&' | '#') || c.is_whitespace())
-        .map(|c| format!("it contains {c:?}"))
+        .map(|c| match c {
+            ' ' => "it contains a space".to_owned(),
+            c if c.is_whitespace() => format!("it contains the whitespace {c:?}"),
+            c => format!("it contains `{c}`"),
+        })
 }
 
 /// Rule: the field type can hold the kind.
@@ -392,7 +407,10 @@ fn field_type(
         ),
         Known::Type(_) | Known::Unknown => {
             if kind == ValueKind::ProductIds && !types::is_vec_of_string(value_ty) {
-                errors.at(ty, format!("the cart's product ids are a list: use `Vec<String>`"));
+                errors.at(
+                    ty,
+                    format!("the cart's product ids are a list: use `Vec<String>`"),
+                );
             }
         }
     }

@@ -82,10 +82,11 @@ fn known_names() -> impl Iterator<Item = &'static str> {
         ValueKind::Period,
         ValueKind::PingbackType,
     ];
-    PRIMITIVES
-        .iter()
-        .copied()
-        .chain(KINDS.iter().flat_map(|kind| kind.accepted_types().iter().copied()))
+    PRIMITIVES.iter().copied().chain(
+        KINDS
+            .iter()
+            .flat_map(|kind| kind.accepted_types().iter().copied()),
+    )
 }
 
 /// Classifies a field type (the `T` of `Option<T>` already taken out).

@@ -1,6 +1,7 @@
 //! The typed standard envelope: the parameters every pingback of an API
 //! type carries, decoded once the signature is verified.
 
+use crate::value::{kind, FromValue};
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
@@ -255,7 +256,9 @@ impl Fields {
                 )?,
                 slength: non_empty(params, found.slength)
                     .map(|text| {
-                        text.parse().map_err(|_| {
+                        // The same strict rule as the schema's integer kind:
+                        // digits with an optional minus, no `+` or spaces.
+                        <i32 as FromValue<kind::Integer>>::from_value(text).map_err(|_| {
                             invalid("slength", "a whole number of periods, or empty", text)
                         })
                     })
@@ -389,12 +392,13 @@ mod tests {
 
     #[test]
     fn bad_standard_values_name_the_parameter() {
-        let cases: [(&[(&str, &str)], &str); 7] = [
+        let cases: [(&[(&str, &str)], &str); 8] = [
             (&[("type", "x")], "type"),
             (&[("type", "-1")], "type"),
             (&[("is_test", "yes")], "is_test"),
             (&[("reason", "fraud")], "reason"),
             (&[("slength", "1.5")], "slength"),
+            (&[("slength", "+5")], "slength"),
             (&[("speriod", "fortnight")], "speriod"),
             (&[("goodsid[0]", "a")], "goodsid"),
         ];

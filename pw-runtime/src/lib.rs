@@ -45,24 +45,24 @@ pub use allowlist::{
     PAYMENTWALL_SOURCES,
 };
 pub use api::{ApiType, UnknownApiType};
-pub use envelope::{Envelope, EnvelopeError, Goods};
 pub use delivery::{Delivery, OriginalPayment};
+pub use envelope::{Envelope, EnvelopeError, Goods};
 pub use handler::{Dispatch, HandlerError};
+pub use iso_currency::Currency;
+pub use isocountry::CountryCode;
 pub use kinds::{
     ChargebackReason, ChargebackType, InvalidChargebackType, InvalidPeriod, InvalidReference,
     InvalidUniqueRef, PingbackType, Reference, SubscriptionPeriod, UniqueRef,
 };
 pub use params::{Limits, Param, Params, ParamsError};
-pub use iso_currency::Currency;
-pub use isocountry::CountryCode;
 pub use pw_derive::Pingback;
 pub use rust_decimal::Decimal;
 pub use schema::{DecodeError, Pingback, Setting, SettingValue, SettingsTable};
-pub use time;
-pub use widget::{OwnParams, WidgetCall, WidgetError, DIGITAL_GOODS_ENDPOINT};
 pub use secret::SecretKey;
 pub use signature::{SignatureError, SignatureVersion, VersionPolicy};
+pub use time;
 pub use verify::{Rejection, VerifiedPingback, Verifier, VerifierBuilder};
+pub use widget::{OwnParams, WidgetCall, WidgetError, DIGITAL_GOODS_ENDPOINT};
 
 /// The examples of `README.md`, compiled and run as doctests.
 #[doc = include_str!("../../README.md")]

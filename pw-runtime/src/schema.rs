@@ -180,7 +180,10 @@ impl fmt::Display for SettingsTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const NAME: &str = "Parameter name";
         const VALUE: &str = "Value";
-        writeln!(f, "Paymentwall > Project > Settings > Custom Pingback Parameters:")?;
+        writeln!(
+            f,
+            "Paymentwall > Project > Settings > Custom Pingback Parameters:"
+        )?;
         if self.settings.is_empty() {
             return writeln!(f, "(none: this schema uses only the standard parameters)");
         }

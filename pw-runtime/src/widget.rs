@@ -260,7 +260,10 @@ mod tests {
 
     #[test]
     fn url_signature_verifies_with_the_runtime() {
-        let call = WidgetCall::new("k", "s3cr3t").uid("u 1").widget("p1_1").param("x", "a&b");
+        let call = WidgetCall::new("k", "s3cr3t")
+            .uid("u 1")
+            .widget("p1_1")
+            .param("x", "a&b");
         let url = call.url().unwrap();
         let query = url.split_once('?').unwrap().1;
         let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
@@ -276,7 +279,10 @@ mod tests {
 
     #[test]
     fn reserved_names_are_refused() {
-        let call = WidgetCall::new("k", "s").uid("u").widget("w").param("sign", "x");
+        let call = WidgetCall::new("k", "s")
+            .uid("u")
+            .widget("w")
+            .param("sign", "x");
         assert_eq!(call.url(), Err(WidgetError::Reserved("sign".into())));
     }
 }

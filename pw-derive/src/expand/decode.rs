@@ -65,10 +65,18 @@ fn decoder(krate: &syn::Path, field: &Field) -> TokenStream {
         ..
     } = field;
     let call = if *kind == ValueKind::ProductIds {
-        let function = if *optional { quote!(optional_array) } else { quote!(required_array) };
+        let function = if *optional {
+            quote!(optional_array)
+        } else {
+            quote!(required_array)
+        };
         quote!(#krate::__private::#function(params, #param))
     } else {
-        let function = if *optional { quote!(optional) } else { quote!(required) };
+        let function = if *optional {
+            quote!(optional)
+        } else {
+            quote!(required)
+        };
         let kind = Ident::new(kind.name(), Span::call_site());
         quote_spanned! {ty.span()=>
             #krate::__private::#function::<#krate::value::kind::#kind, #value_ty>(params, #param)

@@ -85,7 +85,11 @@ mod tests {
 
     #[test]
     fn api_names_match_the_api_type() {
-        for api in [ApiType::VirtualCurrency, ApiType::DigitalGoods, ApiType::Cart] {
+        for api in [
+            ApiType::VirtualCurrency,
+            ApiType::DigitalGoods,
+            ApiType::Cart,
+        ] {
             assert_eq!(ApiSet::named(api.name()), Some(ApiSet::from(api)));
         }
     }

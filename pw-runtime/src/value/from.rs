@@ -98,13 +98,15 @@ impl FromValue<kind::IpAddress> for IpAddr {
 
 impl FromValue<kind::Reference> for Reference {
     fn from_value(text: &str) -> Result<Self, ValueError> {
-        text.parse().map_err(|e: crate::InvalidReference| ValueError::new(e.to_string()))
+        text.parse()
+            .map_err(|e: crate::InvalidReference| ValueError::new(e.to_string()))
     }
 }
 
 impl FromValue<kind::UniqueReference> for UniqueRef {
     fn from_value(text: &str) -> Result<Self, ValueError> {
-        text.parse().map_err(|e: crate::InvalidUniqueRef| ValueError::new(e.to_string()))
+        text.parse()
+            .map_err(|e: crate::InvalidUniqueRef| ValueError::new(e.to_string()))
     }
 }
 
@@ -118,7 +120,8 @@ impl FromValue<kind::ChargebackReason> for ChargebackReason {
 
 impl FromValue<kind::ChargebackType> for ChargebackType {
     fn from_value(text: &str) -> Result<Self, ValueError> {
-        text.parse().map_err(|e: crate::InvalidChargebackType| ValueError::new(e.to_string()))
+        text.parse()
+            .map_err(|e: crate::InvalidChargebackType| ValueError::new(e.to_string()))
     }
 }
 
@@ -142,7 +145,8 @@ impl FromValue<kind::Integer> for i32 {
 
 impl FromValue<kind::Period> for SubscriptionPeriod {
     fn from_value(text: &str) -> Result<Self, ValueError> {
-        text.parse().map_err(|_| ValueError::new("a period is day, week, month or year"))
+        text.parse()
+            .map_err(|_| ValueError::new("a period is day, week, month or year"))
     }
 }
 
@@ -189,8 +193,14 @@ mod tests {
 
     #[test]
     fn decimals_are_plain() {
-        assert_eq!(parse::<kind::Decimal, Decimal>("9.99"), Some(Decimal::new(999, 2)));
-        assert_eq!(parse::<kind::Decimal, Decimal>("-5"), Some(Decimal::new(-5, 0)));
+        assert_eq!(
+            parse::<kind::Decimal, Decimal>("9.99"),
+            Some(Decimal::new(999, 2))
+        );
+        assert_eq!(
+            parse::<kind::Decimal, Decimal>("-5"),
+            Some(Decimal::new(-5, 0))
+        );
         for bad in ["", "1e3", "1_000", "+1", ".5", "5.", "1.2.3", "abc", " 1"] {
             assert_eq!(parse::<kind::Decimal, Decimal>(bad), None, "{bad}");
             assert_eq!(parse::<kind::Decimal, String>(bad), None, "{bad}");
@@ -202,18 +212,36 @@ mod tests {
         let utc = parse::<kind::DateTimeUtc, OffsetDateTime>("2024-02-29 23:59:58").unwrap();
         assert_eq!(utc.offset(), time::UtcOffset::UTC);
         assert_eq!((utc.year(), utc.day(), utc.second()), (2024, 29, 58));
-        for bad in ["2023-02-29 00:00:00", "2024-01-01T00:00:00", "2024-01-01", ""] {
-            assert_eq!(parse::<kind::DateTime, PrimitiveDateTime>(bad), None, "{bad}");
+        for bad in [
+            "2023-02-29 00:00:00",
+            "2024-01-01T00:00:00",
+            "2024-01-01",
+            "",
+        ] {
+            assert_eq!(
+                parse::<kind::DateTime, PrimitiveDateTime>(bad),
+                None,
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn codes_are_validated() {
-        assert_eq!(parse::<kind::Country, CountryCode>("US"), Some(CountryCode::USA));
-        assert_eq!(parse::<kind::CountryAlpha3, CountryCode>("USA"), Some(CountryCode::USA));
+        assert_eq!(
+            parse::<kind::Country, CountryCode>("US"),
+            Some(CountryCode::USA)
+        );
+        assert_eq!(
+            parse::<kind::CountryAlpha3, CountryCode>("USA"),
+            Some(CountryCode::USA)
+        );
         assert_eq!(parse::<kind::Country, CountryCode>("us"), None);
         assert_eq!(parse::<kind::Country, CountryCode>("XX"), None);
-        assert_eq!(parse::<kind::Currency, Currency>("EUR"), Some(Currency::EUR));
+        assert_eq!(
+            parse::<kind::Currency, Currency>("EUR"),
+            Some(Currency::EUR)
+        );
         assert_eq!(parse::<kind::Currency, String>("EUX"), None);
     }
 

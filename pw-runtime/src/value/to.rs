@@ -94,6 +94,22 @@ macro_rules! displayed {
 }
 
 displayed!(
-    str, String, Decimal, IpAddr, Reference, UniqueRef, SubscriptionPeriod, ChargebackType,
-    i8, i16, i32, i64, i128, u8, u16, u32, u64, u128,
+    str,
+    String,
+    Decimal,
+    IpAddr,
+    Reference,
+    UniqueRef,
+    SubscriptionPeriod,
+    ChargebackType,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
 );

@@ -1,0 +1,9 @@
+use pw_runtime::Pingback;
+
+#[derive(Pingback)]
+struct Purchase {
+    #[pingback(own)]
+    campaign: String,
+}
+
+fn main() {}
