@@ -407,10 +407,7 @@ fn field_type(
         ),
         Known::Type(_) | Known::Unknown => {
             if kind == ValueKind::ProductIds && !types::is_vec_of_string(value_ty) {
-                errors.at(
-                    ty,
-                    format!("the cart's product ids are a list: use `Vec<String>`"),
-                );
+                errors.at(ty, "the cart's product ids are a list: use `Vec<String>`");
             }
         }
     }
