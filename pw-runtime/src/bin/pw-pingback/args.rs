@@ -207,7 +207,7 @@ fn secret(text: &str) -> Result<SecretKey, String> {
 /// `name=value`, split at the first `=`; the value may be empty.
 fn pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
-        Some((name, _)) if name.is_empty() => Err("the name before `=` is empty".to_owned()),
+        Some(("", _)) => Err("the name before `=` is empty".to_owned()),
         Some((name, value)) => Ok((name.to_owned(), value.to_owned())),
         None => Err("expected name=value (use name= for an empty value)".to_owned()),
     }
