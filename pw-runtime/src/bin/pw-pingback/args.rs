@@ -8,7 +8,7 @@ use pw_runtime::{ApiType, SecretKey, SignatureVersion};
 /// Sign, verify, send and check Paymentwall pingbacks with the same code
 /// that verifies them in pw.
 #[derive(Debug, Parser)]
-#[command(name = "pw-pingback", version, about, long_about = None)]
+#[command(name = "pw-pingback", version)]
 #[command(after_help = "\
 Exit status: 0 success (accepted, answered OK, every check passed); 1 a negative verdict
 (rejected, not answered OK, a check failed); 2 an error (bad arguments, unreachable URL).
@@ -123,7 +123,7 @@ pub struct VerifyArgs {
 /// What `send` and `check` need to reach a listener.
 #[derive(Debug, Args)]
 pub struct Target {
-    /// The listener's pingback URL (http://...).
+    /// The listener's pingback URL (http://..., or https://... with the cli-tls feature).
     pub url: String,
     #[command(flatten)]
     pub secret: SecretArg,

@@ -45,14 +45,16 @@ impl Client {
     /// A client for `url`, by POST (form body) or GET (query string).
     pub fn new(url: &str, post: bool, timeout: Duration) -> Result<Self, String> {
         let url = url.split('#').next().unwrap_or_default();
-        if url.starts_with("https://") {
+        if url.starts_with("https://") && !cfg!(feature = "cli-tls") {
             return Err(format!(
-                "{url}: this build of pw-pingback speaks plain HTTP only; test the listener \
-                 over http:// (for example on 127.0.0.1)"
+                "{url}: this pw-pingback was built without TLS; use an http:// URL (for example \
+                 on 127.0.0.1) or install with --features cli-tls"
             ));
         }
-        if !url.starts_with("http://") {
-            return Err(format!("{url}: expected a URL starting with http://"));
+        if !url.starts_with("http://") && !url.starts_with("https://") {
+            return Err(format!(
+                "{url}: expected a URL starting with http:// or https://"
+            ));
         }
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
