@@ -728,6 +728,15 @@ fn bad_arguments_are_one_line_and_exit_2() {
             "uid=u",
             "sign_version=3",
         ],
+        &[
+            "check",
+            "http://127.0.0.1:9/",
+            "--api",
+            "cart",
+            "--secret",
+            SECRET,
+            "ref=mine",
+        ],
         &["frobnicate"],
     ];
     for args in cases {

@@ -92,8 +92,20 @@ fn judge(expect: Expect, answer: &Result<Answer, String>) -> (bool, Option<Strin
     }
 }
 
+/// Parameters each check sets itself.
+const RESERVED: [&str; 6] = ["type", "ref", "reason", "is_test", "sign_version", "sig"];
+
 /// The five pingbacks, signed.
 fn checklist(args: &CheckArgs) -> Result<Vec<Check>, String> {
+    if let Some((name, _)) = args
+        .params
+        .iter()
+        .find(|(n, _)| RESERVED.contains(&n.as_str()))
+    {
+        return Err(format!(
+            "`{name}` is set by each check itself; give only custom parameters (or uid, goodsid, ...)"
+        ));
+    }
     let target = &args.target;
     let (api, version, secret) = (target.api, target.version, &target.secret.secret);
     let sign = |params: &[(String, String)]| signed(api, version, secret, params);
