@@ -1,0 +1,214 @@
+//! The command line: every command, flag and argument, parsed by clap.
+
+use std::net::IpAddr;
+
+use clap::{Args, Parser, Subcommand};
+use pw_runtime::{ApiType, SecretKey, SignatureVersion};
+
+/// Sign, verify, send and check Paymentwall pingbacks with the same code
+/// that verifies them in pw.
+#[derive(Debug, Parser)]
+#[command(name = "pw-pingback", version)]
+#[command(after_help = "\
+Exit status: 0 success (accepted, answered OK, every check passed); 1 a negative verdict
+(rejected, not answered OK, a check failed); 2 an error (bad arguments, unreachable URL).
+
+Examples:
+  pw-pingback sign --api digital_goods --secret S uid=u1 goodsid=gems type=0 ref=b1
+  pw-pingback verify 'uid=u1&goodsid=gems&type=0&ref=b1&sign_version=2&sig=...' --secret S --api digital_goods
+  pw-pingback check http://127.0.0.1:8080/pingback --secret S --api digital_goods")]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// One command of the tool.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the signed query string of a pingback.
+    #[command(after_help = "\
+Example:
+  pw-pingback sign --api digital_goods --secret S --version 3 \\
+      uid=u1 goodsid=gems slength= speriod= type=0 ref=b1 is_test=1
+prints
+  uid=u1&goodsid=gems&slength=&speriod=&type=0&ref=b1&is_test=1&sign_version=3&sig=...")]
+    Sign(SignArgs),
+    /// Verify a pingback as pw would, and say which check failed.
+    #[command(after_help = "\
+Example:
+  pw-pingback verify 'https://shop.example/pw?uid=u1&goodsid=gems&type=0&ref=b1&sign_version=2&sig=0f…' \\
+      --secret S --api digital_goods --source 174.36.92.186 --json
+
+Without --source the source address check is skipped. The default --min-version is 1, as
+in Paymentwall's libraries; a default pw Verifier refuses version 1 (use --min-version 2
+to see its verdict). Give - to read the query (or a POST body) from standard input.")]
+    Verify(VerifyArgs),
+    /// Send a signed pingback to a listener and print its answer.
+    #[command(after_help = "\
+Example:
+  pw-pingback send http://127.0.0.1:8080/pingback --secret S --api digital_goods \\
+      uid=u1 goodsid=gems slength= speriod= type=0 ref=b1 is_test=1
+prints the HTTP status, then the body. Exit status 0 only for 200 with the body OK.")]
+    Send(SendArgs),
+    /// Run Paymentwall's Test Pingback Tool checklist against a listener.
+    #[command(after_help = "\
+Example:
+  pw-pingback check http://127.0.0.1:8080/pingback --secret S --api digital_goods campaign=spring
+
+Checks: (1) a valid test payment is answered 200 OK; (2) the same pingback again is answered
+OK; (3) a wrong signature is not; (4) a chargeback (type 2, reason 9) of that payment is;
+(5) a pingback without a required parameter is not. Extra name=value arguments go into
+every pingback. Exit status 1 when any check fails.")]
+    Check(CheckArgs),
+    /// Print a signed Paymentwall widget (payment page) URL.
+    #[command(after_help = "\
+Example:
+  pw-pingback widget-url --key K --secret S --widget p1_1 \\
+      uid=u1 ag_external_id=gems ag_name='100 gems' ag_type=fixed amount=4.99 currencyCode=USD
+prints
+  https://api.paymentwall.com/api/subscription?key=K&widget=p1_1&uid=u1&…&sign_version=2&sign=…")]
+    WidgetUrl(WidgetArgs),
+}
+
+/// The project's secret key, also read from `PW_SECRET`.
+#[derive(Debug, Args)]
+pub struct SecretArg {
+    /// The project's secret key (or set PW_SECRET); it is never printed.
+    #[arg(long, env = "PW_SECRET", hide_env_values = true, value_parser = secret)]
+    pub secret: SecretKey,
+}
+
+/// `sign`.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The project's API type: virtual_currency, digital_goods or cart.
+    #[arg(long, value_parser = api)]
+    pub api: ApiType,
+    #[command(flatten)]
+    pub secret: SecretArg,
+    /// The signature version: 1, 2 or 3 (cart: 2 only).
+    #[arg(long, default_value = "2", value_parser = version)]
+    pub version: SignatureVersion,
+    /// The pingback parameters, name=value (decoded values; goodsid[0]=a for arrays).
+    #[arg(value_name = "NAME=VALUE", value_parser = pair)]
+    pub params: Vec<(String, String)>,
+}
+
+/// `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The query string, a whole URL, a POST body, or - for standard input.
+    #[arg(value_name = "QUERY_OR_URL")]
+    pub input: String,
+    #[command(flatten)]
+    pub secret: SecretArg,
+    /// The project's API type: virtual_currency, digital_goods or cart.
+    #[arg(long, value_parser = api)]
+    pub api: ApiType,
+    /// The address the pingback came from; without it the source check is skipped.
+    #[arg(long, value_name = "IP")]
+    pub source: Option<IpAddr>,
+    /// Extra addresses or CIDR ranges allowed besides Paymentwall's (repeatable).
+    #[arg(long, value_name = "NETWORK", requires = "source")]
+    pub allow: Vec<String>,
+    /// The lowest signature version accepted (1 as in Paymentwall's libraries).
+    #[arg(long, default_value = "1", value_parser = version)]
+    pub min_version: SignatureVersion,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `send` and `check` need to reach a listener.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// The listener's pingback URL (http://..., or https://... with the cli-tls feature).
+    pub url: String,
+    #[command(flatten)]
+    pub secret: SecretArg,
+    /// The project's API type: virtual_currency, digital_goods or cart.
+    #[arg(long, value_parser = api)]
+    pub api: ApiType,
+    /// Send the parameters as a form body by POST instead of a GET query.
+    #[arg(long)]
+    pub post: bool,
+    /// The signature version: 1, 2 or 3 (cart: 2 only).
+    #[arg(long, default_value = "2", value_parser = version)]
+    pub version: SignatureVersion,
+    /// Seconds to wait for an answer.
+    #[arg(long, default_value = "10", value_name = "SECONDS")]
+    pub timeout: u64,
+}
+
+/// `send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Replace the signature with a dummy value, as the Test Pingback Tool can.
+    #[arg(long)]
+    pub dummy_signature: bool,
+    /// The pingback parameters, name=value (decoded values).
+    #[arg(value_name = "NAME=VALUE", value_parser = pair)]
+    pub params: Vec<(String, String)>,
+}
+
+/// `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Custom parameters added to every pingback, name=value.
+    #[arg(value_name = "NAME=VALUE", value_parser = pair)]
+    pub params: Vec<(String, String)>,
+}
+
+/// `widget-url`.
+#[derive(Debug, Args)]
+pub struct WidgetArgs {
+    /// The project key.
+    #[arg(long)]
+    pub key: String,
+    #[command(flatten)]
+    pub secret: SecretArg,
+    /// The signature version: 1, 2 or 3.
+    #[arg(long, default_value = "2", value_parser = version)]
+    pub version: SignatureVersion,
+    /// The widget code.
+    #[arg(long, default_value = "p1_1")]
+    pub widget: String,
+    /// Where the payment page is served.
+    #[arg(long, default_value = "https://api.paymentwall.com/api/subscription")]
+    pub endpoint: String,
+    /// The widget parameters, name=value: uid (required), ag_external_id, amount, ...
+    #[arg(value_name = "NAME=VALUE", value_parser = pair)]
+    pub params: Vec<(String, String)>,
+}
+
+fn api(text: &str) -> Result<ApiType, String> {
+    text.parse().map_err(|e| format!("{e}"))
+}
+
+fn version(text: &str) -> Result<SignatureVersion, String> {
+    text.parse::<u8>()
+        .ok()
+        .and_then(SignatureVersion::from_number)
+        .ok_or_else(|| "expected 1, 2 or 3".to_owned())
+}
+
+fn secret(text: &str) -> Result<SecretKey, String> {
+    if text.is_empty() {
+        return Err("the secret key is empty".to_owned());
+    }
+    Ok(SecretKey::new(text))
+}
+
+/// `name=value`, split at the first `=`; the value may be empty.
+fn pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some(("", _)) => Err("the name before `=` is empty".to_owned()),
+        Some((name, value)) => Ok((name.to_owned(), value.to_owned())),
+        None => Err("expected name=value (use name= for an empty value)".to_owned()),
+    }
+}

@@ -1,0 +1,103 @@
+//! Delivering a pingback to a listener: GET with a query string or POST
+//! with a form body, one request at a time, no redirects followed.
+
+use std::time::Duration;
+
+/// A listener's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body, lossily decoded.
+    pub body: String,
+}
+
+impl Answer {
+    /// True for what Paymentwall takes as an acknowledgement: HTTP 200 and
+    /// the body `OK` (surrounding white space ignored).
+    pub fn acknowledged(&self) -> bool {
+        self.status == 200 && self.body.trim() == "OK"
+    }
+
+    /// `HTTP 500 "body"`, the body cut to 200 characters.
+    pub fn summary(&self) -> String {
+        let body: String = self.body.chars().take(200).collect();
+        let cut = if body.len() < self.body.len() {
+            "…"
+        } else {
+            ""
+        };
+        format!("HTTP {} {body:?}{cut}", self.status)
+    }
+}
+
+/// Sends pingbacks to one URL.
+pub struct Client {
+    agent: ureq::Agent,
+    url: String,
+    post: bool,
+}
+
+/// The most body bytes read from an answer.
+const BODY_LIMIT: u64 = 64 * 1024;
+
+impl Client {
+    /// A client for `url`, by POST (form body) or GET (query string).
+    pub fn new(url: &str, post: bool, timeout: Duration) -> Result<Self, String> {
+        let url = url.split('#').next().unwrap_or_default();
+        if url.starts_with("https://") && !cfg!(feature = "cli-tls") {
+            return Err(format!(
+                "{url}: this pw-pingback was built without TLS; use an http:// URL (for example \
+                 on 127.0.0.1) or install with --features cli-tls"
+            ));
+        }
+        if !url.starts_with("http://") && !url.starts_with("https://") {
+            return Err(format!(
+                "{url}: expected a URL starting with http:// or https://"
+            ));
+        }
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .timeout_global(Some(timeout))
+            .user_agent(concat!("pw-pingback/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        Ok(Client {
+            agent,
+            url: url.to_owned(),
+            post,
+        })
+    }
+
+    /// The URL pingbacks go to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Sends one pingback, `query` being its encoded parameters.
+    pub fn deliver(&self, query: &str) -> Result<Answer, String> {
+        let sent = if self.post {
+            self.agent
+                .post(&self.url)
+                .content_type("application/x-www-form-urlencoded")
+                .send(query)
+        } else {
+            let joint = if self.url.contains('?') { '&' } else { '?' };
+            self.agent.get(format!("{}{joint}{query}", self.url)).call()
+        };
+        let mut response = sent.map_err(|err| format!("cannot reach {}: {err}", self.url))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(BODY_LIMIT)
+            .read_to_vec()
+            .map_err(|err| format!("reading the answer of {}: {err}", self.url))?;
+        Ok(Answer {
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
+    }
+}
