@@ -25,6 +25,7 @@ mod allowlist;
 mod api;
 mod envelope;
 mod kinds;
+pub mod ledger;
 mod params;
 mod secret;
 pub mod signature;
