@@ -88,7 +88,9 @@ impl MemoryLedger {
 
 fn lock(store: &Store) -> MutexGuard<'_, HashMap<(String, u32), Entry>> {
     // A panic while holding the lock cannot leave an entry half-written.
-    store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    store
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn key(id: &UniqueRef) -> (String, u32) {
@@ -140,14 +142,16 @@ impl Ledger for MemoryLedger {
         let entries = lock(&self.store);
         let found = PAYMENT_KINDS
             .iter()
-            .filter_map(|kind| match entries.get(&(reference.to_owned(), kind.code())) {
-                Some(Entry::Done { query, at }) => Some(PaymentRecord::new(
-                    UniqueRef::new(reference, *kind),
-                    query.clone(),
-                    *at,
-                )),
-                _ => None,
-            })
+            .filter_map(
+                |kind| match entries.get(&(reference.to_owned(), kind.code())) {
+                    Some(Entry::Done { query, at }) => Some(PaymentRecord::new(
+                        UniqueRef::new(reference, *kind),
+                        query.clone(),
+                        *at,
+                    )),
+                    _ => None,
+                },
+            )
             .min_by_key(PaymentRecord::delivered_at);
         drop(entries);
         std::future::ready(Ok(found))
@@ -155,6 +159,7 @@ impl Ledger for MemoryLedger {
 }
 
 /// Completes (with `params`) or releases (without) a memory lease.
+#[allow(irrefutable_let_patterns)] // without the other backends' features
 fn finish(lease: Lease, params: Option<&Params>) -> Result<(), LedgerError> {
     let LeaseBackend::Memory(MemoryLease { store }) = &lease.backend else {
         return Err(lease.wrong_backend("memory"));

@@ -327,7 +327,12 @@ impl LeaseBackend {
 }
 
 impl Lease {
-    pub(crate) fn new(id: UniqueRef, token: String, lease: Duration, backend: LeaseBackend) -> Self {
+    pub(crate) fn new(
+        id: UniqueRef,
+        token: String,
+        lease: Duration,
+        backend: LeaseBackend,
+    ) -> Self {
         Lease {
             id,
             token,
@@ -716,6 +721,7 @@ impl LedgerOptions {
         self
     }
 
+    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
     pub(crate) fn lease_millis(&self) -> i64 {
         i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX / 4)
     }
@@ -795,7 +801,11 @@ mod tests {
 
     #[test]
     fn debug_hides_the_parameters() {
-        let record = PaymentRecord::new("b7_0".parse().unwrap(), "uid=secret", SystemTime::UNIX_EPOCH);
+        let record = PaymentRecord::new(
+            "b7_0".parse().unwrap(),
+            "uid=secret",
+            SystemTime::UNIX_EPOCH,
+        );
         let shown = format!("{record:?}");
         assert!(!shown.contains("secret"), "{shown}");
         assert!(shown.contains("b7_0"), "{shown}");

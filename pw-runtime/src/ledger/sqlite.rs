@@ -157,10 +157,7 @@ impl SqliteLedger {
     /// let ledger = SqliteLedger::open("pingbacks.db", LedgerOptions::new().prefix("shop_")).await?;
     /// # let _ = ledger; Ok(()) }
     /// ```
-    pub async fn open(
-        path: impl AsRef<Path>,
-        options: LedgerOptions,
-    ) -> Result<Self, LedgerError> {
+    pub async fn open(path: impl AsRef<Path>, options: LedgerOptions) -> Result<Self, LedgerError> {
         let connect = SqliteConnectOptions::new()
             .filename(path.as_ref())
             .create_if_missing(true)
@@ -254,7 +251,12 @@ impl SqliteLedger {
                     queries: Arc::clone(&self.queries),
                     tx: None,
                 });
-                return Ok(Claim::Fresh(Lease::new(id.clone(), token, self.lease, backend)));
+                return Ok(Claim::Fresh(Lease::new(
+                    id.clone(),
+                    token,
+                    self.lease,
+                    backend,
+                )));
             }
             let state: Option<(String,)> = sqlx::query_as(&self.queries.state)
                 .bind(&id.reference)
@@ -324,35 +326,33 @@ impl Ledger for SqliteLedger {
         }
     }
 
-    fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        async move {
-            let Lease {
-                id, token, backend, ..
-            } = lease;
-            let LeaseBackend::Sqlite(inner) = backend else {
-                return Err(LedgerError::WrongBackend {
-                    expected: BACKEND,
-                    found: backend.name(),
-                });
-            };
-            // Roll back first: the transaction holds the write lock the
-            // delete needs.
-            if let Some(tx) = inner.tx {
-                tx.rollback().await.map_err(unavailable)?;
-            }
-            let deleted = sqlx::query(&inner.queries.release)
-                .bind(&id.reference)
-                .bind(i64::from(id.kind.code()))
-                .bind(&token)
-                .bind(unix_millis(SystemTime::now()))
-                .execute(&inner.pool)
-                .await
-                .map_err(unavailable)?;
-            if deleted.rows_affected() == 1 {
-                Ok(())
-            } else {
-                Err(LedgerError::StaleLease { id })
-            }
+    async fn release(&self, lease: Lease) -> Result<(), LedgerError> {
+        let Lease {
+            id, token, backend, ..
+        } = lease;
+        let LeaseBackend::Sqlite(inner) = backend else {
+            return Err(LedgerError::WrongBackend {
+                expected: BACKEND,
+                found: backend.name(),
+            });
+        };
+        // Roll back first: the transaction holds the write lock the
+        // delete needs.
+        if let Some(tx) = inner.tx {
+            tx.rollback().await.map_err(unavailable)?;
+        }
+        let deleted = sqlx::query(&inner.queries.release)
+            .bind(&id.reference)
+            .bind(i64::from(id.kind.code()))
+            .bind(&token)
+            .bind(unix_millis(SystemTime::now()))
+            .execute(&inner.pool)
+            .await
+            .map_err(unavailable)?;
+        if deleted.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(LedgerError::StaleLease { id })
         }
     }
 
