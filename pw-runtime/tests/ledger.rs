@@ -162,6 +162,7 @@ use sqlite_backend::Sqlite;
 mod postgres_backend {
     use super::*;
     use pw_runtime::ledger::sqlx::postgres::{PgPool, PgPoolOptions};
+    use pw_runtime::ledger::sqlx::{Connection, PgConnection};
     use pw_runtime::ledger::{sqlx, Lease, PostgresLedger};
 
     pub struct Postgres {
@@ -175,24 +176,33 @@ mod postgres_backend {
         async fn setup() -> Option<Self> {
             let url = std::env::var("PW_TEST_POSTGRES_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-            let admin = PgPoolOptions::new()
-                .max_connections(2)
-                .acquire_timeout(Duration::from_secs(5))
-                .connect(&url)
-                .await;
-            match admin {
-                Ok(admin) => Some(Postgres {
-                    url,
-                    schema: unique_name(),
-                    admin,
-                }),
-                Err(err) => server_unreachable(
+            // One plain connection first: its error says why, a pool's only
+            // that it timed out.
+            let probe =
+                tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(&url)).await;
+            let probe = match probe {
+                Ok(Ok(conn)) => conn.close().await,
+                Ok(Err(err)) => Err(err),
+                Err(_) => Err(sqlx::Error::PoolTimedOut),
+            };
+            if let Err(err) = probe {
+                return server_unreachable(
                     "PostgreSQL (PW_TEST_POSTGRES_URL)",
                     &url,
                     &err,
                     "service postgresql start",
-                ),
+                );
             }
+            let admin = PgPoolOptions::new()
+                .max_connections(2)
+                .connect(&url)
+                .await
+                .unwrap();
+            Some(Postgres {
+                url,
+                schema: unique_name(),
+                admin,
+            })
         }
         async fn open(&self, lease: Duration) -> PostgresLedger {
             let options = LedgerOptions::new().lease(lease).schema(&self.schema);
@@ -791,7 +801,7 @@ async fn a_prefix_that_is_not_an_sql_name_is_refused() {
             .unwrap_err();
         assert!(matches!(err, LedgerError::Config(_)), "{bad}: {err}");
     }
-    let _ = std::fs::remove_file(&path);
+    assert!(!path.exists(), "nothing is created for an invalid prefix");
 }
 
 #[cfg(feature = "sqlite")]

@@ -158,6 +158,7 @@ impl SqliteLedger {
     /// # let _ = ledger; Ok(()) }
     /// ```
     pub async fn open(path: impl AsRef<Path>, options: LedgerOptions) -> Result<Self, LedgerError> {
+        sql_name("table prefix", &options.prefix, true)?;
         let connect = SqliteConnectOptions::new()
             .filename(path.as_ref())
             .create_if_missing(true)
