@@ -28,6 +28,7 @@ mod delivery;
 mod envelope;
 mod handler;
 mod kinds;
+pub mod ledger;
 mod params;
 mod schema;
 mod secret;

@@ -1,0 +1,813 @@
+//! The delivery ledger: exactly-once handling of each pingback.
+//!
+//! Paymentwall sends a pingback again until it gets `OK`, so the same
+//! `ref_type` ([`UniqueRef`]) may arrive many times, even concurrently. The
+//! ledger makes each one run the merchant's handler once:
+//!
+//! 1. [`Ledger::claim`] the unique reference: [`Claim::Fresh`] hands out a
+//!    [`Lease`] (run the handler), [`Claim::AlreadyDone`] means answer `OK`
+//!    again, [`Claim::InProgress`] means another delivery is running it right
+//!    now (answer with an error so Paymentwall retries later).
+//! 2. On success, [`Ledger::complete`] records the pingback durably; only then
+//!    may the listener answer `OK`. On failure, [`Ledger::release`] forgets
+//!    the claim so the next delivery runs the handler again.
+//!
+//! A lease expires after [`LedgerOptions::lease`] (5 minutes by default): a
+//! process that crashes mid-handler does not block the pingback forever. Once
+//! it has expired, the next claim is fresh again and the old lease can no
+//! longer complete ([`LedgerError::StaleLease`]).
+//!
+//! The completed payments (types 0, 1 and 201) can be looked up by `ref`
+//! with [`Ledger::original_payment`], for the chargeback handler.
+//!
+//! | backend | feature | for |
+//! |---|---|---|
+//! | [`MemoryLedger`] | always | tests and examples: forgets everything on exit |
+//! | `SqliteLedger` | `sqlite` | one listener process on one machine, a file |
+//! | `PostgresLedger` | `postgres` | several listener instances sharing a database |
+//! | `RedisLedger` | `redis` | several listener instances sharing a Redis server |
+//!
+//! With the SQL backends, the handler can write its own data in the ledger's
+//! transaction ([`Lease::sqlite`], [`Lease::postgres`]): the merchant's grant
+//! and the ledger record then commit together or not at all.
+//!
+//! ```
+//! use pw_runtime::ledger::{Claim, Ledger, MemoryLedger};
+//! use pw_runtime::{Params, PingbackType, UniqueRef};
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let ledger = MemoryLedger::new();
+//! let params = Params::from_pairs([("uid", "u1"), ("type", "0"), ("ref", "b7")]).unwrap();
+//! let id = UniqueRef::new("b7", PingbackType::Payment);
+//!
+//! match ledger.claim(&id).await? {
+//!     Claim::Fresh(lease) => {
+//!         // ... deliver the goods ...
+//!         ledger.complete(lease, &params).await?; // durable: now answer OK
+//!     }
+//!     Claim::AlreadyDone => { /* answer OK again */ }
+//!     Claim::InProgress => { /* answer 500: Paymentwall retries later */ }
+//! }
+//! assert!(matches!(ledger.claim(&id).await?, Claim::AlreadyDone));
+//! let payment = ledger.original_payment("b7").await?.unwrap();
+//! assert_eq!(payment.params().unwrap().get("uid"), Some("u1"));
+//! # Ok::<(), pw_runtime::ledger::LedgerError>(())
+//! # }).unwrap();
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::{Limits, Params, ParamsError, PingbackType, UniqueRef};
+
+mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use memory::MemoryLedger;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresLedger;
+#[cfg(feature = "redis")]
+pub use redis::RedisLedger;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteLedger;
+
+/// The `sqlx` crate the SQL ledgers are built on, so that handlers use the
+/// same version for their own queries in [`Lease::sqlite`] / [`Lease::postgres`].
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use sqlx;
+
+/// The `redis` crate [`RedisLedger`] is built on.
+#[cfg(feature = "redis")]
+pub use ::redis as redis_client;
+
+/// A store that lets each pingback ([`UniqueRef`]) be handled exactly once.
+///
+/// Every method returns a `Send` future, so a ledger can be used from any
+/// multi-threaded runtime. All backends are cheap to clone (they share one
+/// pool or store). See the [module documentation](self) for the protocol.
+///
+/// ```
+/// use pw_runtime::ledger::{Claim, Ledger, LedgerError, MemoryLedger};
+/// use pw_runtime::{Params, UniqueRef};
+///
+/// /// What a listener does with one verified pingback, for any backend.
+/// async fn handle<L: Ledger>(ledger: &L, id: &UniqueRef, params: &Params) -> Result<u16, LedgerError> {
+///     match ledger.claim(id).await? {
+///         Claim::Fresh(lease) => {
+///             let delivered = true; // the merchant's handler
+///             if delivered {
+///                 ledger.complete(lease, params).await?;
+///                 Ok(200)
+///             } else {
+///                 ledger.release(lease).await?;
+///                 Ok(500)
+///             }
+///         }
+///         Claim::AlreadyDone => Ok(200),
+///         Claim::InProgress => Ok(500),
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let params = Params::from_pairs([("type", "0"), ("ref", "r1")]).unwrap();
+/// let id: UniqueRef = "r1_0".parse().unwrap();
+/// assert_eq!(handle(&MemoryLedger::new(), &id, &params).await?, 200);
+/// # Ok::<(), LedgerError>(())
+/// # }).unwrap();
+/// ```
+pub trait Ledger: Send + Sync {
+    /// Claims `id` for this delivery.
+    ///
+    /// Exactly one of any number of concurrent claims of the same `id` is
+    /// [`Claim::Fresh`]; the others are [`Claim::InProgress`] until that lease
+    /// completes ([`Claim::AlreadyDone`] from then on), is released or expires
+    /// (then the next claim is fresh again).
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Unavailable`] when the backend cannot be reached.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Claim, Ledger, MemoryLedger};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let ledger = MemoryLedger::new();
+    /// let id = "r1_0".parse().unwrap();
+    /// let first = ledger.claim(&id).await?;
+    /// assert!(first.is_fresh());
+    /// assert!(matches!(ledger.claim(&id).await?, Claim::InProgress));
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send;
+
+    /// Records the pingback of `lease` as done, with its signed parameters
+    /// (stored as [`Params::to_query_string`]), durably before returning.
+    ///
+    /// With a SQL backend, the handler's writes in the lease's transaction
+    /// commit in the same transaction.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::StaleLease`] when the lease expired (another delivery
+    /// may own the pingback now): nothing is recorded and the lease's
+    /// transaction is rolled back. [`LedgerError::Unavailable`] when the
+    /// backend fails; [`LedgerError::WrongBackend`] for a lease of another
+    /// kind of ledger.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Claim, Ledger, MemoryLedger};
+    /// use pw_runtime::Params;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let ledger = MemoryLedger::new();
+    /// let id = "r1_0".parse().unwrap();
+    /// let lease = ledger.claim(&id).await?.into_lease().unwrap();
+    /// ledger.complete(lease, &Params::from_pairs([("ref", "r1")]).unwrap()).await?;
+    /// assert!(matches!(ledger.claim(&id).await?, Claim::AlreadyDone));
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    fn complete(
+        &self,
+        lease: Lease,
+        params: &Params,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send;
+
+    /// Gives the claim of `lease` up after the handler failed: the handler's
+    /// writes in the lease's transaction are rolled back and the claim is
+    /// removed, so the next delivery of the pingback runs the handler again.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::StaleLease`] when the lease had already expired
+    /// (nothing is removed: another delivery may own the pingback now), and
+    /// as [`Ledger::complete`] otherwise.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Ledger, MemoryLedger};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let ledger = MemoryLedger::new();
+    /// let id = "r1_0".parse().unwrap();
+    /// let lease = ledger.claim(&id).await?.into_lease().unwrap();
+    /// ledger.release(lease).await?;
+    /// assert!(ledger.claim(&id).await?.is_fresh());
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send;
+
+    /// The completed delivery (type 0, 1 or 201) of `reference`, the original
+    /// payment a chargeback (type 2) takes back; `None` when no delivery of
+    /// that `ref` was completed. When several were, the earliest.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Unavailable`] when the backend fails.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Ledger, MemoryLedger};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let ledger = MemoryLedger::new();
+    /// assert!(ledger.original_payment("never-seen").await?.is_none());
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    fn original_payment(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send;
+}
+
+/// The outcome of [`Ledger::claim`].
+///
+/// ```
+/// use pw_runtime::ledger::{Claim, Ledger, MemoryLedger};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let ledger = MemoryLedger::new();
+/// let claim = ledger.claim(&"r1_0".parse().unwrap()).await?;
+/// match claim {
+///     Claim::Fresh(lease) => println!("run the handler for {}", lease.id()),
+///     Claim::AlreadyDone => println!("answer OK again"),
+///     Claim::InProgress => println!("answer 500, Paymentwall retries"),
+/// }
+/// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+/// # }).unwrap();
+/// ```
+#[must_use = "a fresh claim holds a lease that must be completed or released"]
+#[derive(Debug)]
+pub enum Claim {
+    /// Nobody handled this pingback yet: run the handler, then
+    /// [`Ledger::complete`] or [`Ledger::release`] the lease.
+    Fresh(Lease),
+    /// The pingback was handled and recorded: answer `OK` again.
+    AlreadyDone,
+    /// Another delivery holds an unexpired lease on it: answer with an error
+    /// so that Paymentwall sends it again later.
+    InProgress,
+}
+
+impl Claim {
+    /// True for [`Claim::Fresh`].
+    ///
+    /// ```
+    /// assert!(!pw_runtime::ledger::Claim::AlreadyDone.is_fresh());
+    /// ```
+    pub fn is_fresh(&self) -> bool {
+        matches!(self, Claim::Fresh(_))
+    }
+
+    /// The lease of a fresh claim.
+    ///
+    /// ```
+    /// assert!(pw_runtime::ledger::Claim::InProgress.into_lease().is_none());
+    /// ```
+    pub fn into_lease(self) -> Option<Lease> {
+        match self {
+            Claim::Fresh(lease) => Some(lease),
+            _ => None,
+        }
+    }
+}
+
+/// The right to handle one pingback, from a [`Claim::Fresh`], until its
+/// deadline.
+///
+/// Give it back with [`Ledger::complete`] or [`Ledger::release`]. A lease
+/// that is only dropped rolls its transaction back and keeps the pingback
+/// [`Claim::InProgress`] until the lease expires.
+///
+/// ```
+/// use pw_runtime::ledger::{Ledger, LedgerOptions, MemoryLedger};
+/// use std::time::Duration;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let ledger = MemoryLedger::with_options(LedgerOptions::new().lease(Duration::from_secs(30)));
+/// let lease = ledger.claim(&"r1_0".parse().unwrap()).await?.into_lease().unwrap();
+/// assert_eq!(lease.id().to_string(), "r1_0");
+/// assert!(lease.deadline() > std::time::Instant::now());
+/// # ledger.release(lease).await?;
+/// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+/// # }).unwrap();
+/// ```
+#[must_use = "a lease must be completed or released"]
+pub struct Lease {
+    id: UniqueRef,
+    token: String,
+    deadline: Instant,
+    backend: LeaseBackend,
+}
+
+/// What a lease holds for its backend.
+pub(crate) enum LeaseBackend {
+    Memory(memory::MemoryLease),
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlite::SqliteLease),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::PostgresLease),
+    #[cfg(feature = "redis")]
+    Redis,
+}
+
+impl LeaseBackend {
+    fn name(&self) -> &'static str {
+        match self {
+            LeaseBackend::Memory(_) => "memory",
+            #[cfg(feature = "sqlite")]
+            LeaseBackend::Sqlite(_) => "sqlite",
+            #[cfg(feature = "postgres")]
+            LeaseBackend::Postgres(_) => "postgres",
+            #[cfg(feature = "redis")]
+            LeaseBackend::Redis => "redis",
+        }
+    }
+}
+
+impl Lease {
+    pub(crate) fn new(
+        id: UniqueRef,
+        token: String,
+        lease: Duration,
+        backend: LeaseBackend,
+    ) -> Self {
+        Lease {
+            id,
+            token,
+            deadline: Instant::now() + lease,
+            backend,
+        }
+    }
+
+    /// The pingback this lease is for.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Ledger, MemoryLedger};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let ledger = MemoryLedger::new();
+    /// let lease = ledger.claim(&"r1_201".parse().unwrap()).await?.into_lease().unwrap();
+    /// assert_eq!(lease.id().reference, "r1");
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn id(&self) -> &UniqueRef {
+        &self.id
+    }
+
+    /// When the lease expires, as measured by this process from the claim:
+    /// finish the handler well before it, or the completion fails with
+    /// [`LedgerError::StaleLease`].
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Ledger, MemoryLedger};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let ledger = MemoryLedger::new();
+    /// let lease = ledger.claim(&"r1_0".parse().unwrap()).await?.into_lease().unwrap();
+    /// assert!(lease.deadline() > std::time::Instant::now());
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// The ledger's SQLite transaction for this lease, begun (`BEGIN
+    /// IMMEDIATE`) on the first call: write the merchant's own data here and
+    /// it commits with [`Ledger::complete`], or rolls back with
+    /// [`Ledger::release`].
+    ///
+    /// SQLite has one writer at a time: while this transaction is open, other
+    /// writes to the file (including other claims) wait, up to the busy
+    /// timeout. Keep the handler short, and do not write through another
+    /// connection from inside it.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::WrongBackend`] for a lease of another ledger,
+    /// [`LedgerError::Unavailable`] when the transaction cannot begin.
+    ///
+    /// ```no_run
+    /// use pw_runtime::ledger::{sqlx, Ledger, LedgerOptions, SqliteLedger};
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ledger = SqliteLedger::open("pingbacks.db", LedgerOptions::new()).await?;
+    /// sqlx::query("CREATE TABLE IF NOT EXISTS gems (uid TEXT, amount INTEGER)")
+    ///     .execute(ledger.pool()).await?;
+    /// if let Some(mut lease) = ledger.claim(&"b7_0".parse()?).await?.into_lease() {
+    ///     sqlx::query("INSERT INTO gems VALUES ('u1', 100)").execute(lease.sqlite().await?).await?;
+    ///     let params = pw_runtime::Params::from_pairs([("ref", "b7"), ("type", "0")])?;
+    ///     ledger.complete(lease, &params).await?; // the gems and the record, together
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "sqlite")]
+    pub async fn sqlite(&mut self) -> Result<&mut sqlx::SqliteConnection, LedgerError> {
+        match &mut self.backend {
+            LeaseBackend::Sqlite(lease) => lease.transaction().await,
+            other => Err(LedgerError::WrongBackend {
+                expected: "sqlite",
+                found: other.name(),
+            }),
+        }
+    }
+
+    /// The ledger's PostgreSQL transaction for this lease, begun on the first
+    /// call: write the merchant's own data here and it commits with
+    /// [`Ledger::complete`], or rolls back with [`Ledger::release`].
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::WrongBackend`] for a lease of another ledger,
+    /// [`LedgerError::Unavailable`] when the transaction cannot begin.
+    ///
+    /// ```no_run
+    /// use pw_runtime::ledger::{sqlx, Ledger, LedgerOptions, PostgresLedger};
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ledger = PostgresLedger::connect("postgres://postgres@127.0.0.1/shop", LedgerOptions::new()).await?;
+    /// if let Some(mut lease) = ledger.claim(&"b7_0".parse()?).await?.into_lease() {
+    ///     sqlx::query("UPDATE wallets SET gems = gems + 100 WHERE uid = $1")
+    ///         .bind("u1")
+    ///         .execute(lease.postgres().await?)
+    ///         .await?;
+    ///     let params = pw_runtime::Params::from_pairs([("ref", "b7"), ("type", "0")])?;
+    ///     ledger.complete(lease, &params).await?; // the gems and the record, together
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "postgres")]
+    pub async fn postgres(&mut self) -> Result<&mut sqlx::PgConnection, LedgerError> {
+        match &mut self.backend {
+            LeaseBackend::Postgres(lease) => lease.transaction().await,
+            other => Err(LedgerError::WrongBackend {
+                expected: "postgres",
+                found: other.name(),
+            }),
+        }
+    }
+
+    fn wrong_backend(&self, expected: &'static str) -> LedgerError {
+        LedgerError::WrongBackend {
+            expected,
+            found: self.backend.name(),
+        }
+    }
+
+    fn stale(&self) -> LedgerError {
+        LedgerError::StaleLease {
+            id: self.id.clone(),
+        }
+    }
+}
+
+/// Shows the pingback, the backend and the deadline; not the token.
+impl fmt::Debug for Lease {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lease")
+            .field("id", &format_args!("{}", self.id))
+            .field("backend", &self.backend.name())
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A completed delivery (type 0, 1 or 201) as the ledger recorded it, from
+/// [`Ledger::original_payment`].
+///
+/// ```
+/// use pw_runtime::ledger::PaymentRecord;
+/// use pw_runtime::{PingbackType, UniqueRef};
+/// use std::time::SystemTime;
+///
+/// let record = PaymentRecord::new(
+///     UniqueRef::new("b7", PingbackType::Payment),
+///     "ref=b7&type=0&uid=u+1",
+///     SystemTime::UNIX_EPOCH,
+/// );
+/// assert_eq!(record.params().unwrap().get("uid"), Some("u 1"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct PaymentRecord {
+    id: UniqueRef,
+    query: String,
+    delivered_at: SystemTime,
+}
+
+impl PaymentRecord {
+    /// A record of `id` with its parameters as a query string
+    /// ([`Params::to_query_string`]), completed at `delivered_at`.
+    ///
+    /// ```
+    /// # use pw_runtime::{ledger::PaymentRecord, PingbackType, UniqueRef};
+    /// let record = PaymentRecord::new(UniqueRef::new("b7", PingbackType::Goodwill), "ref=b7", std::time::SystemTime::now());
+    /// assert_eq!(record.id().kind, PingbackType::Goodwill);
+    /// ```
+    pub fn new(id: UniqueRef, query: impl Into<String>, delivered_at: SystemTime) -> Self {
+        PaymentRecord {
+            id,
+            query: query.into(),
+            delivered_at,
+        }
+    }
+
+    /// The unique reference of the delivery: `ref` with type 0, 1 or 201.
+    ///
+    /// ```
+    /// # use pw_runtime::{ledger::PaymentRecord, PingbackType, UniqueRef};
+    /// let record = PaymentRecord::new("b7_201".parse().unwrap(), "ref=b7", std::time::SystemTime::now());
+    /// assert_eq!(record.id().kind, PingbackType::RiskReviewAccepted);
+    /// ```
+    pub fn id(&self) -> &UniqueRef {
+        &self.id
+    }
+
+    /// The signed parameters as received, as a query string
+    /// ([`Params::to_query_string`]).
+    ///
+    /// ```
+    /// # use pw_runtime::{ledger::PaymentRecord, PingbackType, UniqueRef};
+    /// let record = PaymentRecord::new("b7_0".parse().unwrap(), "ref=b7&type=0", std::time::SystemTime::now());
+    /// assert_eq!(record.query(), "ref=b7&type=0");
+    /// ```
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    /// The signed parameters, parsed again (without size limits: they were
+    /// checked when the pingback arrived).
+    ///
+    /// # Errors
+    ///
+    /// A [`ParamsError`] only if the stored text was altered.
+    ///
+    /// ```
+    /// # use pw_runtime::{ledger::PaymentRecord, PingbackType, UniqueRef};
+    /// let record = PaymentRecord::new("b7_0".parse().unwrap(), "goodsid%5B0%5D=gems&ref=b7", std::time::SystemTime::now());
+    /// let params = record.params().unwrap();
+    /// assert_eq!(params.get_array("goodsid").unwrap().count(), 1);
+    /// ```
+    pub fn params(&self) -> Result<Params, ParamsError> {
+        let unlimited = Limits {
+            max_parameters: usize::MAX,
+            max_bytes: usize::MAX,
+        };
+        Params::parse(self.query.as_bytes(), &unlimited)
+    }
+
+    /// When the delivery was completed (millisecond precision).
+    ///
+    /// ```
+    /// # use pw_runtime::{ledger::PaymentRecord, PingbackType, UniqueRef};
+    /// use std::time::SystemTime;
+    /// let record = PaymentRecord::new("b7_0".parse().unwrap(), "ref=b7", SystemTime::UNIX_EPOCH);
+    /// assert_eq!(record.delivered_at(), SystemTime::UNIX_EPOCH);
+    /// ```
+    pub fn delivered_at(&self) -> SystemTime {
+        self.delivered_at
+    }
+}
+
+/// Shows the reference and the time, not the parameters.
+impl fmt::Debug for PaymentRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PaymentRecord")
+            .field("id", &format_args!("{}", self.id))
+            .field("delivered_at", &self.delivered_at)
+            .field("query", &format_args!("<{} bytes>", self.query.len()))
+            .finish()
+    }
+}
+
+/// Why a ledger operation failed. The listener answers HTTP 500
+/// ([`LedgerError::status`]), so Paymentwall sends the pingback again later.
+///
+/// ```
+/// use pw_runtime::ledger::LedgerError;
+/// let err = LedgerError::StaleLease { id: "b7_0".parse().unwrap() };
+/// assert_eq!(err.status(), 500);
+/// assert!(err.to_string().contains("b7_0"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// The backend failed or cannot be reached.
+    #[error("the {backend} ledger is unavailable: {message}")]
+    Unavailable {
+        /// `memory`, `sqlite`, `postgres` or `redis`.
+        backend: &'static str,
+        /// The backend's error message.
+        message: String,
+    },
+    /// The lease expired (and may have been claimed again): nothing was
+    /// recorded, and its transaction was rolled back.
+    #[error("the lease on {id} expired before it was completed or released; nothing was recorded")]
+    StaleLease {
+        /// The pingback of the lease.
+        id: UniqueRef,
+    },
+    /// A lease or a transaction of another kind of ledger was asked for.
+    #[error("expected a lease of the {expected} ledger, got one of the {found} ledger")]
+    WrongBackend {
+        /// The backend of the ledger or accessor called.
+        expected: &'static str,
+        /// The backend the lease came from.
+        found: &'static str,
+    },
+    /// The options cannot be used, e.g. a table prefix that is not an SQL
+    /// identifier.
+    #[error("invalid ledger configuration: {0}")]
+    Config(String),
+}
+
+impl LedgerError {
+    /// The HTTP status the listener answers with: always 500, so that
+    /// Paymentwall retries.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::LedgerError;
+    /// assert_eq!(LedgerError::Config("x".into()).status(), 500);
+    /// ```
+    pub fn status(&self) -> u16 {
+        500
+    }
+
+    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
+    pub(crate) fn unavailable(backend: &'static str, err: impl fmt::Display) -> Self {
+        LedgerError::Unavailable {
+            backend,
+            message: err.to_string(),
+        }
+    }
+}
+
+/// How a ledger is set up: the lease duration and the names it uses.
+///
+/// ```
+/// use pw_runtime::ledger::LedgerOptions;
+/// use std::time::Duration;
+///
+/// let options = LedgerOptions::new()
+///     .lease(Duration::from_secs(60))
+///     .prefix("shop1_")
+///     .schema("billing");
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone)]
+pub struct LedgerOptions {
+    pub(crate) lease: Duration,
+    pub(crate) prefix: String,
+    pub(crate) schema: Option<String>,
+}
+
+impl Default for LedgerOptions {
+    fn default() -> Self {
+        LedgerOptions {
+            lease: Duration::from_secs(300),
+            prefix: "pw_".to_owned(),
+            schema: None,
+        }
+    }
+}
+
+impl LedgerOptions {
+    /// The defaults: a 5-minute lease, prefix `pw_`, PostgreSQL's current schema.
+    ///
+    /// ```
+    /// let options = pw_runtime::ledger::LedgerOptions::new();
+    /// # let _ = options;
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How long a claim stays [`Claim::InProgress`] without being completed
+    /// or released. Longer than the slowest handler, shorter than
+    /// Paymentwall's 30 minutes between retries. Rounded to milliseconds, at
+    /// least one.
+    ///
+    /// ```
+    /// let options = pw_runtime::ledger::LedgerOptions::new().lease(std::time::Duration::from_secs(60));
+    /// # let _ = options;
+    /// ```
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The prefix of the ledger's table (`<prefix>ledger`) in SQL, or of its
+    /// keys (`<prefix>ledger:<ref>_<type>`) in Redis; `pw_` by default. In SQL
+    /// it must be letters, digits and `_` (at most 48), not starting with a
+    /// digit.
+    ///
+    /// ```
+    /// let options = pw_runtime::ledger::LedgerOptions::new().prefix("shop1_");
+    /// # let _ = options;
+    /// ```
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// PostgreSQL only: the schema of the ledger's table, created if missing;
+    /// by default the connection's current schema (usually `public`). Same
+    /// rules as [`LedgerOptions::prefix`].
+    ///
+    /// ```
+    /// let options = pw_runtime::ledger::LedgerOptions::new().schema("billing");
+    /// # let _ = options;
+    /// ```
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = Some(schema.into());
+        self
+    }
+
+    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
+    pub(crate) fn lease_millis(&self) -> i64 {
+        i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX / 4)
+    }
+}
+
+/// Whether a code is one of the deliveries [`Ledger::original_payment`] returns.
+pub(crate) const PAYMENT_KINDS: [PingbackType; 3] = [
+    PingbackType::Payment,
+    PingbackType::Goodwill,
+    PingbackType::RiskReviewAccepted,
+];
+
+/// Checks a table prefix or schema name for SQL and returns it.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn sql_name(what: &str, name: &str, allow_empty: bool) -> Result<String, LedgerError> {
+    let valid = (allow_empty || !name.is_empty())
+        && name.len() <= 48
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if valid {
+        Ok(name.to_owned())
+    } else {
+        Err(LedgerError::Config(format!(
+            "the {what} {name:?} must be at most 48 letters, digits and `_`, not starting with a digit"
+        )))
+    }
+}
+
+/// A new lease token: 128 bits from the process's random hash keys, unique
+/// across processes and machines in practice.
+pub(crate) fn new_token() -> String {
+    use std::fmt::Write as _;
+    use std::hash::{BuildHasher, Hasher, RandomState};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut token = String::with_capacity(32);
+    for half in 0u8..2 {
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_u8(half);
+        hasher.write_u64(count);
+        hasher.write_u128(nanos);
+        hasher.write_u32(std::process::id());
+        let _ = write!(token, "{:016x}", hasher.finish());
+    }
+    token
+}
+
+/// Milliseconds since the Unix epoch of `time`.
+#[cfg(any(feature = "sqlite", feature = "redis"))]
+pub(crate) fn unix_millis(time: SystemTime) -> i64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The time `millis` after the Unix epoch.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
+pub(crate) fn from_unix_millis(millis: i64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_differ() {
+        let a = new_token();
+        let b = new_token();
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn debug_hides_the_parameters() {
+        let record = PaymentRecord::new(
+            "b7_0".parse().unwrap(),
+            "uid=secret",
+            SystemTime::UNIX_EPOCH,
+        );
+        let shown = format!("{record:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("b7_0"), "{shown}");
+    }
+}

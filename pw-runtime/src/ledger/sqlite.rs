@@ -1,0 +1,382 @@
+//! The SQLite ledger: one file, one machine.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+
+use super::{
+    from_unix_millis, new_token, sql_name, unix_millis, Claim, Lease, LeaseBackend, Ledger,
+    LedgerError, LedgerOptions, PaymentRecord,
+};
+use crate::{Params, PingbackType, UniqueRef};
+
+const BACKEND: &str = "sqlite";
+
+/// How long a statement waits for another connection's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn unavailable(err: sqlx::Error) -> LedgerError {
+    LedgerError::unavailable(BACKEND, err)
+}
+
+/// The statements, with the table name in them.
+struct Queries {
+    table: String,
+    claim: String,
+    state: String,
+    complete: String,
+    release: String,
+    lookup: String,
+}
+
+impl Queries {
+    fn new(prefix: &str) -> Self {
+        let t = format!("\"{prefix}ledger\"");
+        Queries {
+            claim: format!(
+                "INSERT INTO {t} (reference, kind, state, token, expires_at) \
+                 VALUES (?1, ?2, 'in_progress', ?3, ?4) \
+                 ON CONFLICT (reference, kind) DO UPDATE \
+                 SET token = excluded.token, expires_at = excluded.expires_at \
+                 WHERE {t}.state = 'in_progress' AND {t}.expires_at <= ?5"
+            ),
+            state: format!("SELECT state FROM {t} WHERE reference = ?1 AND kind = ?2"),
+            complete: format!(
+                "UPDATE {t} SET state = 'done', token = NULL, expires_at = NULL, \
+                 params = ?1, delivered_at = ?2 \
+                 WHERE reference = ?3 AND kind = ?4 AND state = 'in_progress' \
+                 AND token = ?5 AND expires_at > ?2"
+            ),
+            release: format!(
+                "DELETE FROM {t} WHERE reference = ?1 AND kind = ?2 AND state = 'in_progress' \
+                 AND token = ?3 AND expires_at > ?4"
+            ),
+            lookup: format!(
+                "SELECT kind, params, delivered_at FROM {t} \
+                 WHERE reference = ?1 AND state = 'done' AND kind IN (0, 1, 201) \
+                 ORDER BY delivered_at, kind LIMIT 1"
+            ),
+            table: t,
+        }
+    }
+
+    fn schema(&self) -> String {
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (\
+                 reference TEXT NOT NULL, \
+                 kind INTEGER NOT NULL, \
+                 state TEXT NOT NULL, \
+                 token TEXT, \
+                 expires_at INTEGER, \
+                 params TEXT, \
+                 delivered_at INTEGER, \
+                 PRIMARY KEY (reference, kind))",
+            self.table
+        )
+    }
+}
+
+/// What a SQLite lease holds: the pool and, once asked for, its transaction.
+pub(crate) struct SqliteLease {
+    pool: SqlitePool,
+    queries: Arc<Queries>,
+    tx: Option<Transaction<'static, Sqlite>>,
+}
+
+impl SqliteLease {
+    pub(crate) async fn transaction(&mut self) -> Result<&mut SqliteConnection, LedgerError> {
+        let tx = match self.tx.take() {
+            Some(tx) => tx,
+            None => self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(unavailable)?,
+        };
+        Ok(&mut **self.tx.insert(tx))
+    }
+}
+
+/// A ledger in a SQLite file: for one listener process (or a few) on one
+/// machine. The file is created on first use, in WAL mode with
+/// `synchronous=FULL`, so a completed record is on disk before the listener
+/// answers `OK`. The table `<prefix>ledger` is created if missing.
+///
+/// The handler can write its own tables in the same file inside the ledger's
+/// transaction ([`Lease::sqlite`]), so its grant and the ledger record commit
+/// together.
+///
+/// ```no_run
+/// use pw_runtime::ledger::{Claim, Ledger, LedgerOptions, SqliteLedger};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let ledger = SqliteLedger::open("/var/lib/shop/pingbacks.db", LedgerOptions::new()).await?;
+/// match ledger.claim(&"b7_0".parse()?).await? {
+///     Claim::Fresh(lease) => ledger.release(lease).await?, // or complete after the handler
+///     Claim::AlreadyDone => {}
+///     Claim::InProgress => {}
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SqliteLedger {
+    pool: SqlitePool,
+    queries: Arc<Queries>,
+    lease: Duration,
+    lease_millis: i64,
+}
+
+impl std::fmt::Debug for SqliteLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteLedger")
+            .field("table", &self.queries.table)
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteLedger {
+    /// Opens (creating it if missing) the SQLite file at `path`, in WAL mode
+    /// with `synchronous=FULL` and a 10-second busy timeout, and creates the
+    /// ledger's table if missing.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Config`] for an invalid prefix,
+    /// [`LedgerError::Unavailable`] when the file cannot be opened or written.
+    ///
+    /// ```no_run
+    /// use pw_runtime::ledger::{LedgerOptions, SqliteLedger};
+    /// # async fn run() -> Result<(), pw_runtime::ledger::LedgerError> {
+    /// let ledger = SqliteLedger::open("pingbacks.db", LedgerOptions::new().prefix("shop_")).await?;
+    /// # let _ = ledger; Ok(()) }
+    /// ```
+    pub async fn open(path: impl AsRef<Path>, options: LedgerOptions) -> Result<Self, LedgerError> {
+        sql_name("table prefix", &options.prefix, true)?;
+        let connect = SqliteConnectOptions::new()
+            .filename(path.as_ref())
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .acquire_timeout(BUSY_TIMEOUT * 3)
+            .connect_with(connect)
+            .await
+            .map_err(unavailable)?;
+        Self::from_pool(pool, options).await
+    }
+
+    /// A ledger on an existing pool, e.g. the merchant's own; creates the
+    /// ledger's table if missing. For durability, open the pool's file with
+    /// `synchronous=FULL` (or WAL with `FULL`), as [`SqliteLedger::open`] does.
+    ///
+    /// # Errors
+    ///
+    /// As [`SqliteLedger::open`].
+    ///
+    /// ```no_run
+    /// use pw_runtime::ledger::{sqlx::SqlitePool, LedgerOptions, SqliteLedger};
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = SqlitePool::connect("sqlite://shop.db?mode=rwc").await?;
+    /// let ledger = SqliteLedger::from_pool(pool, LedgerOptions::new()).await?;
+    /// # let _ = ledger; Ok(()) }
+    /// ```
+    pub async fn from_pool(pool: SqlitePool, options: LedgerOptions) -> Result<Self, LedgerError> {
+        let prefix = sql_name("table prefix", &options.prefix, true)?;
+        let queries = Queries::new(&prefix);
+        sqlx::query(&queries.schema())
+            .execute(&pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(SqliteLedger {
+            pool,
+            queries: Arc::new(queries),
+            lease: options.lease,
+            lease_millis: options.lease_millis(),
+        })
+    }
+
+    /// The pool the ledger uses, for the merchant's own queries outside a
+    /// lease.
+    ///
+    /// ```no_run
+    /// # use pw_runtime::ledger::{LedgerOptions, SqliteLedger};
+    /// # async fn run() -> Result<(), pw_runtime::ledger::LedgerError> {
+    /// let ledger = SqliteLedger::open("pingbacks.db", LedgerOptions::new()).await?;
+    /// let pool = ledger.pool().clone();
+    /// # let _ = pool; Ok(()) }
+    /// ```
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The name of the ledger's table, quoted for SQL (`"pw_ledger"` by default).
+    ///
+    /// ```no_run
+    /// # use pw_runtime::ledger::{LedgerOptions, SqliteLedger};
+    /// # async fn run() -> Result<(), pw_runtime::ledger::LedgerError> {
+    /// let ledger = SqliteLedger::open("pingbacks.db", LedgerOptions::new()).await?;
+    /// assert_eq!(ledger.table(), "\"pw_ledger\"");
+    /// # Ok(()) }
+    /// ```
+    pub fn table(&self) -> &str {
+        &self.queries.table
+    }
+
+    async fn try_claim(&self, id: &UniqueRef) -> Result<Claim, LedgerError> {
+        let kind = i64::from(id.kind.code());
+        // A claim row that vanishes between the two statements (released)
+        // is tried again; a few rounds settle any race.
+        for _ in 0..8 {
+            let now = unix_millis(SystemTime::now());
+            let token = new_token();
+            let inserted = sqlx::query(&self.queries.claim)
+                .bind(&id.reference)
+                .bind(kind)
+                .bind(&token)
+                .bind(now.saturating_add(self.lease_millis))
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(unavailable)?;
+            if inserted.rows_affected() == 1 {
+                let backend = LeaseBackend::Sqlite(SqliteLease {
+                    pool: self.pool.clone(),
+                    queries: Arc::clone(&self.queries),
+                    tx: None,
+                });
+                return Ok(Claim::Fresh(Lease::new(
+                    id.clone(),
+                    token,
+                    self.lease,
+                    backend,
+                )));
+            }
+            let state: Option<(String,)> = sqlx::query_as(&self.queries.state)
+                .bind(&id.reference)
+                .bind(kind)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+            match state {
+                Some((state,)) if state == "done" => return Ok(Claim::AlreadyDone),
+                Some(_) => return Ok(Claim::InProgress),
+                None => continue,
+            }
+        }
+        Ok(Claim::InProgress)
+    }
+}
+
+impl Ledger for SqliteLedger {
+    fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
+        self.try_claim(id)
+    }
+
+    fn complete(
+        &self,
+        lease: Lease,
+        params: &Params,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        let query = params.to_query_string();
+        async move {
+            let Lease {
+                id, token, backend, ..
+            } = lease;
+            let LeaseBackend::Sqlite(inner) = backend else {
+                return Err(LedgerError::WrongBackend {
+                    expected: BACKEND,
+                    found: backend.name(),
+                });
+            };
+            let now = unix_millis(SystemTime::now());
+            let update = sqlx::query(&inner.queries.complete)
+                .bind(query)
+                .bind(now)
+                .bind(&id.reference)
+                .bind(i64::from(id.kind.code()))
+                .bind(&token);
+            let updated = match inner.tx {
+                Some(mut tx) => {
+                    let done = update.execute(&mut *tx).await.map_err(unavailable)?;
+                    if done.rows_affected() == 1 {
+                        tx.commit().await.map_err(unavailable)?;
+                    } else {
+                        tx.rollback().await.map_err(unavailable)?;
+                    }
+                    done.rows_affected()
+                }
+                None => update
+                    .execute(&inner.pool)
+                    .await
+                    .map_err(unavailable)?
+                    .rows_affected(),
+            };
+            if updated == 1 {
+                Ok(())
+            } else {
+                Err(LedgerError::StaleLease { id })
+            }
+        }
+    }
+
+    async fn release(&self, lease: Lease) -> Result<(), LedgerError> {
+        let Lease {
+            id, token, backend, ..
+        } = lease;
+        let LeaseBackend::Sqlite(inner) = backend else {
+            return Err(LedgerError::WrongBackend {
+                expected: BACKEND,
+                found: backend.name(),
+            });
+        };
+        // Roll back first: the transaction holds the write lock the
+        // delete needs.
+        if let Some(tx) = inner.tx {
+            tx.rollback().await.map_err(unavailable)?;
+        }
+        let deleted = sqlx::query(&inner.queries.release)
+            .bind(&id.reference)
+            .bind(i64::from(id.kind.code()))
+            .bind(&token)
+            .bind(unix_millis(SystemTime::now()))
+            .execute(&inner.pool)
+            .await
+            .map_err(unavailable)?;
+        if deleted.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(LedgerError::StaleLease { id })
+        }
+    }
+
+    fn original_payment(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        let reference = reference.to_owned();
+        async move {
+            let row: Option<(i64, Option<String>, Option<i64>)> =
+                sqlx::query_as(&self.queries.lookup)
+                    .bind(&reference)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+            Ok(row.map(|(kind, query, at)| {
+                let kind = PingbackType::from_code(u32::try_from(kind).unwrap_or(u32::MAX));
+                PaymentRecord::new(
+                    UniqueRef::new(reference, kind),
+                    query.unwrap_or_default(),
+                    from_unix_millis(at.unwrap_or(0)),
+                )
+            }))
+        }
+    }
+}

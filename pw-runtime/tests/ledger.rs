@@ -1,0 +1,835 @@
+//! The delivery ledger: every scenario is written once, generic over the
+//! backend, and runs against every backend compiled in (memory always;
+//! `sqlite`, `postgres`, `redis` with their features).
+//!
+//! Servers: `PW_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`)
+//! and `PW_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`). Each test works
+//! in its own schema, file or key prefix, so tests run in parallel. An
+//! unreachable server fails the test under `CI=true` and skips it otherwise.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use pw_runtime::ledger::{Claim, Ledger, LedgerError, LedgerOptions, MemoryLedger};
+use pw_runtime::{Params, PingbackType, UniqueRef};
+
+/// The lease of most tests: long enough never to expire during one.
+const LEASE: Duration = Duration::from_secs(60);
+/// The lease of the expiry tests, and how long they wait for it to expire.
+const SHORT_LEASE: Duration = Duration::from_millis(300);
+const PAST_SHORT_LEASE: Duration = Duration::from_millis(500);
+/// How many claims race in the concurrency tests.
+const RACERS: usize = 200;
+
+// ---------------------------------------------------------------- backends
+
+/// One backend under test, set up on a namespace of its own.
+trait Backend: Sized {
+    type L: Ledger + Clone + 'static;
+    /// A new namespace; `None` when the server is unreachable outside CI.
+    async fn setup() -> Option<Self>;
+    /// A new ledger instance (its own pool or connection) on the namespace.
+    async fn open(&self, lease: Duration) -> Self::L;
+    /// Removes the namespace.
+    async fn teardown(self);
+}
+
+/// A name no other test (in this run or an earlier one) uses.
+fn unique_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "pwt{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// An unreachable server: a failure under `CI=true`, a notice otherwise.
+#[allow(dead_code)]
+fn server_unreachable<T>(
+    server: &str,
+    url: &str,
+    err: &dyn std::fmt::Display,
+    start: &str,
+) -> Option<T> {
+    let message = format!(
+        "{server} at {url} is unreachable ({err}); start it (e.g. `{start}`) \
+         or point the test at one with the environment variable shown in pw-runtime/tests/ledger.rs"
+    );
+    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        panic!("{message}");
+    }
+    eprintln!("notice: skipping this test: {message}");
+    None
+}
+
+/// Memory: every `open` is the same ledger (memory is not shared otherwise).
+struct Memory(MemoryLedger);
+
+impl Backend for Memory {
+    type L = MemoryLedger;
+    async fn setup() -> Option<Self> {
+        Some(Memory(MemoryLedger::new()))
+    }
+    async fn open(&self, _lease: Duration) -> MemoryLedger {
+        self.0.clone()
+    }
+    async fn teardown(self) {}
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite_backend {
+    use super::*;
+    use pw_runtime::ledger::{sqlx, Lease, SqliteLedger};
+    use std::path::PathBuf;
+
+    pub struct Sqlite {
+        pub path: PathBuf,
+        pub prefix: String,
+    }
+
+    impl Backend for Sqlite {
+        type L = SqliteLedger;
+        async fn setup() -> Option<Self> {
+            let name = unique_name();
+            Some(Sqlite {
+                path: std::env::temp_dir().join(format!("{name}.db")),
+                prefix: format!("{name}_"),
+            })
+        }
+        async fn open(&self, lease: Duration) -> SqliteLedger {
+            let options = LedgerOptions::new().lease(lease).prefix(&self.prefix);
+            SqliteLedger::open(&self.path, options).await.unwrap()
+        }
+        async fn teardown(self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut path = self.path.clone().into_os_string();
+                path.push(suffix);
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    impl SqlBackend for Sqlite {
+        async fn create_grants(&self, ledger: &SqliteLedger) {
+            let sql = format!(
+                "CREATE TABLE \"{}grants\" (uid TEXT NOT NULL, gems INTEGER NOT NULL)",
+                self.prefix
+            );
+            sqlx::query(&sql).execute(ledger.pool()).await.unwrap();
+        }
+        async fn grant(&self, lease: &mut Lease, uid: &str) {
+            let sql = format!("INSERT INTO \"{}grants\" VALUES (?1, 100)", self.prefix);
+            let conn = lease.sqlite().await.unwrap();
+            sqlx::query(&sql).bind(uid).execute(conn).await.unwrap();
+        }
+        async fn grants(&self, ledger: &SqliteLedger, uid: &str) -> i64 {
+            let sql = format!(
+                "SELECT count(*) FROM \"{}grants\" WHERE uid = ?1",
+                self.prefix
+            );
+            let (n,): (i64,) = sqlx::query_as(&sql)
+                .bind(uid)
+                .fetch_one(ledger.pool())
+                .await
+                .unwrap();
+            n
+        }
+        async fn ledger_rows(&self, ledger: &SqliteLedger, reference: &str) -> i64 {
+            let sql = format!(
+                "SELECT count(*) FROM {} WHERE reference = ?1",
+                ledger.table()
+            );
+            let (n,): (i64,) = sqlx::query_as(&sql)
+                .bind(reference)
+                .fetch_one(ledger.pool())
+                .await
+                .unwrap();
+            n
+        }
+    }
+}
+#[cfg(feature = "sqlite")]
+use sqlite_backend::Sqlite;
+
+#[cfg(feature = "postgres")]
+mod postgres_backend {
+    use super::*;
+    use pw_runtime::ledger::sqlx::postgres::{PgPool, PgPoolOptions};
+    use pw_runtime::ledger::sqlx::{Connection, PgConnection};
+    use pw_runtime::ledger::{sqlx, Lease, PostgresLedger};
+
+    pub struct Postgres {
+        pub url: String,
+        pub schema: String,
+        pub admin: PgPool,
+    }
+
+    impl Backend for Postgres {
+        type L = PostgresLedger;
+        async fn setup() -> Option<Self> {
+            let url = std::env::var("PW_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+            // One plain connection first: its error says why, a pool's only
+            // that it timed out.
+            let probe =
+                tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(&url)).await;
+            let probe = match probe {
+                Ok(Ok(conn)) => conn.close().await,
+                Ok(Err(err)) => Err(err),
+                Err(_) => Err(sqlx::Error::PoolTimedOut),
+            };
+            if let Err(err) = probe {
+                return server_unreachable(
+                    "PostgreSQL (PW_TEST_POSTGRES_URL)",
+                    &url,
+                    &err,
+                    "service postgresql start",
+                );
+            }
+            let admin = PgPoolOptions::new()
+                .max_connections(2)
+                .connect(&url)
+                .await
+                .unwrap();
+            Some(Postgres {
+                url,
+                schema: unique_name(),
+                admin,
+            })
+        }
+        async fn open(&self, lease: Duration) -> PostgresLedger {
+            let options = LedgerOptions::new().lease(lease).schema(&self.schema);
+            PostgresLedger::connect(&self.url, options).await.unwrap()
+        }
+        async fn teardown(self) {
+            let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema);
+            sqlx::query(&sql).execute(&self.admin).await.unwrap();
+        }
+    }
+
+    impl SqlBackend for Postgres {
+        async fn create_grants(&self, ledger: &PostgresLedger) {
+            let sql = format!(
+                "CREATE TABLE \"{}\".grants (uid TEXT NOT NULL, gems BIGINT NOT NULL)",
+                self.schema
+            );
+            sqlx::query(&sql).execute(ledger.pool()).await.unwrap();
+        }
+        async fn grant(&self, lease: &mut Lease, uid: &str) {
+            let sql = format!("INSERT INTO \"{}\".grants VALUES ($1, 100)", self.schema);
+            let conn = lease.postgres().await.unwrap();
+            sqlx::query(&sql).bind(uid).execute(conn).await.unwrap();
+        }
+        async fn grants(&self, ledger: &PostgresLedger, uid: &str) -> i64 {
+            let sql = format!(
+                "SELECT count(*) FROM \"{}\".grants WHERE uid = $1",
+                self.schema
+            );
+            let (n,): (i64,) = sqlx::query_as(&sql)
+                .bind(uid)
+                .fetch_one(ledger.pool())
+                .await
+                .unwrap();
+            n
+        }
+        async fn ledger_rows(&self, ledger: &PostgresLedger, reference: &str) -> i64 {
+            let sql = format!(
+                "SELECT count(*) FROM {} WHERE reference = $1",
+                ledger.table()
+            );
+            let (n,): (i64,) = sqlx::query_as(&sql)
+                .bind(reference)
+                .fetch_one(ledger.pool())
+                .await
+                .unwrap();
+            n
+        }
+    }
+}
+#[cfg(feature = "postgres")]
+use postgres_backend::Postgres;
+
+#[cfg(feature = "redis")]
+mod redis_backend {
+    use super::*;
+    use pw_runtime::ledger::redis_client::{self, aio::MultiplexedConnection};
+    use pw_runtime::ledger::RedisLedger;
+
+    pub struct Redis {
+        pub url: String,
+        pub prefix: String,
+        pub admin: MultiplexedConnection,
+    }
+
+    impl Backend for Redis {
+        type L = RedisLedger;
+        async fn setup() -> Option<Self> {
+            let url = std::env::var("PW_TEST_REDIS_URL")
+                .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+            let connected = async {
+                let client = redis_client::Client::open(url.as_str())?;
+                tokio::time::timeout(
+                    Duration::from_secs(5),
+                    client.get_multiplexed_async_connection(),
+                )
+                .await
+                .map_err(|_| {
+                    redis_client::RedisError::from((
+                        redis_client::ErrorKind::IoError,
+                        "connection timed out",
+                    ))
+                })?
+            };
+            match connected.await {
+                Ok(admin) => Some(Redis {
+                    url,
+                    prefix: format!("{}:", unique_name()),
+                    admin,
+                }),
+                Err(err) => server_unreachable(
+                    "Redis (PW_TEST_REDIS_URL)",
+                    &url,
+                    &err,
+                    "service redis-server start",
+                ),
+            }
+        }
+        async fn open(&self, lease: Duration) -> RedisLedger {
+            let options = LedgerOptions::new().lease(lease).prefix(&self.prefix);
+            RedisLedger::connect(&self.url, options).await.unwrap()
+        }
+        async fn teardown(mut self) {
+            let keys: Vec<String> = redis_client::cmd("KEYS")
+                .arg(format!("{}*", self.prefix))
+                .query_async(&mut self.admin)
+                .await
+                .unwrap();
+            if !keys.is_empty() {
+                let _: i64 = redis_client::cmd("DEL")
+                    .arg(keys)
+                    .query_async(&mut self.admin)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+#[cfg(feature = "redis")]
+use redis_backend::Redis;
+
+/// The SQL backends: the handler writes a `grants` table in the lease's
+/// transaction.
+#[allow(dead_code)]
+trait SqlBackend: Backend {
+    async fn create_grants(&self, ledger: &Self::L);
+    async fn grant(&self, lease: &mut pw_runtime::ledger::Lease, uid: &str);
+    async fn grants(&self, ledger: &Self::L, uid: &str) -> i64;
+    async fn ledger_rows(&self, ledger: &Self::L, reference: &str) -> i64;
+}
+
+// ---------------------------------------------------------------- helpers
+
+fn id(reference: &str, code: u32) -> UniqueRef {
+    UniqueRef::new(reference, PingbackType::from_code(code))
+}
+
+/// Signed-looking parameters with characters that need escaping and an array.
+fn params(reference: &str, code: u32) -> Params {
+    Params::from_pairs([
+        ("uid", "user 1"),
+        ("goodsid[0]", "gems&more"),
+        ("goodsid[1]", "crown=1"),
+        ("type", &code.to_string()),
+        ("ref", reference),
+        ("note", "héllo + wörld %"),
+        ("sign_version", "3"),
+        ("sig", "0123456789abcdef"),
+    ])
+    .unwrap()
+}
+
+async fn fresh<L: Ledger>(ledger: &L, id: &UniqueRef) -> pw_runtime::ledger::Lease {
+    match ledger.claim(id).await.unwrap() {
+        Claim::Fresh(lease) => lease,
+        other => panic!("expected a fresh claim of {id}, got {other:?}"),
+    }
+}
+
+async fn assert_claim<L: Ledger>(ledger: &L, id: &UniqueRef, expected: &str) {
+    let claim = ledger.claim(id).await.unwrap();
+    let got = match &claim {
+        Claim::Fresh(_) => "fresh",
+        Claim::AlreadyDone => "done",
+        Claim::InProgress => "in progress",
+    };
+    assert_eq!(got, expected, "claim of {id}");
+    if let Claim::Fresh(lease) = claim {
+        ledger.release(lease).await.unwrap();
+    }
+}
+
+fn assert_stale(result: Result<(), LedgerError>, id: &UniqueRef) {
+    match result {
+        Err(LedgerError::StaleLease { id: stale }) => assert_eq!(&stale, id),
+        other => panic!("expected a stale lease on {id}, got {other:?}"),
+    }
+}
+
+/// `RACERS` claims of `id` at once, spread over `ledgers`.
+async fn race<L: Ledger + Clone + 'static>(
+    ledgers: &[L],
+    id: &UniqueRef,
+) -> (Vec<pw_runtime::ledger::Lease>, usize, usize) {
+    let barrier = Arc::new(tokio::sync::Barrier::new(RACERS));
+    let tasks: Vec<_> = (0..RACERS)
+        .map(|i| {
+            let ledger = ledgers[i % ledgers.len()].clone();
+            let id = id.clone();
+            let barrier = Arc::clone(&barrier);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                ledger.claim(&id).await
+            })
+        })
+        .collect();
+    let (mut leases, mut in_progress, mut done) = (Vec::new(), 0, 0);
+    for task in tasks {
+        match task.await.unwrap().unwrap() {
+            Claim::Fresh(lease) => leases.push(lease),
+            Claim::InProgress => in_progress += 1,
+            Claim::AlreadyDone => done += 1,
+        }
+    }
+    (leases, in_progress, done)
+}
+
+// ---------------------------------------------------------------- scenarios
+
+async fn claim_complete_then_already_done<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    let pay = id("c1", 0);
+
+    let lease = fresh(&ledger, &pay).await;
+    assert_eq!(lease.id(), &pay);
+    assert_claim(&ledger, &pay, "in progress").await;
+    ledger.complete(lease, &params("c1", 0)).await.unwrap();
+    assert_claim(&ledger, &pay, "done").await;
+    assert_claim(&ledger, &pay, "done").await;
+    // The same ref with another type is another pingback.
+    assert_claim(&ledger, &id("c1", 2), "fresh").await;
+    backend.teardown().await;
+}
+
+async fn release_makes_it_fresh_again<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    let pay = id("r1", 0);
+
+    let lease = fresh(&ledger, &pay).await;
+    ledger.release(lease).await.unwrap();
+    let lease = fresh(&ledger, &pay).await;
+    assert_claim(&ledger, &pay, "in progress").await;
+    ledger.complete(lease, &params("r1", 0)).await.unwrap();
+    assert_claim(&ledger, &pay, "done").await;
+    assert!(ledger.original_payment("r1").await.unwrap().is_some());
+    backend.teardown().await;
+}
+
+async fn expired_lease_is_claimed_again_and_cannot_complete<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(SHORT_LEASE).await;
+    let pay = id("e1", 0);
+
+    let stale = fresh(&ledger, &pay).await;
+    assert_claim(&ledger, &pay, "in progress").await;
+    tokio::time::sleep(PAST_SHORT_LEASE).await;
+    let current = fresh(&ledger, &pay).await;
+    assert_stale(ledger.complete(stale, &params("e1", 0)).await, &pay);
+    assert_claim(&ledger, &pay, "in progress").await;
+    ledger.complete(current, &params("e1", 0)).await.unwrap();
+    assert_claim(&ledger, &pay, "done").await;
+    backend.teardown().await;
+}
+
+async fn expired_lease_cannot_complete_or_release<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(SHORT_LEASE).await;
+
+    let late = fresh(&ledger, &id("e2", 0)).await;
+    tokio::time::sleep(PAST_SHORT_LEASE).await;
+    assert_stale(ledger.complete(late, &params("e2", 0)).await, &id("e2", 0));
+    assert!(ledger.original_payment("e2").await.unwrap().is_none());
+    assert_claim(&ledger, &id("e2", 0), "fresh").await;
+
+    let late = fresh(&ledger, &id("e3", 0)).await;
+    tokio::time::sleep(PAST_SHORT_LEASE).await;
+    assert_stale(ledger.release(late).await, &id("e3", 0));
+    assert_claim(&ledger, &id("e3", 0), "fresh").await;
+    backend.teardown().await;
+}
+
+async fn concurrent_claims_give_one_lease<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    let pay = id("race1", 0);
+
+    let (mut leases, in_progress, done) = race(std::slice::from_ref(&ledger), &pay).await;
+    assert_eq!((leases.len(), in_progress, done), (1, RACERS - 1, 0));
+    ledger
+        .complete(leases.pop().unwrap(), &params("race1", 0))
+        .await
+        .unwrap();
+
+    let (leases, in_progress, done) = race(std::slice::from_ref(&ledger), &pay).await;
+    assert_eq!((leases.len(), in_progress, done), (0, 0, RACERS));
+    backend.teardown().await;
+}
+
+async fn two_instances_give_one_lease<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledgers = [backend.open(LEASE).await, backend.open(LEASE).await];
+    let pay = id("race2", 201);
+
+    let (mut leases, in_progress, done) = race(&ledgers, &pay).await;
+    assert_eq!((leases.len(), in_progress, done), (1, RACERS - 1, 0));
+    // Either instance sees the other's record.
+    ledgers[1]
+        .complete(leases.pop().unwrap(), &params("race2", 201))
+        .await
+        .unwrap();
+    assert_claim(&ledgers[0], &pay, "done").await;
+    let record = ledgers[0].original_payment("race2").await.unwrap().unwrap();
+    assert_eq!(record.id(), &pay);
+    backend.teardown().await;
+}
+
+async fn original_payment_of_a_ref<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    let before = SystemTime::now() - Duration::from_secs(2);
+
+    for (reference, code) in [
+        ("p0", 0),
+        ("p1", 1),
+        ("p201", 201),
+        ("only2", 2),
+        ("only200", 200),
+        ("both", 0),
+        ("both", 2),
+    ] {
+        let lease = fresh(&ledger, &id(reference, code)).await;
+        ledger
+            .complete(lease, &params(reference, code))
+            .await
+            .unwrap();
+    }
+    let pending = fresh(&ledger, &id("pending", 0)).await;
+    let after = SystemTime::now() + Duration::from_secs(2);
+
+    for (reference, code) in [("p0", 0), ("p1", 1), ("p201", 201), ("both", 0)] {
+        let record = ledger.original_payment(reference).await.unwrap();
+        let record = record.unwrap_or_else(|| panic!("no payment for {reference}"));
+        assert_eq!(record.id(), &id(reference, code));
+        let sent = params(reference, code);
+        assert_eq!(record.query(), sent.to_query_string());
+        let parsed = record.params().unwrap();
+        assert_eq!(parsed.to_query_string(), sent.to_query_string());
+        assert_eq!(parsed.get("note"), Some("héllo + wörld %"));
+        assert_eq!(parsed.get("ref"), Some(reference));
+        assert!(
+            record.delivered_at() > before && record.delivered_at() < after,
+            "{record:?}"
+        );
+    }
+    for reference in ["only2", "only200", "pending", "never"] {
+        assert!(
+            ledger.original_payment(reference).await.unwrap().is_none(),
+            "{reference}"
+        );
+    }
+    ledger.release(pending).await.unwrap();
+    backend.teardown().await;
+}
+
+async fn namespaces_are_separate<B: Backend>() {
+    let (Some(a), Some(b)) = (B::setup().await, B::setup().await) else {
+        return;
+    };
+    let (la, lb) = (a.open(LEASE).await, b.open(LEASE).await);
+    let lease = fresh(&la, &id("n1", 0)).await;
+    la.complete(lease, &params("n1", 0)).await.unwrap();
+    assert_claim(&lb, &id("n1", 0), "fresh").await;
+    assert!(lb.original_payment("n1").await.unwrap().is_none());
+    a.teardown().await;
+    b.teardown().await;
+}
+
+async fn reopened_ledger_remembers<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    let lease = fresh(&ledger, &id("d1", 0)).await;
+    ledger.complete(lease, &params("d1", 0)).await.unwrap();
+    drop(ledger);
+
+    let reopened = backend.open(LEASE).await;
+    assert_claim(&reopened, &id("d1", 0), "done").await;
+    let record = reopened.original_payment("d1").await.unwrap().unwrap();
+    assert_eq!(record.query(), params("d1", 0).to_query_string());
+    backend.teardown().await;
+}
+
+async fn handler_writes_roll_back_with_release<B: SqlBackend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    backend.create_grants(&ledger).await;
+
+    let mut lease = fresh(&ledger, &id("t1", 0)).await;
+    backend.grant(&mut lease, "u1").await;
+    ledger.release(lease).await.unwrap();
+    assert_eq!(
+        backend.grants(&ledger, "u1").await,
+        0,
+        "the grant is rolled back"
+    );
+    assert_eq!(
+        backend.ledger_rows(&ledger, "t1").await,
+        0,
+        "the claim is removed"
+    );
+    assert_claim(&ledger, &id("t1", 0), "fresh").await;
+    backend.teardown().await;
+}
+
+async fn handler_writes_commit_with_complete<B: SqlBackend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    backend.create_grants(&ledger).await;
+
+    let mut lease = fresh(&ledger, &id("t2", 0)).await;
+    backend.grant(&mut lease, "u2").await;
+    backend.grant(&mut lease, "u2").await; // the same transaction again
+    ledger.complete(lease, &params("t2", 0)).await.unwrap();
+    assert_eq!(backend.grants(&ledger, "u2").await, 2);
+    assert_eq!(backend.ledger_rows(&ledger, "t2").await, 1);
+    assert_claim(&ledger, &id("t2", 0), "done").await;
+    backend.teardown().await;
+}
+
+async fn stale_lease_rolls_back_handler_writes<B: SqlBackend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(SHORT_LEASE).await;
+    backend.create_grants(&ledger).await;
+
+    let mut lease = fresh(&ledger, &id("t3", 0)).await;
+    backend.grant(&mut lease, "u3").await;
+    tokio::time::sleep(PAST_SHORT_LEASE).await;
+    assert_stale(ledger.complete(lease, &params("t3", 0)).await, &id("t3", 0));
+    assert_eq!(
+        backend.grants(&ledger, "u3").await,
+        0,
+        "the grant is rolled back"
+    );
+    assert!(ledger.original_payment("t3").await.unwrap().is_none());
+    assert_claim(&ledger, &id("t3", 0), "fresh").await;
+    backend.teardown().await;
+}
+
+/// The memory ledger's lease is set per instance: the expiry scenarios run
+/// on a memory backend with a short lease.
+struct MemoryShort(MemoryLedger);
+
+impl Backend for MemoryShort {
+    type L = MemoryLedger;
+    async fn setup() -> Option<Self> {
+        Some(MemoryShort(MemoryLedger::with_options(
+            LedgerOptions::new().lease(SHORT_LEASE),
+        )))
+    }
+    async fn open(&self, _lease: Duration) -> MemoryLedger {
+        self.0.clone()
+    }
+    async fn teardown(self) {}
+}
+
+// ---------------------------------------------------------------- the tests
+
+macro_rules! run {
+    ($backend:ty: $($scenario:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $scenario() {
+                super::$scenario::<$backend>().await;
+            }
+        )*
+    };
+}
+
+/// Every scenario that applies to every backend.
+macro_rules! common {
+    ($backend:ty) => {
+        run!($backend:
+            claim_complete_then_already_done,
+            release_makes_it_fresh_again,
+            concurrent_claims_give_one_lease,
+            two_instances_give_one_lease,
+            original_payment_of_a_ref,
+            namespaces_are_separate,
+        );
+    };
+}
+
+macro_rules! expiry {
+    ($backend:ty) => {
+        run!($backend:
+            expired_lease_is_claimed_again_and_cannot_complete,
+            expired_lease_cannot_complete_or_release,
+        );
+    };
+}
+
+macro_rules! sql {
+    ($backend:ty) => {
+        run!($backend:
+            reopened_ledger_remembers,
+            handler_writes_roll_back_with_release,
+            handler_writes_commit_with_complete,
+            stale_lease_rolls_back_handler_writes,
+        );
+    };
+}
+
+mod memory {
+    common!(super::Memory);
+    expiry!(super::MemoryShort);
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    common!(super::Sqlite);
+    expiry!(super::Sqlite);
+    sql!(super::Sqlite);
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    common!(super::Postgres);
+    expiry!(super::Postgres);
+    sql!(super::Postgres);
+}
+
+#[cfg(feature = "redis")]
+mod redis {
+    common!(super::Redis);
+    expiry!(super::Redis);
+    run!(super::Redis: reopened_ledger_remembers);
+}
+
+// ---------------------------------------------------------------- misuse
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn a_lease_of_another_backend_is_refused() {
+    use pw_runtime::ledger::SqliteLedger;
+    let backend = Sqlite::setup().await.unwrap();
+    let sqlite: SqliteLedger = backend.open(LEASE).await;
+    let memory = MemoryLedger::new();
+
+    let mut lease = fresh(&memory, &id("w1", 0)).await;
+    assert!(matches!(
+        lease.sqlite().await,
+        Err(LedgerError::WrongBackend {
+            expected: "sqlite",
+            found: "memory"
+        })
+    ));
+    assert!(matches!(
+        sqlite.complete(lease, &params("w1", 0)).await,
+        Err(LedgerError::WrongBackend {
+            expected: "sqlite",
+            found: "memory"
+        })
+    ));
+    let lease = fresh(&sqlite, &id("w1", 0)).await;
+    assert!(matches!(
+        memory.release(lease).await,
+        Err(LedgerError::WrongBackend {
+            expected: "memory",
+            found: "sqlite"
+        })
+    ));
+    backend.teardown().await;
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn a_prefix_that_is_not_an_sql_name_is_refused() {
+    use pw_runtime::ledger::SqliteLedger;
+    let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
+    for bad in ["x\"; DROP TABLE y; --", "1abc", "a-b", "a.b"] {
+        let err = SqliteLedger::open(&path, LedgerOptions::new().prefix(bad))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, LedgerError::Config(_)), "{bad}: {err}");
+    }
+    assert!(!path.exists(), "nothing is created for an invalid prefix");
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn the_sqlite_file_is_created_in_wal_mode() {
+    use pw_runtime::ledger::sqlx;
+    let backend = Sqlite::setup().await.unwrap();
+    assert!(!backend.path.exists());
+    let ledger = backend.open(LEASE).await;
+    assert!(backend.path.exists());
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(ledger.pool())
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+        .fetch_one(ledger.pool())
+        .await
+        .unwrap();
+    assert_eq!(sync, 2, "synchronous=FULL");
+    backend.teardown().await;
+}
+
+#[tokio::test]
+async fn an_unused_lease_keeps_the_pingback_in_progress_until_it_expires() {
+    let ledger = MemoryLedger::with_options(LedgerOptions::new().lease(SHORT_LEASE));
+    drop(fresh(&ledger, &id("u1", 0)).await);
+    assert_claim(&ledger, &id("u1", 0), "in progress").await;
+    tokio::time::sleep(PAST_SHORT_LEASE).await;
+    assert_claim(&ledger, &id("u1", 0), "fresh").await;
+}
