@@ -1,6 +1,7 @@
 //! [`Delivery`]: one verified, decoded pingback as a handler receives it,
 //! and [`OriginalPayment`], the payment a chargeback takes back.
 
+use crate::ledger::Lease;
 use crate::schema::{DecodeError, Pingback};
 use crate::{Envelope, Params, PingbackType, UniqueRef, VerifiedPingback};
 use std::ops::Deref;
@@ -44,6 +45,7 @@ use std::time::SystemTime;
 pub struct Delivery<P> {
     pingback: VerifiedPingback,
     fields: P,
+    lease: Option<Lease>,
 }
 
 impl<P: Pingback> Delivery<P> {
@@ -68,7 +70,11 @@ impl<P: Pingback> Delivery<P> {
             });
         }
         let fields = P::from_params(pingback.params())?;
-        Ok(Delivery { pingback, fields })
+        Ok(Delivery {
+            pingback,
+            fields,
+            lease: None,
+        })
     }
 }
 
@@ -122,6 +128,59 @@ impl<P> Delivery<P> {
     }
 }
 
+impl<P> Delivery<P> {
+    /// The ledger's lease on this pingback while a handler runs (`None`
+    /// outside a listener).
+    pub fn lease(&mut self) -> Option<&mut Lease> {
+        self.lease.as_mut()
+    }
+
+    pub(crate) fn set_lease(&mut self, lease: Lease) {
+        self.lease = Some(lease);
+    }
+
+    pub(crate) fn take_lease(&mut self) -> Option<Lease> {
+        self.lease.take()
+    }
+
+    /// The SQLite ledger's transaction for this pingback: the handler's
+    /// writes here commit together with the ledger record, or not at all
+    /// when the handler fails.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Config`](crate::ledger::LedgerError::Config) outside a listener; the errors of
+    /// [`Lease::sqlite`].
+    #[cfg(feature = "sqlite")]
+    pub async fn sqlite(
+        &mut self,
+    ) -> Result<&mut crate::ledger::sqlx::SqliteConnection, crate::ledger::LedgerError> {
+        self.lease.as_mut().ok_or_else(no_lease)?.sqlite().await
+    }
+
+    /// The PostgreSQL ledger's transaction for this pingback: the
+    /// handler's writes here commit together with the ledger record, or
+    /// not at all when the handler fails.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Config`](crate::ledger::LedgerError::Config) outside a listener; the errors of
+    /// [`Lease::postgres`].
+    #[cfg(feature = "postgres")]
+    pub async fn postgres(
+        &mut self,
+    ) -> Result<&mut crate::ledger::sqlx::PgConnection, crate::ledger::LedgerError> {
+        self.lease.as_mut().ok_or_else(no_lease)?.postgres().await
+    }
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn no_lease() -> crate::ledger::LedgerError {
+    crate::ledger::LedgerError::Config(
+        "this delivery holds no ledger lease: it is not running in a listener".into(),
+    )
+}
+
 impl<P> Deref for Delivery<P> {
     type Target = P;
 
@@ -149,6 +208,17 @@ pub struct OriginalPayment {
 }
 
 impl OriginalPayment {
+    /// The payment a ledger recorded, or `None` when its stored parameters
+    /// no longer parse.
+    pub(crate) fn from_record(record: &crate::ledger::PaymentRecord) -> Option<Self> {
+        let params = record.params().ok()?;
+        Some(OriginalPayment::new(
+            record.id().clone(),
+            params,
+            record.delivered_at(),
+        ))
+    }
+
     /// The payment recorded under `unique_ref` with its verified
     /// parameters, delivered at `delivered_at`.
     pub fn new(unique_ref: UniqueRef, params: Params, delivered_at: SystemTime) -> Self {

@@ -29,6 +29,7 @@ mod envelope;
 mod handler;
 mod kinds;
 pub mod ledger;
+pub mod listener;
 mod params;
 mod schema;
 mod secret;
