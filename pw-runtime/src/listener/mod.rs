@@ -124,7 +124,7 @@ pub struct Listener<P, H, L> {
 /// # }
 ///
 /// let listener = Listener::<Order, _, _>::builder("secret", Shop, MemoryLedger::new())
-///     .source_check(SourceCheck::default().trust_proxies(["10.0.0.0/8"]).unwrap())
+///     .source_check(SourceCheck::default().trust_proxies("10.0.0.0/8".parse().unwrap()))
 ///     .minimum_version(SignatureVersion::V3)
 ///     .limits(Limits::default())
 ///     .build();
