@@ -1,0 +1,335 @@
+//! The ledger backends under test, shared by `ledger.rs` and `listener.rs`:
+//! each set up on a namespace of its own (a file, a schema, a key prefix),
+//! so tests run in parallel.
+//!
+//! Servers: `PW_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`)
+//! and `PW_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`). An unreachable
+//! server fails the test under `CI=true` and skips it otherwise.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime};
+
+use pw_runtime::ledger::{Ledger, LedgerOptions, MemoryLedger};
+
+/// The lease of most tests: long enough never to expire during one.
+pub const LEASE: Duration = Duration::from_secs(60);
+/// The lease of the expiry tests, and how long they wait for it to expire.
+pub const SHORT_LEASE: Duration = Duration::from_millis(300);
+pub const PAST_SHORT_LEASE: Duration = Duration::from_millis(500);
+/// How many claims race in the concurrency tests.
+pub const RACERS: usize = 200;
+
+// ---------------------------------------------------------------- backends
+
+/// One backend under test, set up on a namespace of its own.
+pub trait Backend: Sized {
+    type L: Ledger + Clone + 'static;
+    /// A new namespace; `None` when the server is unreachable outside CI.
+    async fn setup() -> Option<Self>;
+    /// A new ledger instance (its own pool or connection) on the namespace.
+    async fn open(&self, lease: Duration) -> Self::L;
+    /// Removes the namespace.
+    async fn teardown(self);
+}
+
+/// A name no other test (in this run or an earlier one) uses.
+pub fn unique_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "pwt{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// An unreachable server: a failure under `CI=true`, a notice otherwise.
+#[allow(dead_code)]
+pub fn server_unreachable<T>(
+    server: &str,
+    url: &str,
+    err: &dyn std::fmt::Display,
+    start: &str,
+) -> Option<T> {
+    let message = format!(
+        "{server} at {url} is unreachable ({err}); start it (e.g. `{start}`) \
+         or point the test at one with the environment variable shown in pw-runtime/tests/ledger.rs"
+    );
+    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        panic!("{message}");
+    }
+    eprintln!("notice: skipping this test: {message}");
+    None
+}
+
+/// Memory: every `open` is the same ledger (memory is not shared otherwise).
+pub struct Memory(pub MemoryLedger);
+
+impl Backend for Memory {
+    type L = MemoryLedger;
+    async fn setup() -> Option<Self> {
+        Some(Memory(MemoryLedger::new()))
+    }
+    async fn open(&self, _lease: Duration) -> MemoryLedger {
+        self.0.clone()
+    }
+    async fn teardown(self) {}
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite_backend {
+    use super::*;
+    use pw_runtime::ledger::{sqlx, Lease, SqliteLedger};
+    use std::path::PathBuf;
+
+    pub struct Sqlite {
+        pub path: PathBuf,
+        pub prefix: String,
+    }
+
+    impl Backend for Sqlite {
+        type L = SqliteLedger;
+        async fn setup() -> Option<Self> {
+            let name = unique_name();
+            Some(Sqlite {
+                path: std::env::temp_dir().join(format!("{name}.db")),
+                prefix: format!("{name}_"),
+            })
+        }
+        async fn open(&self, lease: Duration) -> SqliteLedger {
+            let options = LedgerOptions::new().lease(lease).prefix(&self.prefix);
+            SqliteLedger::open(&self.path, options).await.unwrap()
+        }
+        async fn teardown(self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut path = self.path.clone().into_os_string();
+                path.push(suffix);
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    impl SqlBackend for Sqlite {
+        async fn create_grants(&self, ledger: &SqliteLedger) {
+            let sql = format!(
+                "CREATE TABLE \"{}grants\" (uid TEXT NOT NULL, gems INTEGER NOT NULL)",
+                self.prefix
+            );
+            sqlx::query(&sql).execute(ledger.pool()).await.unwrap();
+        }
+        async fn grant(&self, lease: &mut Lease, uid: &str) {
+            let sql = format!("INSERT INTO \"{}grants\" VALUES (?1, 100)", self.prefix);
+            let conn = lease.sqlite().await.unwrap();
+            sqlx::query(&sql).bind(uid).execute(conn).await.unwrap();
+        }
+        async fn grants(&self, ledger: &SqliteLedger, uid: &str) -> i64 {
+            let sql = format!(
+                "SELECT count(*) FROM \"{}grants\" WHERE uid = ?1",
+                self.prefix
+            );
+            let (n,): (i64,) = sqlx::query_as(&sql)
+                .bind(uid)
+                .fetch_one(ledger.pool())
+                .await
+                .unwrap();
+            n
+        }
+        async fn ledger_rows(&self, ledger: &SqliteLedger, reference: &str) -> i64 {
+            let sql = format!(
+                "SELECT count(*) FROM {} WHERE reference = ?1",
+                ledger.table()
+            );
+            let (n,): (i64,) = sqlx::query_as(&sql)
+                .bind(reference)
+                .fetch_one(ledger.pool())
+                .await
+                .unwrap();
+            n
+        }
+    }
+}
+#[cfg(feature = "sqlite")]
+pub use sqlite_backend::Sqlite;
+
+#[cfg(feature = "postgres")]
+mod postgres_backend {
+    use super::*;
+    use pw_runtime::ledger::sqlx::postgres::{PgPool, PgPoolOptions};
+    use pw_runtime::ledger::sqlx::{Connection, PgConnection};
+    use pw_runtime::ledger::{sqlx, Lease, PostgresLedger};
+
+    pub struct Postgres {
+        pub url: String,
+        pub schema: String,
+        pub admin: PgPool,
+    }
+
+    impl Backend for Postgres {
+        type L = PostgresLedger;
+        async fn setup() -> Option<Self> {
+            let url = std::env::var("PW_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+            // One plain connection first: its error says why, a pool's only
+            // that it timed out.
+            let probe =
+                tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(&url)).await;
+            let probe = match probe {
+                Ok(Ok(conn)) => conn.close().await,
+                Ok(Err(err)) => Err(err),
+                Err(_) => Err(sqlx::Error::PoolTimedOut),
+            };
+            if let Err(err) = probe {
+                return server_unreachable(
+                    "PostgreSQL (PW_TEST_POSTGRES_URL)",
+                    &url,
+                    &err,
+                    "service postgresql start",
+                );
+            }
+            let admin = PgPoolOptions::new()
+                .max_connections(2)
+                .connect(&url)
+                .await
+                .unwrap();
+            Some(Postgres {
+                url,
+                schema: unique_name(),
+                admin,
+            })
+        }
+        async fn open(&self, lease: Duration) -> PostgresLedger {
+            let options = LedgerOptions::new().lease(lease).schema(&self.schema);
+            PostgresLedger::connect(&self.url, options).await.unwrap()
+        }
+        async fn teardown(self) {
+            let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema);
+            sqlx::query(&sql).execute(&self.admin).await.unwrap();
+        }
+    }
+
+    impl SqlBackend for Postgres {
+        async fn create_grants(&self, ledger: &PostgresLedger) {
+            let sql = format!(
+                "CREATE TABLE \"{}\".grants (uid TEXT NOT NULL, gems BIGINT NOT NULL)",
+                self.schema
+            );
+            sqlx::query(&sql).execute(ledger.pool()).await.unwrap();
+        }
+        async fn grant(&self, lease: &mut Lease, uid: &str) {
+            let sql = format!("INSERT INTO \"{}\".grants VALUES ($1, 100)", self.schema);
+            let conn = lease.postgres().await.unwrap();
+            sqlx::query(&sql).bind(uid).execute(conn).await.unwrap();
+        }
+        async fn grants(&self, ledger: &PostgresLedger, uid: &str) -> i64 {
+            let sql = format!(
+                "SELECT count(*) FROM \"{}\".grants WHERE uid = $1",
+                self.schema
+            );
+            let (n,): (i64,) = sqlx::query_as(&sql)
+                .bind(uid)
+                .fetch_one(ledger.pool())
+                .await
+                .unwrap();
+            n
+        }
+        async fn ledger_rows(&self, ledger: &PostgresLedger, reference: &str) -> i64 {
+            let sql = format!(
+                "SELECT count(*) FROM {} WHERE reference = $1",
+                ledger.table()
+            );
+            let (n,): (i64,) = sqlx::query_as(&sql)
+                .bind(reference)
+                .fetch_one(ledger.pool())
+                .await
+                .unwrap();
+            n
+        }
+    }
+}
+#[cfg(feature = "postgres")]
+pub use postgres_backend::Postgres;
+
+#[cfg(feature = "redis")]
+mod redis_backend {
+    use super::*;
+    use pw_runtime::ledger::redis_client::{self, aio::MultiplexedConnection};
+    use pw_runtime::ledger::RedisLedger;
+
+    pub struct Redis {
+        pub url: String,
+        pub prefix: String,
+        pub admin: MultiplexedConnection,
+    }
+
+    impl Backend for Redis {
+        type L = RedisLedger;
+        async fn setup() -> Option<Self> {
+            let url = std::env::var("PW_TEST_REDIS_URL")
+                .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+            let connected = async {
+                let client = redis_client::Client::open(url.as_str())?;
+                tokio::time::timeout(
+                    Duration::from_secs(5),
+                    client.get_multiplexed_async_connection(),
+                )
+                .await
+                .map_err(|_| {
+                    redis_client::RedisError::from((
+                        redis_client::ErrorKind::IoError,
+                        "connection timed out",
+                    ))
+                })?
+            };
+            match connected.await {
+                Ok(admin) => Some(Redis {
+                    url,
+                    prefix: format!("{}:", unique_name()),
+                    admin,
+                }),
+                Err(err) => server_unreachable(
+                    "Redis (PW_TEST_REDIS_URL)",
+                    &url,
+                    &err,
+                    "service redis-server start",
+                ),
+            }
+        }
+        async fn open(&self, lease: Duration) -> RedisLedger {
+            let options = LedgerOptions::new().lease(lease).prefix(&self.prefix);
+            RedisLedger::connect(&self.url, options).await.unwrap()
+        }
+        async fn teardown(mut self) {
+            let keys: Vec<String> = redis_client::cmd("KEYS")
+                .arg(format!("{}*", self.prefix))
+                .query_async(&mut self.admin)
+                .await
+                .unwrap();
+            if !keys.is_empty() {
+                let _: i64 = redis_client::cmd("DEL")
+                    .arg(keys)
+                    .query_async(&mut self.admin)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+#[cfg(feature = "redis")]
+pub use redis_backend::Redis;
+
+/// The SQL backends: the handler writes a `grants` table in the lease's
+/// transaction.
+#[allow(dead_code)]
+pub trait SqlBackend: Backend {
+    async fn create_grants(&self, ledger: &Self::L);
+    async fn grant(&self, lease: &mut pw_runtime::ledger::Lease, uid: &str);
+    async fn grants(&self, ledger: &Self::L, uid: &str) -> i64;
+    async fn ledger_rows(&self, ledger: &Self::L, reference: &str) -> i64;
+}
+
