@@ -347,23 +347,6 @@ async fn stale_lease_rolls_back_handler_writes<B: SqlBackend>() {
     backend.teardown().await;
 }
 
-/// The memory ledger's lease is set per instance: the expiry scenarios run
-/// on a memory backend with a short lease.
-struct MemoryShort(MemoryLedger);
-
-impl Backend for MemoryShort {
-    type L = MemoryLedger;
-    async fn setup() -> Option<Self> {
-        Some(MemoryShort(MemoryLedger::with_options(
-            LedgerOptions::new().lease(SHORT_LEASE),
-        )))
-    }
-    async fn open(&self, _lease: Duration) -> MemoryLedger {
-        self.0.clone()
-    }
-    async fn teardown(self) {}
-}
-
 // ---------------------------------------------------------------- the tests
 
 macro_rules! run {

@@ -82,6 +82,23 @@ impl Backend for Memory {
     async fn teardown(self) {}
 }
 
+/// The memory ledger's lease is set per instance: the expiry scenarios run
+/// on a memory backend with a short lease.
+pub struct MemoryShort(pub MemoryLedger);
+
+impl Backend for MemoryShort {
+    type L = MemoryLedger;
+    async fn setup() -> Option<Self> {
+        Some(MemoryShort(MemoryLedger::with_options(
+            LedgerOptions::new().lease(SHORT_LEASE),
+        )))
+    }
+    async fn open(&self, _lease: Duration) -> MemoryLedger {
+        self.0.clone()
+    }
+    async fn teardown(self) {}
+}
+
 #[cfg(feature = "sqlite")]
 mod sqlite_backend {
     use super::*;
@@ -332,4 +349,3 @@ pub trait SqlBackend: Backend {
     async fn grants(&self, ledger: &Self::L, uid: &str) -> i64;
     async fn ledger_rows(&self, ledger: &Self::L, reference: &str) -> i64;
 }
-
