@@ -38,10 +38,13 @@ enum Grants {
     Postgres(String),
 }
 
+/// A chargeback as the handler saw it: `ref`, reason, the original's campaign.
+type Chargeback = (String, Option<ChargebackReason>, Option<String>);
+
 #[derive(Default)]
 struct State {
     payments: Mutex<HashMap<String, usize>>,
-    chargebacks: Mutex<Vec<(String, Option<ChargebackReason>, Option<String>)>>,
+    chargebacks: Mutex<Vec<Chargeback>>,
     failures_left: AtomicUsize,
     fail_after_grant: std::sync::atomic::AtomicBool,
 }
