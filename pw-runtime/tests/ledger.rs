@@ -7,6 +7,12 @@
 //! in its own schema, file or key prefix, so tests run in parallel. An
 //! unreachable server fails the test under `CI=true` and skips it otherwise.
 
+// Built with fewer backends, some scenarios and helpers have no user.
+#![cfg_attr(
+    not(all(feature = "sqlite", feature = "postgres", feature = "redis")),
+    allow(dead_code, unused_macros)
+)]
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -51,7 +57,6 @@ fn unique_name() -> String {
 }
 
 /// An unreachable server: a failure under `CI=true`, a notice otherwise.
-#[allow(dead_code)]
 fn server_unreachable<T>(
     server: &str,
     url: &str,
@@ -326,7 +331,6 @@ use redis_backend::Redis;
 
 /// The SQL backends: the handler writes a `grants` table in the lease's
 /// transaction.
-#[allow(dead_code)]
 trait SqlBackend: Backend {
     async fn create_grants(&self, ledger: &Self::L);
     async fn grant(&self, lease: &mut pw_runtime::ledger::Lease, uid: &str);
