@@ -6,7 +6,8 @@
 //! ([`Params`]), the pingback and widget signatures ([`signature`]), the
 //! source address allow-list ([`SourceCheck`]), the pingback kinds as types
 //! ([`PingbackType`], [`ChargebackReason`], [`UniqueRef`]) and the one
-//! verification entry point that combines them ([`Verifier`]).
+//! verification entry point that combines them ([`Verifier`]), and the
+//! delivery [`ledger`] that handles each pingback exactly once.
 //!
 //! ```
 //! use pw_runtime::{ApiType, Source, Verifier};

@@ -7,6 +7,12 @@
 //! in its own schema, file or key prefix, so tests run in parallel. An
 //! unreachable server fails the test under `CI=true` and skips it otherwise.
 
+// Built with fewer backends, some scenarios and helpers have no user.
+#![cfg_attr(
+    not(all(feature = "sqlite", feature = "postgres", feature = "redis")),
+    allow(dead_code, unused_macros)
+)]
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 

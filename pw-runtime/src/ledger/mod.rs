@@ -28,7 +28,7 @@
 //! | `RedisLedger` | `redis` | several listener instances sharing a Redis server |
 //!
 //! With the SQL backends, the handler can write its own data in the ledger's
-//! transaction ([`Lease::sqlite`], [`Lease::postgres`]): the merchant's grant
+//! transaction (`Lease::sqlite`, `Lease::postgres`): the merchant's grant
 //! and the ledger record then commit together or not at all.
 //!
 //! ```
