@@ -27,6 +27,9 @@
 //! | `PostgresLedger` | `postgres` | several listener instances sharing a database |
 //! | `RedisLedger` | `redis` | several listener instances sharing a Redis server |
 //!
+//! The SQL and Redis backends run on Tokio: call them from within a Tokio
+//! runtime. The memory backend runs on any executor.
+//!
 //! With the SQL backends, the handler can write its own data in the ledger's
 //! transaction (`Lease::sqlite`, `Lease::postgres`): the merchant's grant
 //! and the ledger record then commit together or not at all.
@@ -237,6 +240,52 @@ pub trait Ledger: Send + Sync {
         &self,
         reference: &str,
     ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send;
+}
+
+/// A shared reference to a ledger is a ledger.
+impl<L: Ledger> Ledger for &L {
+    fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
+        (**self).claim(id)
+    }
+    fn complete(
+        &self,
+        lease: Lease,
+        params: &Params,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).complete(lease, params)
+    }
+    fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).release(lease)
+    }
+    fn original_payment(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        (**self).original_payment(reference)
+    }
+}
+
+/// A ledger behind an `Arc` is a ledger.
+impl<L: Ledger> Ledger for std::sync::Arc<L> {
+    fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
+        (**self).claim(id)
+    }
+    fn complete(
+        &self,
+        lease: Lease,
+        params: &Params,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).complete(lease, params)
+    }
+    fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).release(lease)
+    }
+    fn original_payment(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        (**self).original_payment(reference)
+    }
 }
 
 /// The outcome of [`Ledger::claim`].
