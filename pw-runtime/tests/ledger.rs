@@ -505,3 +505,13 @@ async fn an_unused_lease_keeps_the_pingback_in_progress_until_it_expires() {
     tokio::time::sleep(PAST_SHORT_LEASE).await;
     assert_claim(&ledger, &id("u1", 0), "fresh").await;
 }
+
+#[tokio::test]
+async fn a_reference_or_an_arc_to_a_ledger_is_a_ledger() {
+    let ledger = Arc::new(MemoryLedger::new());
+    let lease = fresh(&ledger, &id("a1", 0)).await;
+    let by_ref: &MemoryLedger = &ledger;
+    assert_claim(&by_ref, &id("a1", 0), "in progress").await;
+    ledger.complete(lease, &params("a1", 0)).await.unwrap();
+    assert_claim(&by_ref, &id("a1", 0), "done").await;
+}

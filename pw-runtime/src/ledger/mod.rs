@@ -27,6 +27,9 @@
 //! | `PostgresLedger` | `postgres` | several listener instances sharing a database |
 //! | `RedisLedger` | `redis` | several listener instances sharing a Redis server |
 //!
+//! The SQL and Redis backends run on Tokio: call them from within a Tokio
+//! runtime. The memory backend runs on any executor.
+//!
 //! With the SQL backends, the handler can write its own data in the ledger's
 //! transaction (`Lease::sqlite`, `Lease::postgres`): the merchant's grant
 //! and the ledger record then commit together or not at all.
@@ -78,11 +81,27 @@ pub use redis::RedisLedger;
 pub use sqlite::SqliteLedger;
 
 /// The `sqlx` crate the SQL ledgers are built on, so that handlers use the
-/// same version for their own queries in [`Lease::sqlite`] / [`Lease::postgres`].
+/// same version for their own queries in `Lease::sqlite` / `Lease::postgres`.
+///
+/// ```
+/// use pw_runtime::ledger::sqlx;
+///
+/// fn worth_retrying(err: &sqlx::Error) -> bool {
+///     matches!(err, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut)
+/// }
+/// assert!(worth_retrying(&sqlx::Error::PoolTimedOut));
+/// ```
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sqlx;
 
-/// The `redis` crate [`RedisLedger`] is built on.
+/// The `redis` crate [`RedisLedger`] is built on, for
+/// [`RedisLedger::from_client`].
+///
+/// ```
+/// use pw_runtime::ledger::redis_client::Client;
+/// let client = Client::open("redis://127.0.0.1:6379").unwrap(); // does not connect yet
+/// # let _ = client;
+/// ```
 #[cfg(feature = "redis")]
 pub use ::redis as redis_client;
 
@@ -221,6 +240,52 @@ pub trait Ledger: Send + Sync {
         &self,
         reference: &str,
     ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send;
+}
+
+/// A shared reference to a ledger is a ledger.
+impl<L: Ledger> Ledger for &L {
+    fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
+        (**self).claim(id)
+    }
+    fn complete(
+        &self,
+        lease: Lease,
+        params: &Params,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).complete(lease, params)
+    }
+    fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).release(lease)
+    }
+    fn original_payment(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        (**self).original_payment(reference)
+    }
+}
+
+/// A ledger behind an `Arc` is a ledger.
+impl<L: Ledger> Ledger for std::sync::Arc<L> {
+    fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
+        (**self).claim(id)
+    }
+    fn complete(
+        &self,
+        lease: Lease,
+        params: &Params,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).complete(lease, params)
+    }
+    fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).release(lease)
+    }
+    fn original_payment(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        (**self).original_payment(reference)
+    }
 }
 
 /// The outcome of [`Ledger::claim`].
@@ -388,18 +453,24 @@ impl Lease {
     /// [`LedgerError::WrongBackend`] for a lease of another ledger,
     /// [`LedgerError::Unavailable`] when the transaction cannot begin.
     ///
-    /// ```no_run
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("pw-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// use pw_runtime::ledger::{sqlx, Ledger, LedgerOptions, SqliteLedger};
-    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// let ledger = SqliteLedger::open("pingbacks.db", LedgerOptions::new()).await?;
-    /// sqlx::query("CREATE TABLE IF NOT EXISTS gems (uid TEXT, amount INTEGER)")
-    ///     .execute(ledger.pool()).await?;
+    ///
+    /// let ledger = SqliteLedger::open(dir.join("pingbacks.db"), LedgerOptions::new()).await?;
+    /// sqlx::query("CREATE TABLE gems (uid TEXT, amount INTEGER)").execute(ledger.pool()).await?;
     /// if let Some(mut lease) = ledger.claim(&"b7_0".parse()?).await?.into_lease() {
     ///     sqlx::query("INSERT INTO gems VALUES ('u1', 100)").execute(lease.sqlite().await?).await?;
     ///     let params = pw_runtime::Params::from_pairs([("ref", "b7"), ("type", "0")])?;
     ///     ledger.complete(lease, &params).await?; // the gems and the record, together
     /// }
-    /// # Ok(()) }
+    /// let (gems,): (i64,) = sqlx::query_as("SELECT sum(amount) FROM gems").fetch_one(ledger.pool()).await?;
+    /// assert_eq!(gems, 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
     /// ```
     #[cfg(feature = "sqlite")]
     pub async fn sqlite(&mut self) -> Result<&mut sqlx::SqliteConnection, LedgerError> {

@@ -112,17 +112,26 @@ impl SqliteLease {
 /// transaction ([`Lease::sqlite`]), so its grant and the ledger record commit
 /// together.
 ///
-/// ```no_run
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("pw-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// use pw_runtime::ledger::{Claim, Ledger, LedgerOptions, SqliteLedger};
+/// use pw_runtime::Params;
 ///
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let ledger = SqliteLedger::open("/var/lib/shop/pingbacks.db", LedgerOptions::new()).await?;
-/// match ledger.claim(&"b7_0".parse()?).await? {
-///     Claim::Fresh(lease) => ledger.release(lease).await?, // or complete after the handler
-///     Claim::AlreadyDone => {}
-///     Claim::InProgress => {}
+/// let ledger = SqliteLedger::open(dir.join("pingbacks.db"), LedgerOptions::new()).await?;
+/// let id = "b7_0".parse()?;
+/// match ledger.claim(&id).await? {
+///     Claim::Fresh(lease) => {
+///         // ... deliver the goods ...
+///         ledger.complete(lease, &Params::from_pairs([("ref", "b7"), ("type", "0")])?).await?;
+///     }
+///     Claim::AlreadyDone | Claim::InProgress => unreachable!("a new file"),
 /// }
-/// # Ok(()) }
+/// assert!(matches!(ledger.claim(&id).await?, Claim::AlreadyDone));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// # std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 #[derive(Clone)]
 pub struct SqliteLedger {
@@ -151,11 +160,19 @@ impl SqliteLedger {
     /// [`LedgerError::Config`] for an invalid prefix,
     /// [`LedgerError::Unavailable`] when the file cannot be opened or written.
     ///
-    /// ```no_run
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("pw-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// use pw_runtime::ledger::{LedgerOptions, SqliteLedger};
-    /// # async fn run() -> Result<(), pw_runtime::ledger::LedgerError> {
-    /// let ledger = SqliteLedger::open("pingbacks.db", LedgerOptions::new().prefix("shop_")).await?;
-    /// # let _ = ledger; Ok(()) }
+    ///
+    /// let path = dir.join("pingbacks.db");
+    /// let ledger = SqliteLedger::open(&path, LedgerOptions::new().prefix("shop_")).await?;
+    /// assert!(path.exists());
+    /// assert_eq!(ledger.table(), "\"shop_ledger\"");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
     /// ```
     pub async fn open(path: impl AsRef<Path>, options: LedgerOptions) -> Result<Self, LedgerError> {
         sql_name("table prefix", &options.prefix, true)?;
@@ -181,12 +198,19 @@ impl SqliteLedger {
     ///
     /// As [`SqliteLedger::open`].
     ///
-    /// ```no_run
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("pw-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// use pw_runtime::ledger::{sqlx::SqlitePool, LedgerOptions, SqliteLedger};
-    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// let pool = SqlitePool::connect("sqlite://shop.db?mode=rwc").await?;
+    ///
+    /// let url = format!("sqlite://{}?mode=rwc", dir.join("shop.db").display());
+    /// let pool = SqlitePool::connect(&url).await?;
     /// let ledger = SqliteLedger::from_pool(pool, LedgerOptions::new()).await?;
-    /// # let _ = ledger; Ok(()) }
+    /// # let _ = ledger;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
     /// ```
     pub async fn from_pool(pool: SqlitePool, options: LedgerOptions) -> Result<Self, LedgerError> {
         let prefix = sql_name("table prefix", &options.prefix, true)?;
@@ -206,12 +230,17 @@ impl SqliteLedger {
     /// The pool the ledger uses, for the merchant's own queries outside a
     /// lease.
     ///
-    /// ```no_run
-    /// # use pw_runtime::ledger::{LedgerOptions, SqliteLedger};
-    /// # async fn run() -> Result<(), pw_runtime::ledger::LedgerError> {
-    /// let ledger = SqliteLedger::open("pingbacks.db", LedgerOptions::new()).await?;
-    /// let pool = ledger.pool().clone();
-    /// # let _ = pool; Ok(()) }
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("pw-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use pw_runtime::ledger::{sqlx, LedgerOptions, SqliteLedger};
+    ///
+    /// let ledger = SqliteLedger::open(dir.join("pingbacks.db"), LedgerOptions::new()).await?;
+    /// sqlx::query("CREATE TABLE gems (uid TEXT, amount INTEGER)").execute(ledger.pool()).await?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
     /// ```
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -219,12 +248,17 @@ impl SqliteLedger {
 
     /// The name of the ledger's table, quoted for SQL (`"pw_ledger"` by default).
     ///
-    /// ```no_run
-    /// # use pw_runtime::ledger::{LedgerOptions, SqliteLedger};
-    /// # async fn run() -> Result<(), pw_runtime::ledger::LedgerError> {
-    /// let ledger = SqliteLedger::open("pingbacks.db", LedgerOptions::new()).await?;
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("pw-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use pw_runtime::ledger::{LedgerOptions, SqliteLedger};
+    ///
+    /// let ledger = SqliteLedger::open(dir.join("pingbacks.db"), LedgerOptions::new()).await?;
     /// assert_eq!(ledger.table(), "\"pw_ledger\"");
-    /// # Ok(()) }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
     /// ```
     pub fn table(&self) -> &str {
         &self.queries.table
