@@ -7,7 +7,10 @@ use std::hint::black_box;
 use criterion::{criterion_main, Criterion};
 use md5::Md5;
 use pw_runtime::signature::{self, sign_pingback};
-use pw_runtime::{ApiType, Limits, Params, SecretKey, SignatureVersion, Source, Verifier};
+use pw_runtime::{
+    ApiType, CountryCode, Currency, Decimal, Delivery, Limits, Params, Pingback, SecretKey,
+    SignatureVersion, Source, Verifier,
+};
 use sha2::{Digest, Sha256};
 
 const SECRET: &str = "a7408723eaf4bfa2e3ac49b3cb695046";
@@ -28,6 +31,43 @@ const PINGBACK: [(&str, &str); 12] = [
     ("SUBSCRIPTION_ID", "sub_0f3a9c1e"),
     ("campaign", "black friday 50% off"),
 ];
+
+/// The pingback above with a sixth custom parameter, and its schema: the
+/// cost of the typed decode on top of verification.
+const PINGBACK_SIX: [(&str, &str); 13] = [
+    ("uid", "user_84213"),
+    ("goodsid", "gold_membership"),
+    ("slength", "1"),
+    ("speriod", "month"),
+    ("type", "0"),
+    ("ref", "b1493096790"),
+    ("is_test", "1"),
+    ("REVENUE_LOCAL", "9.99"),
+    ("CURRENCY_CODE", "USD"),
+    ("PAYMENT_DATETIME_UTC", "2026-11-21 10:20:30"),
+    ("SUBSCRIPTION_ID", "sub_0f3a9c1e"),
+    ("campaign", "black friday 50% off"),
+    ("COUNTRY_CODE", "US"),
+];
+
+/// Six custom parameters of five value kinds.
+#[derive(Pingback)]
+#[pingback(api = "digital_goods")]
+#[allow(dead_code)]
+struct Subscription {
+    #[pingback(system = "REVENUE_LOCAL", param = "REVENUE_LOCAL")]
+    revenue: Decimal,
+    #[pingback(system = "CURRENCY_CODE", param = "CURRENCY_CODE")]
+    currency: Currency,
+    #[pingback(system = "PAYMENT_DATETIME_UTC", param = "PAYMENT_DATETIME_UTC")]
+    paid: pw_runtime::time::OffsetDateTime,
+    #[pingback(system = "SUBSCRIPTION_ID", param = "SUBSCRIPTION_ID")]
+    subscription: Option<String>,
+    #[pingback(own)]
+    campaign: String,
+    #[pingback(system = "COUNTRY_CODE", param = "COUNTRY_CODE")]
+    country: CountryCode,
+}
 
 fn bench(c: &mut Criterion) {
     let secret = SecretKey::new(SECRET);
@@ -67,6 +107,27 @@ fn bench(c: &mut Criterion) {
             base.len()
         );
     }
+    let query = sign_pingback(
+        ApiType::DigitalGoods,
+        SignatureVersion::V3,
+        &secret,
+        PINGBACK_SIX,
+    )
+    .unwrap();
+    let verified = verifier
+        .verify(query.as_bytes(), &Source::peer(peer))
+        .unwrap();
+    assert!(Delivery::<Subscription>::decode(verified.clone()).is_ok());
+    group.bench_function("verify_six_custom_v3", |b| {
+        b.iter(|| {
+            verifier
+                .verify(black_box(query.as_bytes()), &Source::peer(peer))
+                .unwrap()
+        })
+    });
+    group.bench_function("decode_six_custom", |b| {
+        b.iter(|| Subscription::from_params(black_box(verified.params())).unwrap())
+    });
     group.finish();
 }
 

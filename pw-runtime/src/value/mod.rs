@@ -46,6 +46,7 @@
 //! assert_eq!(<Cents as FromValue<kind::Decimal>>::from_value("9.99").unwrap().0, 999);
 //! ```
 
+mod codes;
 mod from;
 pub mod kind;
 mod to;
