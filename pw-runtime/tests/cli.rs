@@ -793,3 +793,75 @@ fn widget_url_is_signed_by_the_runtime() {
     assert!(unsigned.contains(&("widget".to_owned(), "p1_1".to_owned())));
     assert!(unsigned.contains(&("sign_version".to_owned(), "3".to_owned())));
 }
+
+/// The schema `settings` reads from source, compiled here too: both
+/// tables must be the same.
+mod settings_schema {
+    pub const SOURCE: &str = r#"
+use pw_runtime::{CountryCode, Decimal, Pingback};
+
+/// Gems bought through the widget.
+#[derive(Pingback)]
+#[pingback(api = "digital_goods")]
+pub struct GemPurchase {
+    #[pingback(system = "REVENUE_LOCAL", param = "rev")]
+    pub revenue: Decimal,
+    #[pingback(standard = "slength")]
+    pub length: Option<i32>,
+    #[pingback(system = "COUNTRY_CODE")]
+    pub country: CountryCode,
+    #[pingback(own)]
+    pub campaign: String,
+}
+
+#[derive(Pingback)]
+#[pingback(api = "cart")]
+pub struct Order {
+    #[pingback(own, param = "order_id")]
+    pub order: String,
+}
+"#;
+
+    use pw_runtime::{CountryCode, Decimal, Pingback};
+
+    #[derive(Pingback)]
+    #[pingback(api = "digital_goods")]
+    #[allow(dead_code)]
+    pub struct GemPurchase {
+        #[pingback(system = "REVENUE_LOCAL", param = "rev")]
+        pub revenue: Decimal,
+        #[pingback(standard = "slength")]
+        pub length: Option<i32>,
+        #[pingback(system = "COUNTRY_CODE")]
+        pub country: CountryCode,
+        #[pingback(own)]
+        pub campaign: String,
+    }
+}
+
+#[test]
+fn settings_prints_the_table_the_derive_builds() {
+    use pw_runtime::Pingback;
+    let file = std::env::temp_dir().join(format!("pw-settings-{}.rs", std::process::id()));
+    std::fs::write(&file, settings_schema::SOURCE).unwrap();
+    let path = file.to_str().unwrap();
+
+    let output = pw_pingback(&["settings", "--file", path, "--schema", "GemPurchase"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        settings_schema::GemPurchase::settings_table().to_string()
+    );
+
+    // Two schemas and no --schema, an unknown schema, a missing file: one line, exit 2.
+    for args in [
+        vec!["settings", "--file", path],
+        vec!["settings", "--file", path, "--schema", "Nope"],
+        vec!["settings", "--file", "/nonexistent/pingback.rs"],
+    ] {
+        let output = pw_pingback(&args);
+        assert_eq!(output.status.code(), Some(2));
+        assert_one_line_error(&output, &args.join(" "));
+    }
+    std::fs::remove_file(file).unwrap();
+}

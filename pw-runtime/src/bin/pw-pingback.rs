@@ -13,6 +13,8 @@ mod check;
 mod http;
 #[path = "pw-pingback/send.rs"]
 mod send;
+#[path = "pw-pingback/settings.rs"]
+mod settings;
 #[path = "pw-pingback/sign.rs"]
 mod sign;
 #[path = "pw-pingback/verify.rs"]
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Send(args) => send::run(args),
         Command::Check(args) => check::run(args),
         Command::WidgetUrl(args) => widget::run(args),
+        Command::Settings(args) => settings::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -69,6 +69,19 @@ Example:
 prints
   https://api.paymentwall.com/api/subscription?key=K&widget=p1_1&uid=u1&…&sign_version=2&sign=…")]
     WidgetUrl(WidgetArgs),
+    /// Print the Paymentwall settings table of a #[derive(Pingback)] schema in a source file.
+    #[command(after_help = "\
+Example:
+  pw-pingback settings --file src/pingback.rs --schema GemPurchase
+prints the rows to enter in Paymentwall > Project > Settings > Custom Pingback Parameters:
+  | Parameter name | Value         |
+  |----------------|---------------|
+  | rev            | REVENUE_LOCAL |
+  | campaign       | OWN           |
+
+From a build script, run it on your schema's file; in Rust code, `GemPurchase::settings_table()`
+prints the same table. The file is read, not compiled: the derive checks the schema.")]
+    Settings(SettingsArgs),
 }
 
 /// The project's secret key, also read from `PW_SECRET`.
@@ -184,6 +197,17 @@ pub struct WidgetArgs {
     /// The widget parameters, name=value: uid (required), ag_external_id, amount, ...
     #[arg(value_name = "NAME=VALUE", value_parser = pair)]
     pub params: Vec<(String, String)>,
+}
+
+/// `settings`.
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// The Rust source file that declares the schema.
+    #[arg(long)]
+    pub file: std::path::PathBuf,
+    /// The schema struct's name (needed when the file declares several).
+    #[arg(long)]
+    pub schema: Option<String>,
 }
 
 fn api(text: &str) -> Result<ApiType, String> {
