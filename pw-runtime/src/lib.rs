@@ -28,6 +28,7 @@ mod kinds;
 mod params;
 mod secret;
 pub mod signature;
+mod standard;
 mod verify;
 
 pub use allowlist::{

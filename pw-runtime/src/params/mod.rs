@@ -392,7 +392,7 @@ impl Params {
     /// The entry index of the single (non-array) parameter `name`.
     pub(crate) fn scalar_index(&self, name: &str) -> Option<usize> {
         let index = self.position(name)?;
-        (self.entries[index].key == NO_KEY).then_some(index)
+        self.entries[index].key().is_none().then_some(index)
     }
 
     /// The value of the entry at `index`.
@@ -407,16 +407,18 @@ impl Params {
     /// after `sig` and is absent, that pair is written at its place.
     pub(crate) fn signed_pieces<'a>(&'a self, implied: Option<(&str, &'a str)>) -> [&'a [u8]; 4] {
         let buf = self.buf.as_bytes();
-        let left_out = match self.position("sig") {
-            Some(first) => {
-                let count = self.entries[first..]
-                    .iter()
-                    .take_while(|e| &buf[e.name.range()] == b"sig")
-                    .count();
-                let last = &self.entries[first + count - 1];
-                self.entries[first].name.start as usize..last.value.end as usize
-            }
-            None => 0..0,
+        // The pairs named `sig`: found by prefix alone, as no other name
+        // has the prefix of `sig` and its length.
+        const SIG: u64 = prefix_of(b"sig");
+        let first = self.entries.partition_point(|e| e.prefix < SIG);
+        let count = self.entries[first..]
+            .iter()
+            .take_while(|e| e.prefix == SIG && e.name.end - e.name.start == 3)
+            .count();
+        let sig = &self.entries[first..first + count];
+        let left_out = match (sig.first(), sig.last()) {
+            (Some(head), Some(last)) => head.name.start as usize..last.value.end as usize,
+            _ => 0..0,
         };
         let implied = implied.map(|(name, piece)| {
             let after = self
@@ -439,7 +441,7 @@ impl Params {
                 index,
                 entry.prefix,
                 (entry.name.end - entry.name.start) as usize,
-                entry.key != NO_KEY,
+                entry.key().is_some(),
             );
         }
     }
