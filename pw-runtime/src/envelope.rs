@@ -93,8 +93,8 @@ pub struct Envelope<'a> {
 /// The decoded envelope, holding entry indices into its [`Params`].
 #[derive(Debug, Clone)]
 pub(crate) struct Fields {
-    uid: usize,
-    reference: usize,
+    uid: u32,
+    reference: u32,
     pub(crate) kind: PingbackType,
     is_test: bool,
     reason: Option<ChargebackReason>,
@@ -104,7 +104,7 @@ pub(crate) struct Fields {
 #[derive(Debug, Clone)]
 enum GoodsFields {
     DigitalGoods {
-        goodsid: usize,
+        goodsid: u32,
         slength: Option<i32>,
         speriod: Option<SubscriptionPeriod>,
     },
@@ -124,13 +124,18 @@ fn value(params: &Params, slot: Option<usize>) -> &str {
     slot.map_or("", |i| params.value_at(i))
 }
 
+/// The entry index of a required single value. (Indices are kept as `u32`
+/// so that a verified pingback moves in a few registers' worth of copies:
+/// there are fewer entries than input bytes, whose count fits.)
 fn scalar(
     slot: Option<usize>,
     is_array: bool,
     name: &'static str,
     expected: &'static str,
-) -> Result<usize, EnvelopeError> {
-    slot.ok_or_else(|| invalid(name, expected, if is_array { "an array" } else { "" }))
+) -> Result<u32, EnvelopeError> {
+    let index =
+        slot.ok_or_else(|| invalid(name, expected, if is_array { "an array" } else { "" }))?;
+    Ok(u32::try_from(index).expect("fewer entries than input bytes"))
 }
 
 impl Fields {
@@ -213,8 +218,8 @@ impl Fields {
 
     pub(crate) fn envelope<'a>(&self, params: &'a Params) -> Envelope<'a> {
         Envelope {
-            uid: params.value_at(self.uid),
-            reference: params.value_at(self.reference),
+            uid: params.value_at(self.uid as usize),
+            reference: params.value_at(self.reference as usize),
             kind: self.kind,
             is_test: self.is_test,
             reason: self.reason,
@@ -224,7 +229,7 @@ impl Fields {
                     slength,
                     speriod,
                 } => Goods::DigitalGoods {
-                    goodsid: params.value_at(goodsid),
+                    goodsid: params.value_at(goodsid as usize),
                     slength,
                     speriod,
                 },
@@ -240,7 +245,7 @@ impl Fields {
     }
 
     pub(crate) fn reference<'a>(&self, params: &'a Params) -> &'a str {
-        params.value_at(self.reference)
+        params.value_at(self.reference as usize)
     }
 }
 

@@ -243,9 +243,9 @@ impl<D: Digest> Feed<D> {
         }
     }
 
-    fn finalize(mut self) -> digest::Output<D> {
+    fn finalize_into(mut self, out: &mut digest::Output<D>) {
         self.hasher.update(&self.buf[..self.len]);
-        self.hasher.finalize()
+        self.hasher.finalize_into(out);
     }
 }
 
@@ -398,16 +398,17 @@ impl BaseString for PingbackBase<'_> {
 fn digest(version: SignatureVersion, secret: &SecretKey, base: &impl BaseString) -> RawDigest {
     fn run<D: Digest>(secret: &SecretKey, base: &impl BaseString, out: &mut [u8]) {
         let secret = secret.expose().as_bytes();
+        let out = digest::Output::<D>::from_mut_slice(out);
         if base.in_large_pieces() {
             let mut direct = Direct(D::new());
             base.write(&mut direct);
             direct.push(secret);
-            out.copy_from_slice(&direct.0.finalize());
+            direct.0.finalize_into(out);
         } else {
             let mut feed = Feed::<D>::new();
             base.write(&mut feed);
             feed.push(secret);
-            out.copy_from_slice(&feed.finalize());
+            feed.finalize_into(out);
         }
     }
     let mut bytes = [0u8; 32];
@@ -526,20 +527,22 @@ fn hex_equals(received: &str, expected: &[u8]) -> bool {
         return false;
     }
     // Eight characters at a time, all of them: the difference is
-    // accumulated, never tested early.
+    // accumulated, never tested early. The expected characters are shifted
+    // into a word (written to a byte array and read back as a word, they
+    // stalled the load on store forwarding).
     let mut difference = 0u64;
     for (received, expected) in received
         .as_bytes()
         .chunks_exact(8)
         .zip(expected.chunks_exact(4))
     {
-        let mut hex = [0u8; 8];
-        for (pair, &byte) in hex.chunks_exact_mut(2).zip(expected) {
-            pair[0] = DIGITS[usize::from(byte >> 4)];
-            pair[1] = DIGITS[usize::from(byte & 15)];
-        }
+        let hex = expected.iter().rev().fold(0u64, |word, &byte| {
+            let high = u64::from(DIGITS[usize::from(byte >> 4)]);
+            let low = u64::from(DIGITS[usize::from(byte & 15)]);
+            word << 16 | low << 8 | high
+        });
         let received: [u8; 8] = received.try_into().expect("eight bytes");
-        difference |= u64::from_ne_bytes(received) ^ u64::from_ne_bytes(hex);
+        difference |= u64::from_le_bytes(received) ^ hex;
     }
     difference.ct_eq(&0).into()
 }

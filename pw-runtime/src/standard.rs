@@ -37,6 +37,15 @@ const SIG: usize = 9;
 const SIGN_VERSION: usize = 10;
 /// Where an entry with another name is written, and forgotten.
 const OTHER: usize = NAMES.len();
+/// No entry.
+const NONE: u32 = u32::MAX;
+
+/// An entry index.
+#[allow(clippy::cast_possible_truncation)]
+fn to_u32(index: usize) -> u32 {
+    debug_assert!(index < NONE as usize);
+    index as u32
+}
 
 /// The multiplier of a perfect hash of the prefixes of [`NAMES`] to sixteen
 /// places: found by a search, checked when [`TABLE`] is built.
@@ -65,15 +74,16 @@ const TABLE: [(u64, usize, usize); 16] = {
 /// The entry indices of the standard parameters of a [`Params`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Standard {
-    /// The entry index of each of [`NAMES`] given as a single value.
-    at: [Option<usize>; NAMES.len()],
+    /// The entry index of each of [`NAMES`] given as a single value, or
+    /// [`NONE`]. (Indices fit in `u32`: there are fewer entries than input
+    /// bytes. Small, the struct is copied by a few moves.)
+    at: [u32; NAMES.len()],
     /// `goodsid` is given as an array (`goodsid[0]`, ...).
     pub(crate) goodsid_array: bool,
 }
 
 impl Standard {
     pub(crate) fn find(params: &Params) -> Standard {
-        const NONE: usize = usize::MAX;
         const GOODSID_PREFIX: u64 = prefix_of(b"goodsid");
         let mut at = [NONE; NAMES.len() + 1];
         let mut goodsid_array = false;
@@ -83,60 +93,71 @@ impl Standard {
             // as branches: `found` is all ones when nothing differs, else zero.
             let mismatch = (expected ^ prefix) | (expected_len ^ len) as u64 | u64::from(is_array);
             let found = (((mismatch | mismatch.wrapping_neg()) >> 63) as usize).wrapping_sub(1);
-            at[OTHER ^ ((OTHER ^ name) & found)] = index;
+            at[OTHER ^ ((OTHER ^ name) & found)] = to_u32(index);
             goodsid_array |= is_array & (prefix == GOODSID_PREFIX) & (len == 7);
         });
         // A prefix covers only eight of the twelve bytes of `sign_version`.
         let index = at[SIGN_VERSION];
-        if index != NONE && params.name_at(index) != NAMES[SIGN_VERSION] {
-            at[SIGN_VERSION] = params.scalar_index(NAMES[SIGN_VERSION]).unwrap_or(NONE);
+        if index != NONE && params.name_at(index as usize) != NAMES[SIGN_VERSION] {
+            at[SIGN_VERSION] = params
+                .scalar_index(NAMES[SIGN_VERSION])
+                .map_or(NONE, to_u32);
         }
         Standard {
-            at: std::array::from_fn(|i| Some(at[i]).filter(|&index| index != NONE)),
+            at: std::array::from_fn(|i| at[i]),
             goodsid_array,
         }
     }
 
+    /// The entry index of the single value named `NAMES[name]`.
+    fn get(&self, name: usize) -> Option<usize> {
+        let index = self.at[name];
+        (index != NONE).then_some(index as usize)
+    }
+
     pub(crate) fn uid(&self) -> Option<usize> {
-        self.at[UID]
+        self.get(UID)
     }
 
     pub(crate) fn reference(&self) -> Option<usize> {
-        self.at[REF]
+        self.get(REF)
     }
 
     pub(crate) fn kind(&self) -> Option<usize> {
-        self.at[TYPE]
+        self.get(TYPE)
     }
 
     pub(crate) fn goodsid(&self) -> Option<usize> {
-        self.at[GOODSID]
+        self.get(GOODSID)
     }
 
     pub(crate) fn slength(&self) -> Option<usize> {
-        self.at[SLENGTH]
+        self.get(SLENGTH)
     }
 
     pub(crate) fn speriod(&self) -> Option<usize> {
-        self.at[SPERIOD]
+        self.get(SPERIOD)
     }
 
     pub(crate) fn currency(&self) -> Option<usize> {
-        self.at[CURRENCY]
+        self.get(CURRENCY)
     }
 
     pub(crate) fn is_test(&self) -> Option<usize> {
-        self.at[IS_TEST]
+        self.get(IS_TEST)
     }
 
     pub(crate) fn reason(&self) -> Option<usize> {
-        self.at[REASON]
+        self.get(REASON)
     }
 
     /// The required parameters of `api` that are absent or empty (an array
     /// counts as present), as Paymentwall's libraries define them.
     pub(crate) fn missing(&self, api: ApiType, params: &Params) -> Vec<&'static str> {
-        let present = |name: usize| self.at[name].is_some_and(|i| !params.value_at(i).is_empty());
+        let present = |name: usize| {
+            self.get(name)
+                .is_some_and(|i| !params.value_at(i).is_empty())
+        };
         let goods = match api {
             ApiType::VirtualCurrency => present(CURRENCY),
             ApiType::DigitalGoods | ApiType::Cart => present(GOODSID) || self.goodsid_array,
@@ -155,11 +176,11 @@ impl Standard {
     }
 
     pub(crate) fn sign_version<'a>(&self, params: &'a Params) -> Option<&'a str> {
-        self.at[SIGN_VERSION].map(|i| params.value_at(i))
+        self.get(SIGN_VERSION).map(|i| params.value_at(i))
     }
 
     pub(crate) fn sig<'a>(&self, params: &'a Params) -> Option<&'a str> {
-        self.at[SIG].map(|i| params.value_at(i))
+        self.get(SIG).map(|i| params.value_at(i))
     }
 }
 
@@ -187,13 +208,13 @@ mod tests {
         let params = Params::from_pairs(pairs).unwrap();
         let found = Standard::find(&params);
         for (i, name) in NAMES.iter().enumerate() {
-            let index = found.at[i].unwrap_or_else(|| panic!("{name} not found"));
+            let index = found.get(i).unwrap_or_else(|| panic!("{name} not found"));
             assert_eq!(params.name_at(index), *name);
         }
         assert!(!found.goodsid_array);
         let arrays = Params::from_pairs([("goodsid[0]", "a"), ("uid[0]", "u")]).unwrap();
         let found = Standard::find(&arrays);
         assert!(found.goodsid_array);
-        assert_eq!(found.at, [None; NAMES.len()]);
+        assert_eq!(found.at, [NONE; NAMES.len()]);
     }
 }
