@@ -7,7 +7,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::kinds::parse_code;
-use crate::params::prefix_of;
+use crate::standard::Standard;
 use crate::{ApiType, ChargebackReason, Params, PingbackType, SubscriptionPeriod};
 
 /// A standard parameter whose value is not of its kind.
@@ -94,8 +94,8 @@ pub struct Envelope<'a> {
 /// The decoded envelope, holding entry indices into its [`Params`].
 #[derive(Debug, Clone)]
 pub(crate) struct Fields {
-    uid: usize,
-    reference: usize,
+    uid: u32,
+    reference: u32,
     pub(crate) kind: PingbackType,
     is_test: bool,
     reason: Option<ChargebackReason>,
@@ -105,7 +105,7 @@ pub(crate) struct Fields {
 #[derive(Debug, Clone)]
 enum GoodsFields {
     DigitalGoods {
-        goodsid: usize,
+        goodsid: u32,
         slength: Option<i32>,
         speriod: Option<SubscriptionPeriod>,
     },
@@ -113,92 +113,6 @@ enum GoodsFields {
         currency: Decimal,
     },
     Cart,
-}
-
-/// Where the standard parameters sit among the entries of a [`Params`],
-/// found in one pass so that the checks after it do no lookup.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Standard {
-    uid: Option<usize>,
-    reference: Option<usize>,
-    kind: Option<usize>,
-    goodsid: Option<usize>,
-    goodsid_array: bool,
-    slength: Option<usize>,
-    speriod: Option<usize>,
-    currency: Option<usize>,
-    is_test: Option<usize>,
-    reason: Option<usize>,
-    sign_version: Option<usize>,
-    sig: Option<usize>,
-}
-
-impl Standard {
-    pub(crate) fn find(params: &Params) -> Standard {
-        const UID: u64 = prefix_of(b"uid");
-        const REF: u64 = prefix_of(b"ref");
-        const TYPE: u64 = prefix_of(b"type");
-        const GOODSID: u64 = prefix_of(b"goodsid");
-        const SLENGTH: u64 = prefix_of(b"slength");
-        const SPERIOD: u64 = prefix_of(b"speriod");
-        const CURRENCY: u64 = prefix_of(b"currency");
-        const IS_TEST: u64 = prefix_of(b"is_test");
-        const REASON: u64 = prefix_of(b"reason");
-        const SIGN_VERSION: u64 = prefix_of(b"sign_version");
-        const SIG: u64 = prefix_of(b"sig");
-        let mut found = Standard::default();
-        params.for_each_prefix(|index, prefix, len, is_array| {
-            if is_array {
-                found.goodsid_array |= prefix == GOODSID && len == 7;
-                return;
-            }
-            let slot = match (prefix, len) {
-                (UID, 3) => &mut found.uid,
-                (REF, 3) => &mut found.reference,
-                (TYPE, 4) => &mut found.kind,
-                (GOODSID, 7) => &mut found.goodsid,
-                (SLENGTH, 7) => &mut found.slength,
-                (SPERIOD, 7) => &mut found.speriod,
-                (CURRENCY, 8) => &mut found.currency,
-                (IS_TEST, 7) => &mut found.is_test,
-                (REASON, 6) => &mut found.reason,
-                (SIG, 3) => &mut found.sig,
-                (SIGN_VERSION, 12) if params.name_at(index) == "sign_version" => {
-                    &mut found.sign_version
-                }
-                _ => return,
-            };
-            *slot = Some(index);
-        });
-        found
-    }
-
-    /// The required parameters of `api` that are absent or empty (an array
-    /// counts as present), as Paymentwall's libraries define them.
-    pub(crate) fn missing(&self, api: ApiType, params: &Params) -> Vec<&'static str> {
-        let present = |slot: Option<usize>| slot.is_some_and(|i| !params.value_at(i).is_empty());
-        api.required_parameters()
-            .iter()
-            .copied()
-            .filter(|&name| match name {
-                "uid" => !present(self.uid),
-                "ref" => !present(self.reference),
-                "type" => !present(self.kind),
-                "sig" => !present(self.sig),
-                "currency" => !present(self.currency),
-                "goodsid" => !present(self.goodsid) && !self.goodsid_array,
-                other => unreachable!("required parameter `{other}` has no slot"),
-            })
-            .collect()
-    }
-
-    pub(crate) fn sign_version<'a>(&self, params: &'a Params) -> Option<&'a str> {
-        self.sign_version.map(|i| params.value_at(i))
-    }
-
-    pub(crate) fn sig<'a>(&self, params: &'a Params) -> Option<&'a str> {
-        self.sig.map(|i| params.value_at(i))
-    }
 }
 
 /// The value at `slot` if present and non-empty.
@@ -211,13 +125,18 @@ fn value(params: &Params, slot: Option<usize>) -> &str {
     slot.map_or("", |i| params.value_at(i))
 }
 
+/// The entry index of a required single value. (Indices are kept as `u32`
+/// so that a verified pingback moves in a few registers' worth of copies:
+/// there are fewer entries than input bytes, whose count fits.)
 fn scalar(
     slot: Option<usize>,
     is_array: bool,
     name: &'static str,
     expected: &'static str,
-) -> Result<usize, EnvelopeError> {
-    slot.ok_or_else(|| invalid(name, expected, if is_array { "an array" } else { "" }))
+) -> Result<u32, EnvelopeError> {
+    let index =
+        slot.ok_or_else(|| invalid(name, expected, if is_array { "an array" } else { "" }))?;
+    Ok(u32::try_from(index).expect("fewer entries than input bytes"))
 }
 
 impl Fields {
@@ -226,18 +145,18 @@ impl Fields {
         params: &Params,
         found: &Standard,
     ) -> Result<Fields, EnvelopeError> {
-        let uid = scalar(found.uid, false, "uid", "a user id")?;
-        let reference = scalar(found.reference, false, "ref", "a transaction reference")?;
-        let kind_text = value(params, found.kind);
+        let uid = scalar(found.uid(), false, "uid", "a user id")?;
+        let reference = scalar(found.reference(), false, "ref", "a transaction reference")?;
+        let kind_text = value(params, found.kind());
         let kind = parse_code(kind_text)
             .map(PingbackType::from_code)
             .ok_or_else(|| invalid("type", "a pingback type code such as 0 or 2", kind_text))?;
-        let is_test = match found.is_test.map(|i| params.value_at(i)) {
+        let is_test = match found.is_test().map(|i| params.value_at(i)) {
             None | Some("" | "0") => false,
             Some("1") => true,
             Some(other) => return Err(invalid("is_test", "`1`, `0` or empty", other)),
         };
-        let reason = non_empty(params, found.reason)
+        let reason = non_empty(params, found.reason())
             .map(|text| {
                 parse_code(text)
                     .map(ChargebackReason::from_code)
@@ -249,12 +168,12 @@ impl Fields {
         let goods = match api {
             ApiType::DigitalGoods => GoodsFields::DigitalGoods {
                 goodsid: scalar(
-                    found.goodsid,
+                    found.goodsid(),
                     found.goodsid_array,
                     "goodsid",
                     "a product id",
                 )?,
-                slength: non_empty(params, found.slength)
+                slength: non_empty(params, found.slength())
                     .map(|text| {
                         // The same strict rule as the schema's integer kind:
                         // digits with an optional minus, no `+` or spaces.
@@ -263,7 +182,7 @@ impl Fields {
                         })
                     })
                     .transpose()?,
-                speriod: non_empty(params, found.speriod)
+                speriod: non_empty(params, found.speriod())
                     .map(|text| {
                         SubscriptionPeriod::from_str(text).map_err(|_| {
                             invalid("speriod", "`day`, `week`, `month`, `year` or empty", text)
@@ -272,7 +191,7 @@ impl Fields {
                     .transpose()?,
             },
             ApiType::VirtualCurrency => {
-                let text = value(params, found.currency);
+                let text = value(params, found.currency());
                 let currency = Decimal::from_str_exact(text).map_err(|_| {
                     invalid("currency", "a decimal amount of virtual currency", text)
                 })?;
@@ -280,7 +199,7 @@ impl Fields {
             }
             ApiType::Cart => {
                 if !found.goodsid_array {
-                    let shown = value(params, found.goodsid);
+                    let shown = value(params, found.goodsid());
                     return Err(invalid(
                         "goodsid",
                         "an array goodsid[0], goodsid[1], ...",
@@ -302,8 +221,8 @@ impl Fields {
 
     pub(crate) fn envelope<'a>(&self, params: &'a Params) -> Envelope<'a> {
         Envelope {
-            uid: params.value_at(self.uid),
-            reference: params.value_at(self.reference),
+            uid: params.value_at(self.uid as usize),
+            reference: params.value_at(self.reference as usize),
             kind: self.kind,
             is_test: self.is_test,
             reason: self.reason,
@@ -313,7 +232,7 @@ impl Fields {
                     slength,
                     speriod,
                 } => Goods::DigitalGoods {
-                    goodsid: params.value_at(goodsid),
+                    goodsid: params.value_at(goodsid as usize),
                     slength,
                     speriod,
                 },
@@ -329,7 +248,7 @@ impl Fields {
     }
 
     pub(crate) fn reference<'a>(&self, params: &'a Params) -> &'a str {
-        params.value_at(self.reference)
+        params.value_at(self.reference as usize)
     }
 }
 

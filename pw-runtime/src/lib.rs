@@ -35,6 +35,7 @@ mod params;
 mod schema;
 mod secret;
 pub mod signature;
+mod standard;
 pub mod value;
 mod verify;
 mod widget;

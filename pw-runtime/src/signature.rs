@@ -226,7 +226,8 @@ impl Sink for Vec<u8> {
 }
 
 /// Feeds a hasher through a stack buffer, so that the many small pieces of
-/// a base string cost one `update` per 512 bytes and no allocation.
+/// a version 1 or widget base string cost one `update` per 512 bytes and no
+/// allocation.
 struct Feed<D> {
     hasher: D,
     buf: [u8; 512],
@@ -242,9 +243,9 @@ impl<D: Digest> Feed<D> {
         }
     }
 
-    fn finalize(mut self) -> digest::Output<D> {
+    fn finalize_into(mut self, out: &mut digest::Output<D>) {
         self.hasher.update(&self.buf[..self.len]);
-        self.hasher.finalize()
+        self.hasher.finalize_into(out);
     }
 }
 
@@ -296,8 +297,12 @@ fn write_base_string(
         }
         return;
     }
-    let implied = implied_version.then_some(("sign_version", "2"));
-    params.write_signed_pairs(implied, |bytes| out.push(bytes));
+    let implied = implied_version.then_some(("sign_version", "sign_version=2"));
+    for piece in params.signed_pieces(implied) {
+        if !piece.is_empty() {
+            out.push(piece);
+        }
+    }
 }
 
 /// A cart pingback without `sign_version` is signed as if it had `sign_version=2`.
@@ -347,6 +352,21 @@ impl RawDigest {
 /// Something that writes a base string (without the secret).
 trait BaseString {
     fn write(&self, out: &mut impl Sink);
+
+    /// True when the base string comes in a few large pieces, which are
+    /// better hashed as they are than copied through a [`Feed`].
+    fn in_large_pieces(&self) -> bool {
+        false
+    }
+}
+
+/// Hashes every piece as it comes.
+struct Direct<D>(D);
+
+impl<D: Digest> Sink for Direct<D> {
+    fn push(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
 }
 
 /// The base string of a pingback.
@@ -367,15 +387,29 @@ impl BaseString for PingbackBase<'_> {
             self.implied_version,
         );
     }
+
+    fn in_large_pieces(&self) -> bool {
+        // Versions 2 and 3 hash slices of the parameters' buffer.
+        self.version != SignatureVersion::V1
+    }
 }
 
 /// The digest of `base` then the secret.
 fn digest(version: SignatureVersion, secret: &SecretKey, base: &impl BaseString) -> RawDigest {
     fn run<D: Digest>(secret: &SecretKey, base: &impl BaseString, out: &mut [u8]) {
-        let mut feed = Feed::<D>::new();
-        base.write(&mut feed);
-        feed.push(secret.expose().as_bytes());
-        out.copy_from_slice(&feed.finalize());
+        let secret = secret.expose().as_bytes();
+        let out = digest::Output::<D>::from_mut_slice(out);
+        if base.in_large_pieces() {
+            let mut direct = Direct(D::new());
+            base.write(&mut direct);
+            direct.push(secret);
+            direct.0.finalize_into(out);
+        } else {
+            let mut feed = Feed::<D>::new();
+            base.write(&mut feed);
+            feed.push(secret);
+            feed.finalize_into(out);
+        }
     }
     let mut bytes = [0u8; 32];
     let len = match version {
@@ -488,20 +522,29 @@ pub(crate) fn check(
 /// runs in constant time, eight bytes at a time; only the length, which the
 /// sender knows anyway, decides early.
 fn hex_equals(received: &str, expected: &[u8]) -> bool {
-    let mut hex = [0u8; 64];
-    let hex = &mut hex[..2 * expected.len()];
-    hex::encode_to_slice(expected, hex).expect("twice the digest length");
-    if received.len() != hex.len() {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    if received.len() != 2 * expected.len() {
         return false;
     }
-    let words = |bytes: &[u8]| -> [u64; 8] {
-        let mut words = [0u64; 8];
-        for (word, chunk) in words.iter_mut().zip(bytes.chunks_exact(8)) {
-            *word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        }
-        words
-    };
-    words(received.as_bytes()).ct_eq(&words(hex)).into()
+    // Eight characters at a time, all of them: the difference is
+    // accumulated, never tested early. The expected characters are shifted
+    // into a word (written to a byte array and read back as a word, they
+    // stalled the load on store forwarding).
+    let mut difference = 0u64;
+    for (received, expected) in received
+        .as_bytes()
+        .chunks_exact(8)
+        .zip(expected.chunks_exact(4))
+    {
+        let hex = expected.iter().rev().fold(0u64, |word, &byte| {
+            let high = u64::from(DIGITS[usize::from(byte >> 4)]);
+            let low = u64::from(DIGITS[usize::from(byte & 15)]);
+            word << 16 | low << 8 | high
+        });
+        let received: [u8; 8] = received.try_into().expect("eight bytes");
+        difference |= u64::from_le_bytes(received) ^ hex;
+    }
+    difference.ct_eq(&0).into()
 }
 
 /// Signs a pingback: returns the query string Paymentwall would send for

@@ -3,8 +3,9 @@
 
 use std::net::IpAddr;
 
-use crate::envelope::{Fields, Standard};
+use crate::envelope::Fields;
 use crate::signature::{self, SignatureError, VersionPolicy};
+use crate::standard::Standard;
 use crate::{
     ApiType, Envelope, EnvelopeError, Limits, Params, ParamsError, PingbackType, SecretKey,
     SignatureVersion, Source, SourceCheck, SourceRejection, UniqueRef,

@@ -1,15 +1,17 @@
 //! Raw pingback parameters: a strict `application/x-www-form-urlencoded`
 //! parser, used for a query string and for a POST body alike.
 //!
-//! The parser ([`parse`]) copies the input once into a buffer it owns and
-//! decodes every name and value in place (a percent escape only ever
-//! shrinks), so a parsed pingback costs two allocations whatever its size.
-//! The entries are kept sorted in signing order ([`order`]: byte order of the
-//! names, array keys ascending), which is the order the version 2 and 3
-//! signatures need, and duplicates are found as neighbours.
+//! The parser ([`parse`]) finds the pairs of the input, decodes those with
+//! escapes in a copy (a percent escape only ever shrinks), sorts the pairs
+//! in signing order ([`order`]: byte order of the names, array keys
+//! ascending), where duplicates are neighbours, and writes them in that
+//! order to the buffer the parameters keep ([`layout`]): the text the
+//! version 2 and 3 signatures hash.
 
+mod decode;
+mod layout;
 mod order;
-mod parse;
+mod scan;
 
 pub(crate) use order::{compare_php_keys, prefix_of};
 
@@ -122,18 +124,6 @@ impl ParamsError {
     }
 }
 
-/// Writes `name=value` or `name[key]=value` in parts.
-fn write_parts(out: &mut impl FnMut(&[u8]), name: &[u8], key: Option<&[u8]>, value: &[u8]) {
-    out(name);
-    if let Some(key) = key {
-        out(b"[");
-        out(key);
-        out(b"]");
-    }
-    out(b"=");
-    out(value);
-}
-
 /// Cuts a name for an error message.
 fn shown(name: &[u8]) -> String {
     let text = String::from_utf8_lossy(name);
@@ -141,6 +131,46 @@ fn shown(name: &[u8]) -> String {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.into_owned(),
     }
+}
+
+/// The error for input that is not UTF-8 once decoded: `text` is the
+/// decoded input, in input order like `entries`, and not UTF-8 from
+/// `error.valid_up_to()` on.
+fn invalid_utf8(entries: &[Entry], text: &[u8], error: std::str::Utf8Error) -> ParamsError {
+    let bad = error.valid_up_to();
+    // Every byte outside the entries is an ASCII `&` or a NUL.
+    let entry = entries.iter().find(|e| e.value.end as usize > bad);
+    ParamsError::InvalidUtf8 {
+        name: entry.map_or_else(String::new, |e| shown(&text[e.name.range()])),
+    }
+}
+
+/// Finds a repeated name among sorted entries, where repeats are neighbours.
+fn check_duplicates(text: &[u8], entries: &[Entry]) -> Result<(), ParamsError> {
+    for pair in entries.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if a.prefix != b.prefix || text[a.name.range()] != text[b.name.range()] {
+            continue;
+        }
+        let name = shown(&text[a.name.range()]);
+        return Err(match (a.key(), b.key()) {
+            (None, None) => ParamsError::Duplicate { name },
+            (Some(x), Some(y)) if text[x.range()] == text[y.range()] => ParamsError::Duplicate {
+                name: format!("{name}[{}]", shown(&text[x.range()])),
+            },
+            (Some(_), Some(_)) => continue,
+            _ => ParamsError::ScalarAndArray { name },
+        });
+    }
+    Ok(())
+}
+
+/// An offset into the input or a buffer laid out from it, whose length
+/// `Params::parse` checked to fit in `u32` with room for one `=` per pair.
+#[allow(clippy::cast_possible_truncation)]
+fn to_u32(offset: usize) -> u32 {
+    debug_assert!(u32::try_from(offset).is_ok());
+    offset as u32
 }
 
 /// A byte range of the buffer.
@@ -156,7 +186,9 @@ impl Span {
     }
 }
 
-/// The span of an absent array key.
+/// The span of an absent array key. Every key span starting at `u32::MAX`
+/// is no key; while parsing, its end marks a pair still to decode
+/// ([`scan::PENDING`], [`scan::ESCAPED_VALUE`]).
 const NO_KEY: Span = Span {
     start: u32::MAX,
     end: u32::MAX,
@@ -167,14 +199,15 @@ struct Entry {
     /// The first eight bytes of the name, big-endian: most comparisons end here.
     prefix: u64,
     name: Span,
-    /// The key of an array element (`0` in `goodsid[0]`), or [`NO_KEY`].
+    /// The key of an array element (`0` in `goodsid[0]`), or [`NO_KEY`]
+    /// (or, while parsing, a mark of the same kind).
     key: Span,
     value: Span,
 }
 
 impl Entry {
     fn key(&self) -> Option<Span> {
-        (self.key != NO_KEY).then_some(self.key)
+        (self.key.start != NO_KEY.start).then_some(self.key)
     }
 }
 
@@ -260,29 +293,47 @@ impl Params {
     /// assert_eq!(err, ParamsError::Duplicate { name: "ref".into() });
     /// ```
     pub fn parse(input: &[u8], limits: &Limits) -> Result<Params, ParamsError> {
-        if input.len() > limits.max_bytes || input.len() > u32::MAX as usize {
+        if input.len() > limits.max_bytes || input.len() > (u32::MAX / 2) as usize {
             return Err(ParamsError::TooLarge {
                 limit: limits.max_bytes,
                 actual: input.len(),
             });
         }
-        let mut buf = input.to_vec();
-        let mut entries = parse::scan(&buf, limits)?;
-        for entry in &mut entries {
-            parse::finish(&mut buf, entry)?;
+        let mut entries = scan::scan(input, limits)?;
+        if entries.iter().any(|entry| entry.key == scan::PENDING) {
+            return Params::decode_first(input, entries);
         }
-        let buf = String::from_utf8(buf).map_err(|err| {
-            let bad = err.utf8_error().valid_up_to();
-            let buf = err.as_bytes();
-            // Every byte outside the entries is an ASCII `&` or a NUL.
-            let entry = entries.iter().find(|e| e.value.end as usize > bad);
-            ParamsError::InvalidUtf8 {
-                name: entry.map_or_else(String::new, |e| shown(&buf[e.name.range()])),
-            }
-        })?;
-        let mut params = Params { buf, entries };
-        params.sort_and_check()?;
-        Ok(params)
+        // Every name is plain: sort the pairs as they are, decode the
+        // escaped values while laying them out, check UTF-8 once at the end.
+        order::sort_entries(input, &mut entries);
+        let buf = layout::concatenate(input, &mut entries)
+            .ok()
+            .and_then(|buf| String::from_utf8(buf).ok());
+        let Some(buf) = buf else {
+            // Report the error as `decode_first` finds it: the first in input order.
+            return Params::decode_first(input, scan::scan(input, limits)?);
+        };
+        check_duplicates(buf.as_bytes(), &entries)?;
+        Ok(Params { buf, entries })
+    }
+
+    /// [`Params::parse`] with every marked pair decoded in place first, in
+    /// input order, and UTF-8 checked before the pairs are sorted: needed
+    /// when a name must be decoded to be sorted, and the reference for
+    /// which error an input gets.
+    fn decode_first(input: &[u8], mut entries: Vec<Entry>) -> Result<Params, ParamsError> {
+        let mut buf = input.to_vec();
+        for entry in entries.iter_mut().filter(|entry| entry.key != NO_KEY) {
+            decode::finish(input, &mut buf, entry)?;
+        }
+        let text = String::from_utf8(buf)
+            .map_err(|err| invalid_utf8(&entries, err.as_bytes(), err.utf8_error()))?;
+        order::sort_entries(text.as_bytes(), &mut entries);
+        check_duplicates(text.as_bytes(), &entries)?;
+        let buf = layout::concatenate(text.as_bytes(), &mut entries)
+            .expect("no escape is left to decode");
+        let buf = String::from_utf8(buf).expect("whole pairs of a UTF-8 text");
+        Ok(Params { buf, entries })
     }
 
     /// Builds parameters from decoded `(name, value)` pairs, as a signer
@@ -315,27 +366,6 @@ impl Params {
         Params::parse(query.finish().as_bytes(), &unlimited)
     }
 
-    fn sort_and_check(&mut self) -> Result<(), ParamsError> {
-        let buf = self.buf.as_bytes();
-        order::sort_entries(buf, &mut self.entries);
-        for pair in self.entries.windows(2) {
-            let (a, b) = (&pair[0], &pair[1]);
-            if a.prefix != b.prefix || buf[a.name.range()] != buf[b.name.range()] {
-                continue;
-            }
-            let name = shown(&buf[a.name.range()]);
-            return Err(match (a.key(), b.key()) {
-                (None, None) => ParamsError::Duplicate { name },
-                (Some(x), Some(y)) if buf[x.range()] == buf[y.range()] => ParamsError::Duplicate {
-                    name: format!("{name}[{}]", shown(&buf[x.range()])),
-                },
-                (Some(_), Some(_)) => continue,
-                _ => ParamsError::ScalarAndArray { name },
-            });
-        }
-        Ok(())
-    }
-
     fn text(&self, span: Span) -> &str {
         &self.buf[span.range()]
     }
@@ -362,7 +392,7 @@ impl Params {
     /// The entry index of the single (non-array) parameter `name`.
     pub(crate) fn scalar_index(&self, name: &str) -> Option<usize> {
         let index = self.position(name)?;
-        (self.entries[index].key == NO_KEY).then_some(index)
+        self.entries[index].key().is_none().then_some(index)
     }
 
     /// The value of the entry at `index`.
@@ -370,49 +400,37 @@ impl Params {
         self.text(self.entries[index].value)
     }
 
-    /// Writes the text of every pair but `sig` to `out`, in signing order,
-    /// each as `name=value` (or `name[key]=value`): one piece for every pair
-    /// that had an `=` (the buffer holds it contiguous), parts otherwise.
-    /// With `implied` set, `implied` is written at its place in the order.
-    pub(crate) fn write_signed_pairs(
-        &self,
-        implied: Option<(&str, &str)>,
-        mut out: impl FnMut(&[u8]),
-    ) {
-        const SIG: u64 = prefix_of(b"sig");
+    /// The base string of signature versions 2 and 3 without the secret,
+    /// in at most four pieces: every pair but `sig` (or `sig[...]`), in
+    /// signing order, each as `name=value` (or `name[key]=value`). With
+    /// `implied` set to a name and its `name=value`, for a name that sorts
+    /// after `sig` and is absent, that pair is written at its place.
+    pub(crate) fn signed_pieces<'a>(&'a self, implied: Option<(&str, &'a str)>) -> [&'a [u8]; 4] {
         let buf = self.buf.as_bytes();
-        let mut implied = implied;
-        for entry in &self.entries {
-            if let Some((name, value)) = implied {
-                if &buf[entry.name.range()] > name.as_bytes() {
-                    write_parts(&mut out, name.as_bytes(), None, value.as_bytes());
-                    implied = None;
-                }
-            }
-            let name_end = if entry.key == NO_KEY {
-                entry.name.end
-            } else {
-                entry.key.end + 1
-            };
-            // `sig` is left out whole, an array `sig[...]` too (PHP unsets the name).
-            if entry.prefix == SIG && entry.name.end - entry.name.start == 3 {
-                continue;
-            }
-            if entry.value.start == name_end + 1 {
-                out(&buf[entry.name.start as usize..entry.value.end as usize]);
-            } else {
-                let key = entry.key().map(|key| &buf[key.range()]);
-                write_parts(
-                    &mut out,
-                    &buf[entry.name.range()],
-                    key,
-                    &buf[entry.value.range()],
-                );
-            }
-        }
-        if let Some((name, value)) = implied {
-            write_parts(&mut out, name.as_bytes(), None, value.as_bytes());
-        }
+        // The pairs named `sig`: found by prefix alone, as no other name
+        // has the prefix of `sig` and its length.
+        const SIG: u64 = prefix_of(b"sig");
+        let first = self.entries.partition_point(|e| e.prefix < SIG);
+        let count = self.entries[first..]
+            .iter()
+            .take_while(|e| e.prefix == SIG && e.name.end - e.name.start == 3)
+            .count();
+        let sig = &self.entries[first..first + count];
+        let left_out = match (sig.first(), sig.last()) {
+            (Some(head), Some(last)) => head.name.start as usize..last.value.end as usize,
+            _ => 0..0,
+        };
+        let implied = implied.map(|(name, piece)| {
+            let after = self
+                .entries
+                .partition_point(|e| &buf[e.name.range()] <= name.as_bytes());
+            let at = self
+                .entries
+                .get(after)
+                .map_or(buf.len(), |e| e.name.start as usize);
+            (piece.as_bytes(), at)
+        });
+        layout::signed_pieces(buf, left_out, implied)
     }
 
     /// Calls `f(index, prefix, name_len, is_array_element)` for every entry,
@@ -423,7 +441,7 @@ impl Params {
                 index,
                 entry.prefix,
                 (entry.name.end - entry.name.start) as usize,
-                entry.key != NO_KEY,
+                entry.key().is_some(),
             );
         }
     }

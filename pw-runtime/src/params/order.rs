@@ -35,32 +35,29 @@ pub(super) fn prefix_at(buf: &[u8], start: usize, len: usize) -> u64 {
     }
 }
 
-/// Sorts entries in signing order. Up to 32 entries (every real pingback)
-/// are sorted as integers, seven bytes of prefix then position, which is
-/// several times cheaper than a comparison sort; entries whose seven-byte
-/// prefixes tie are then put in order by an insertion pass that is linear
-/// on such nearly sorted input.
+/// Sorts entries in signing order.
+///
+/// Up to 32 entries (every real pingback) are put in order of a 32-bit key,
+/// 27 bits of prefix then the position, by counting for each key how many
+/// are smaller: that count is its place. The counting has no branch to
+/// mispredict and runs on four keys at once ([`rank`]); an insertion sort
+/// of the 14 entries of a typical pingback cost about 60 ns, mostly in
+/// mispredicted branches, this about a third. Entries whose 27-bit prefixes
+/// tie are then put in order by an insertion pass that is linear on such
+/// nearly sorted input.
 pub(super) fn sort_entries(buf: &[u8], entries: &mut [Entry]) {
-    const SMALL: usize = 32;
-    if entries.len() > SMALL {
-        entries.sort_unstable_by(|a, b| compare(buf, a, b));
-        return;
-    }
-    let mut keys = [u64::MAX; SMALL];
-    for (i, (key, entry)) in keys.iter_mut().zip(entries.iter()).enumerate() {
-        *key = entry.prefix & !0xFF | i as u64;
-    }
-    let keys = &mut keys[..entries.len()];
-    keys.sort_unstable();
-    let mut original = [NO_ENTRY; SMALL];
-    original[..entries.len()].copy_from_slice(entries);
-    for (slot, key) in entries.iter_mut().zip(keys.iter()) {
-        *slot = original[(key & 0xFF) as usize];
+    match entries.len() {
+        0..=16 => sort_small::<16, 4>(entries),
+        17..=32 => sort_small::<32, 8>(entries),
+        _ => {
+            entries.sort_unstable_by(|a, b| compare(buf, a, b));
+            return;
+        }
     }
     for i in 1..entries.len() {
         let mut j = i;
         while j > 0
-            && entries[j - 1].prefix >> 8 == entries[j].prefix >> 8
+            && entries[j - 1].prefix >> 37 == entries[j].prefix >> 37
             && compare(buf, &entries[j - 1], &entries[j]).is_gt()
         {
             entries.swap(j - 1, j);
@@ -69,12 +66,98 @@ pub(super) fn sort_entries(buf: &[u8], entries: &mut [Entry]) {
     }
 }
 
-const NO_ENTRY: Entry = Entry {
+/// Sorts up to `N` entries (`N = 4 * V`) by their 32-bit keys.
+fn sort_small<const N: usize, const V: usize>(entries: &mut [Entry]) {
+    let mut keys = [u32::MAX; N];
+    for (i, (key, entry)) in keys.iter_mut().zip(entries.iter()).enumerate() {
+        // The top 27 bits of the prefix, then the position (below 32).
+        *key = (entry.prefix >> 32) as u32 & !31 | i as u32;
+    }
+    let ranks = rank::ranks::<N, V>(&keys, entries.len());
+    let mut order = [0u8; N];
+    for (i, &rank) in ranks.iter().enumerate().take(entries.len()) {
+        order[rank as usize] = i as u8;
+    }
+    let original: [Entry; N] = std::array::from_fn(|i| entries.get(i).copied().unwrap_or(FILLER));
+    for (slot, &i) in entries.iter_mut().zip(&order) {
+        *slot = original[usize::from(i)];
+    }
+}
+
+/// Fills the unused places of a copy of the entries.
+const FILLER: Entry = Entry {
     prefix: 0,
     name: NO_KEY,
     key: NO_KEY,
     value: NO_KEY,
 };
+
+/// The rank of every key among the first `len`: how many of them are
+/// smaller. The keys must be distinct.
+mod rank {
+    /// SSE2 (`safe_arch`): for each of the `len` keys, one compare with
+    /// every key, four at a time.
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    pub(super) fn ranks<const N: usize, const V: usize>(keys: &[u32; N], len: usize) -> [u32; N] {
+        use safe_arch::{cmp_gt_mask_i32_m128i, m128i, set_splat_i32_m128i, sub_i32_m128i};
+        debug_assert_eq!(N, 4 * V);
+        // The compare is signed: flipping the top bit orders unsigned keys.
+        let signed = |key: u32| i32::from_ne_bytes((key ^ 1 << 31).to_ne_bytes());
+        let vectors: [m128i; V] = std::array::from_fn(|v| {
+            m128i::from(std::array::from_fn::<i32, 4, _>(|l| {
+                signed(keys[4 * v + l])
+            }))
+        });
+        let mut counts = [m128i::default(); V];
+        for &key in &keys[..len] {
+            let key = set_splat_i32_m128i(signed(key));
+            for (count, &vector) in counts.iter_mut().zip(&vectors) {
+                // The lanes greater than `key` count one more smaller key (`-1` is true).
+                *count = sub_i32_m128i(*count, cmp_gt_mask_i32_m128i(vector, key));
+            }
+        }
+        let mut ranks = [0u32; N];
+        for (chunk, count) in ranks.chunks_exact_mut(4).zip(counts) {
+            let count: [i32; 4] = count.into();
+            for (rank, count) in chunk.iter_mut().zip(count) {
+                *rank = count.unsigned_abs();
+            }
+        }
+        ranks
+    }
+
+    /// One key at a time.
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    pub(super) fn ranks<const N: usize, const V: usize>(keys: &[u32; N], len: usize) -> [u32; N] {
+        scalar(keys, len)
+    }
+
+    #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+    pub(super) fn scalar<const N: usize>(keys: &[u32; N], len: usize) -> [u32; N] {
+        std::array::from_fn(|i| keys[..len].iter().filter(|&&k| k < keys[i]).count() as u32)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn both_ways_rank_alike(keys in prop::collection::hash_set(any::<u32>(), 0..=16)) {
+                let len = keys.len();
+                let mut array = [u32::MAX; 16];
+                for (slot, key) in array.iter_mut().zip(keys) {
+                    *slot = key;
+                }
+                let ranks = super::ranks::<16, 4>(&array, len);
+                prop_assert_eq!(&ranks[..len], &super::scalar(&array, len)[..len]);
+                let mut sorted: Vec<u32> = ranks[..len].to_vec();
+                sorted.sort_unstable();
+                prop_assert_eq!(sorted, (0..len as u32).collect::<Vec<_>>());
+            }
+        }
+    }
+}
 
 /// The signing order of two entries.
 pub(super) fn compare(buf: &[u8], a: &Entry, b: &Entry) -> Ordering {

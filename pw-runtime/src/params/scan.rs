@@ -1,0 +1,261 @@
+//! The scanner behind [`Params::parse`](super::Params::parse): finds the
+//! pairs of `application/x-www-form-urlencoded` input.
+//!
+//! It reads the input 64 bytes at a time as three bitmasks (`&`, `=`, and
+//! the bytes that need more work: `%`, `+`, `[`, `]`) and walks the `&`
+//! bits, so its cost is per block and per pair, not per byte. A pair whose
+//! name holds none of the special bytes is finished here; the others are
+//! marked for [`decode`](super::decode).
+
+use super::order::prefix_at;
+use super::{to_u32, Entry, Limits, ParamsError, Span, NO_KEY};
+
+/// The key span of an entry whose name holds an escape or a bracket, or is
+/// empty: [`decode::finish`](super::decode::finish) decodes it before the
+/// entries are sorted.
+pub(super) const PENDING: Span = Span {
+    start: u32::MAX,
+    end: 0,
+};
+
+/// The key span of an entry with a plain name and escapes in its value:
+/// the value is decoded as the pairs are laid out in signing order.
+pub(super) const ESCAPED_VALUE: Span = Span {
+    start: u32::MAX,
+    end: 1,
+};
+
+/// Finds every non-empty pair of `input`, in input order.
+pub(super) fn scan(input: &[u8], limits: &Limits) -> Result<Vec<Entry>, ParamsError> {
+    let mut entries = Vec::with_capacity(16);
+    let mut pair = Pair::at(0);
+    let mut base = 0;
+    while base < input.len() {
+        let masks::Masks {
+            mut amp,
+            mut equals,
+            mut special,
+        } = masks::at(input, base);
+        loop {
+            // The bits of the block up to the next `&` (all when none).
+            let upto = match amp {
+                0 => u64::MAX,
+                amp => amp ^ (amp - 1),
+            };
+            pair.read(base, equals & upto, special & upto);
+            if amp == 0 {
+                break;
+            }
+            let end = base + amp.trailing_zeros() as usize;
+            pair.close(input, end, limits, &mut entries)?;
+            pair = Pair::at(end + 1);
+            (amp, equals, special) = (amp & !upto, equals & !upto, special & !upto);
+        }
+        base += 64;
+    }
+    pair.close(input, input.len(), limits, &mut entries)?;
+    Ok(entries)
+}
+
+/// The pair being read.
+struct Pair {
+    start: usize,
+    /// The first `=` of the pair, or `usize::MAX` before it.
+    equals: usize,
+    /// The name holds `%`, `+`, `[` or `]`.
+    special_name: bool,
+    /// The value holds one of them.
+    special_value: bool,
+}
+
+impl Pair {
+    fn at(start: usize) -> Pair {
+        Pair {
+            start,
+            equals: usize::MAX,
+            special_name: false,
+            special_value: false,
+        }
+    }
+
+    /// Reads the `=` and special bytes of the pair in the block at `base`.
+    #[inline(always)]
+    fn read(&mut self, base: usize, equals: u64, special: u64) {
+        // The bits of the name: those before the first `=`.
+        let name = match (self.equals, equals) {
+            (usize::MAX, 0) => u64::MAX,
+            (usize::MAX, equals) => (equals & equals.wrapping_neg()) - 1,
+            _ => 0,
+        };
+        if self.equals == usize::MAX && equals != 0 {
+            self.equals = base + equals.trailing_zeros() as usize;
+        }
+        self.special_name |= special & name != 0;
+        self.special_value |= special & !name != 0;
+    }
+
+    /// Ends the pair at `end` and records it.
+    #[inline(always)]
+    fn close(
+        &self,
+        input: &[u8],
+        end: usize,
+        limits: &Limits,
+        entries: &mut Vec<Entry>,
+    ) -> Result<(), ParamsError> {
+        let start = self.start;
+        if end == start {
+            return Ok(());
+        }
+        if entries.len() == limits.max_parameters {
+            return Err(ParamsError::TooManyParameters {
+                limit: limits.max_parameters,
+            });
+        }
+        let name_end = self.equals.min(end);
+        let key = if self.special_name || name_end == start {
+            PENDING
+        } else if self.special_value {
+            ESCAPED_VALUE
+        } else {
+            NO_KEY
+        };
+        entries.push(Entry {
+            prefix: prefix_at(input, start, name_end - start),
+            name: Span {
+                start: to_u32(start),
+                end: to_u32(name_end),
+            },
+            key,
+            value: Span {
+                start: to_u32((name_end + 1).min(end)),
+                end: to_u32(end),
+            },
+        });
+        Ok(())
+    }
+}
+
+/// The bitmasks of a 64-byte block: bit `i` is set when byte `i` is of
+/// the kind. Computed sixteen bytes at a time with SSE2 (part of every
+/// x86-64 processor; `safe_arch` wraps the instructions), a byte at a time
+/// elsewhere; both ways give the same masks.
+mod masks {
+    /// The special bytes of a block.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(super) struct Masks {
+        /// `&`: the ends of pairs.
+        pub(super) amp: u64,
+        /// `=`: the first one of a pair ends its name.
+        pub(super) equals: u64,
+        /// `%`, `+`, `[`, `]`: the pair needs decoding or splitting.
+        pub(super) special: u64,
+    }
+
+    impl Masks {
+        fn shifted(self, by: usize) -> Masks {
+            Masks {
+                amp: self.amp >> by,
+                equals: self.equals >> by,
+                special: self.special >> by,
+            }
+        }
+    }
+
+    /// The masks of the (up to) 64 bytes of `input` from `start`.
+    #[inline(always)]
+    pub(super) fn at(input: &[u8], start: usize) -> Masks {
+        if let Some(block) = input.get(start..start + 64) {
+            return of(block.try_into().expect("64 bytes"));
+        }
+        if let Some(last) = input.len().checked_sub(64) {
+            // The last 64 bytes, which overlap the block before: loading
+            // them whole is cheaper than copying the tail to a padded block.
+            let block = input[last..].try_into().expect("64 bytes");
+            return of(block).shifted(start - last);
+        }
+        let mut padded = [0u8; 64];
+        padded[..input.len()].copy_from_slice(input);
+        of(&padded)
+    }
+
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    pub(super) fn of(block: &[u8; 64]) -> Masks {
+        use safe_arch::{
+            cmp_eq_mask_i8_m128i, load_unaligned_m128i, m128i, move_mask_i8_m128i,
+            set_splat_i8_m128i,
+        };
+        let splat = |byte: u8| set_splat_i8_m128i(i8::from_ne_bytes([byte]));
+        let bits = |v: m128i| u64::from(u32::from_ne_bytes(move_mask_i8_m128i(v).to_ne_bytes()));
+        let mut masks = Masks {
+            amp: 0,
+            equals: 0,
+            special: 0,
+        };
+        for (n, chunk) in block.chunks_exact(16).enumerate() {
+            let v = load_unaligned_m128i(chunk.try_into().expect("sixteen bytes"));
+            let is = |byte: u8| cmp_eq_mask_i8_m128i(v, splat(byte));
+            let special = is(b'%') | is(b'+') | is(b'[') | is(b']');
+            masks.amp |= bits(is(b'&')) << (16 * n);
+            masks.equals |= bits(is(b'=')) << (16 * n);
+            masks.special |= bits(special) << (16 * n);
+        }
+        masks
+    }
+
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    pub(super) fn of(block: &[u8; 64]) -> Masks {
+        bytewise(block)
+    }
+
+    /// [`of`], one byte at a time.
+    #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+    pub(super) fn bytewise(block: &[u8; 64]) -> Masks {
+        let mut masks = Masks {
+            amp: 0,
+            equals: 0,
+            special: 0,
+        };
+        for (i, &byte) in block.iter().enumerate() {
+            let bit = 1u64 << i;
+            match byte {
+                b'&' => masks.amp |= bit,
+                b'=' => masks.equals |= bit,
+                b'%' | b'+' | b'[' | b']' => masks.special |= bit,
+                _ => {}
+            }
+        }
+        masks
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn both_ways_find_the_same_bytes(block in prop::array::uniform32("[a-z&=%+\\[\\]\u{80}-\u{ff}]")) {
+                let mut bytes = [0u8; 64];
+                for (i, c) in block.iter().enumerate() {
+                    let c = c.as_bytes();
+                    bytes[2 * i] = c[0];
+                    bytes[2 * i + 1] = *c.last().unwrap();
+                }
+                prop_assert_eq!(super::of(&bytes), super::bytewise(&bytes));
+            }
+        }
+
+        #[test]
+        fn bit_i_is_byte_i() {
+            let mut block = [b'a'; 64];
+            block[0] = b'&';
+            block[17] = b'=';
+            block[63] = b'%';
+            block[40] = b']';
+            let masks = super::of(&block);
+            assert_eq!(masks.amp, 1);
+            assert_eq!(masks.equals, 1 << 17);
+            assert_eq!(masks.special, 1 << 63 | 1 << 40);
+        }
+    }
+}
