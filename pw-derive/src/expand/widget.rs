@@ -44,8 +44,8 @@ pub fn expand(schema: &Schema) -> TokenStream {
          Set `uid` and `widget` on it, then sign it with `url()`."
     );
     quote! {
+        // No derives: a field type of the user's need not be `Debug` or `Clone`.
         #[doc = #own_doc]
-        #[derive(::core::fmt::Debug, ::core::clone::Clone)]
         #vis struct #own_name {
             #(#fields,)*
         }
