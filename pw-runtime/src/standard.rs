@@ -154,10 +154,7 @@ impl Standard {
     /// The required parameters of `api` that are absent or empty (an array
     /// counts as present), as Paymentwall's libraries define them.
     pub(crate) fn missing(&self, api: ApiType, params: &Params) -> Vec<&'static str> {
-        let present = |name: usize| {
-            self.get(name)
-                .is_some_and(|i| !params.value_at(i).is_empty())
-        };
+        let present = |name: usize| self.get(name).is_some_and(|i| !params.value_is_empty_at(i));
         let goods = match api {
             ApiType::VirtualCurrency => present(CURRENCY),
             ApiType::DigitalGoods | ApiType::Cart => present(GOODSID) || self.goodsid_array,

@@ -20,8 +20,11 @@ use super::{decode, to_u32, Entry, ParamsError, Span, NO_KEY};
 ///
 /// An invalid percent escape in such a value.
 pub(super) fn concatenate(text: &[u8], entries: &mut [Entry]) -> Result<Vec<u8>, ParamsError> {
-    // Room for the last wild copy.
-    let mut buf = vec![0u8; text.len() + entries.len() + 32];
+    // Room for the last wild copy. Starting from a copy of `text` rather
+    // than zeros spares `calloc`, slower than `malloc` and a copy here.
+    let mut buf = Vec::with_capacity(text.len() + entries.len() + 32);
+    buf.extend_from_slice(text);
+    buf.resize(buf.capacity(), 0);
     let mut len = 0;
     for entry in entries {
         let start = entry.name.start;

@@ -400,6 +400,12 @@ impl Params {
         self.text(self.entries[index].value)
     }
 
+    /// True when the value of the entry at `index` is empty.
+    pub(crate) fn value_is_empty_at(&self, index: usize) -> bool {
+        let value = self.entries[index].value;
+        value.start == value.end
+    }
+
     /// The base string of signature versions 2 and 3 without the secret,
     /// in at most four pieces: every pair but `sig` (or `sig[...]`), in
     /// signing order, each as `name=value` (or `name[key]=value`). With
