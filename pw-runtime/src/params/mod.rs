@@ -1,9 +1,9 @@
 //! Raw pingback parameters: a strict `application/x-www-form-urlencoded`
 //! parser, used for a query string and for a POST body alike.
 //!
-//! The parser ([`parse`]) finds the pairs of the input, decodes those with
-//! escapes in a copy (a percent escape only ever shrinks), sorts the pairs
-//! in signing order ([`order`]: byte order of the names, array keys
+//! The parser finds the pairs of the input ([`scan`]), decodes those with
+//! escapes ([`decode`]; a percent escape only ever shrinks), sorts the
+//! pairs in signing order ([`order`]: byte order of the names, array keys
 //! ascending), where duplicates are neighbours, and writes them in that
 //! order to the buffer the parameters keep ([`layout`]): the text the
 //! version 2 and 3 signatures hash.
