@@ -140,6 +140,7 @@ fn scalar(
 }
 
 impl Fields {
+    #[inline]
     pub(crate) fn decode(
         api: ApiType,
         params: &Params,

@@ -2,9 +2,9 @@
 //! written `name=value` (or `name[key]=value`), concatenated in signing
 //! order. That is the base string of signature versions 2 and 3 as it
 //! stands, so checking a signature hashes at most four slices
-//! ([`signed_pieces`]) instead of several small pieces per pair: with one
-//! piece per pair, writing the base string of a typical pingback cost
-//! 1,100 instructions, more than the copies that lay the buffer out.
+//! ([`signed_pieces`]) instead of several small pieces per pair (which,
+//! copied through a stack buffer, cost about 1,100 instructions per
+//! verification of a typical pingback).
 
 use std::ops::Range;
 
@@ -20,8 +20,11 @@ use super::{decode, to_u32, Entry, ParamsError, Span, NO_KEY};
 ///
 /// An invalid percent escape in such a value.
 pub(super) fn concatenate(text: &[u8], entries: &mut [Entry]) -> Result<Vec<u8>, ParamsError> {
-    // Room for the last wild copy.
-    let mut buf = vec![0u8; text.len() + entries.len() + 32];
+    // Room for the last wild copy. Starting from a copy of `text` rather
+    // than zeros spares `calloc`, slower than `malloc` and a copy here.
+    let mut buf = Vec::with_capacity(text.len() + entries.len() + 32);
+    buf.extend_from_slice(text);
+    buf.resize(buf.capacity(), 0);
     let mut len = 0;
     for entry in entries {
         let start = entry.name.start;
@@ -79,9 +82,8 @@ pub(super) fn concatenate(text: &[u8], entries: &mut [Entry]) -> Result<Vec<u8>,
 
 /// Copies `src[range]` to `dst[at..]` in 32-byte chunks, writing up to 31
 /// bytes past the end, which the next copy overwrites (`dst` has room for
-/// them). Most pairs take one chunk, so the copy has no branch that depends
-/// on their length; a call to `memcpy` for each small pair, or a loop of
-/// sixteen-byte chunks, cost more in mispredicted branches.
+/// them). Most pairs take one chunk; a loop of sixteen-byte chunks, whose
+/// count varies from pair to pair, made parsing about 25 ns slower.
 #[inline(always)]
 fn wild_copy(dst: &mut [u8], at: usize, src: &[u8], range: Range<usize>) {
     let len = range.len();

@@ -1,9 +1,9 @@
 //! Raw pingback parameters: a strict `application/x-www-form-urlencoded`
 //! parser, used for a query string and for a POST body alike.
 //!
-//! The parser ([`parse`]) finds the pairs of the input, decodes those with
-//! escapes in a copy (a percent escape only ever shrinks), sorts the pairs
-//! in signing order ([`order`]: byte order of the names, array keys
+//! The parser finds the pairs of the input ([`scan`]), decodes those with
+//! escapes ([`decode`]; a percent escape only ever shrinks), sorts the
+//! pairs in signing order ([`order`]: byte order of the names, array keys
 //! ascending), where duplicates are neighbours, and writes them in that
 //! order to the buffer the parameters keep ([`layout`]): the text the
 //! version 2 and 3 signatures hash.
@@ -398,6 +398,12 @@ impl Params {
     /// The value of the entry at `index`.
     pub(crate) fn value_at(&self, index: usize) -> &str {
         self.text(self.entries[index].value)
+    }
+
+    /// True when the value of the entry at `index` is empty.
+    pub(crate) fn value_is_empty_at(&self, index: usize) -> bool {
+        let value = self.entries[index].value;
+        value.start == value.end
     }
 
     /// The base string of signature versions 2 and 3 without the secret,

@@ -42,9 +42,9 @@ pub(super) fn prefix_at(buf: &[u8], start: usize, len: usize) -> u64 {
 /// are smaller: that count is its place. The counting has no branch to
 /// mispredict and runs on four keys at once ([`rank`]); an insertion sort
 /// of the 14 entries of a typical pingback cost about 60 ns, mostly in
-/// mispredicted branches, this about a third. Entries whose 27-bit prefixes
-/// tie are then put in order by an insertion pass that is linear on such
-/// nearly sorted input.
+/// mispredicted branches, this about 40 with the moves. Entries whose
+/// 27-bit prefixes tie are then put in order by an insertion pass that is
+/// linear on such nearly sorted input.
 pub(super) fn sort_entries(buf: &[u8], entries: &mut [Entry]) {
     match entries.len() {
         0..=16 => sort_small::<16, 4>(entries),

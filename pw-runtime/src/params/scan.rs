@@ -259,3 +259,45 @@ mod masks {
         }
     }
 }
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The pairs of `input` found the plain way: `(start, first '=', end,
+    /// key end)`.
+    fn reference(input: &[u8]) -> Vec<(u32, u32, u32, u32)> {
+        let mut pairs = Vec::new();
+        let mut start = 0;
+        for piece in input.split(|&b| b == b'&') {
+            let end = start + piece.len();
+            if !piece.is_empty() {
+                let name_len = piece.iter().position(|&b| b == b'=').unwrap_or(piece.len());
+                let special = |bytes: &[u8]| bytes.iter().any(|b| b"%+[]".contains(b));
+                let key_end = if name_len == 0 || special(&piece[..name_len]) {
+                    PENDING.end
+                } else if special(&piece[name_len..]) {
+                    ESCAPED_VALUE.end
+                } else {
+                    NO_KEY.end
+                };
+                pairs.push((start as u32, (start + name_len) as u32, end as u32, key_end));
+            }
+            start = end + 1;
+        }
+        pairs
+    }
+
+    proptest! {
+        #[test]
+        fn finds_the_pairs_a_plain_split_finds(input in "([a-z]{0,40}|[&=%+\\[\\]])*") {
+            let entries = scan(input.as_bytes(), &Limits::default()).unwrap();
+            let found: Vec<_> = entries
+                .iter()
+                .map(|e| (e.name.start, e.name.end, e.value.end, e.key.end))
+                .collect();
+            prop_assert_eq!(found, reference(input.as_bytes()));
+        }
+    }
+}
