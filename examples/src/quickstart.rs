@@ -9,7 +9,7 @@
 //! ```no_run
 //! use pw_examples::quickstart::{self, Settings};
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //! let settings = Settings::from_env()?;
 //! let server = quickstart::start(&settings).await?;
 //! println!("listening on {}", server.url);
@@ -44,7 +44,15 @@ pub const PATH: &str = "/pingback";
 /// ```
 /// use pw_examples::quickstart::GemPurchase;
 /// use pw_runtime::Pingback;
-/// assert!(GemPurchase::settings_table().to_string().contains("| campaign      | OWN"));
+///
+/// assert_eq!(GemPurchase::settings_table().to_string(), "\
+/// Paymentwall > Project > Settings > Custom Pingback Parameters:
+/// | Parameter name | Value         |
+/// |----------------|---------------|
+/// | revenue        | REVENUE_LOCAL |
+/// | paid_currency  | CURRENCY_CODE |
+/// | campaign       | OWN           |
+/// ");
 /// ```
 #[derive(Pingback, Debug)]
 #[pingback(api = "digital_goods")]
@@ -446,7 +454,7 @@ pub struct Server {
 /// When the ledger cannot be opened or the address cannot be bound.
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 /// let settings = pw_examples::quickstart::Settings::development("127.0.0.1:0".parse()?, "test.db".into());
 /// let server = pw_examples::quickstart::start(&settings).await?;
 /// println!("{}", server.url);
