@@ -28,6 +28,7 @@ pub mod catalog;
 mod delivery;
 mod envelope;
 mod handler;
+pub mod http;
 mod kinds;
 pub mod ledger;
 pub mod listener;

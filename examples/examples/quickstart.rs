@@ -1,0 +1,99 @@
+//! A complete pingback listener: axum, the SQLite ledger in
+//! `pw-quickstart.db`, a digital-goods schema with an `OWN` and two system
+//! custom parameters, and a shop that grants and revokes in its own table
+//! inside the ledger's transaction (exactly once).
+//!
+//! ```sh
+//! cargo run -p pw-examples --example quickstart
+//! ```
+//!
+//! It prints the settings to enter in Paymentwall and a `curl` command that
+//! sends it a signed test payment. Environment:
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `PW_ADDR` | `127.0.0.1:8080` | the address to listen on |
+//! | `PW_SECRET_KEY` | a development key, printed | the project's secret key |
+//! | `PW_ENV` | development | `production`: only Paymentwall's addresses may send pingbacks (development also allows loopback) |
+//! | `PW_DATABASE` | `pw-quickstart.db` | the SQLite file |
+//! | `PW_LOG` | `info` | `error`, `warn`, `info` or `debug` |
+
+use pw_examples::quickstart::{self, GemPurchase, Settings};
+use pw_runtime::{Pingback, SecretKey};
+use std::process::ExitCode;
+use tracing::Level;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let level = match std::env::var("PW_LOG").as_deref() {
+        Ok("error") => Level::ERROR,
+        Ok("warn") => Level::WARN,
+        Ok("debug") => Level::DEBUG,
+        _ => Level::INFO,
+    };
+    tracing_subscriber::fmt().with_max_level(level).init();
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let server = match quickstart::start(&settings).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+
+    println!("{}", GemPurchase::settings_table());
+    println!("Pingback URL: {} (GET or POST)", server.url);
+    if settings.development_key {
+        println!(
+            "Secret key:   {} -- a DEVELOPMENT key (set PW_SECRET_KEY to your project's)",
+            quickstart::DEVELOPMENT_KEY
+        );
+    } else {
+        println!("Secret key:   from PW_SECRET_KEY");
+    }
+    if settings.production {
+        println!("Mode:         production: only Paymentwall's addresses may send pingbacks");
+    } else {
+        println!(
+            "Mode:         development: Paymentwall's addresses and loopback (127.0.0.0/8, ::1) \
+             may send pingbacks (PW_ENV=production allows only Paymentwall's)"
+        );
+    }
+    println!("Ledger:       {}", settings.database.display());
+    let reference = quickstart::fresh_reference();
+    println!("\nA signed test payment (answered OK; sent again, OK without a second grant):\n");
+    println!(
+        "  {}\n",
+        quickstart::curl_command(&server.url, &settings.secret, &reference)
+    );
+    println!("The same, signed with another key (answered 403):\n");
+    println!(
+        "  {}\n",
+        quickstart::curl_command(
+            &server.url,
+            &SecretKey::new("not-the-secret-key"),
+            &reference
+        )
+    );
+
+    tokio::select! {
+        result = server.task => match result {
+            Ok(Ok(())) => ExitCode::SUCCESS,
+            Ok(Err(error)) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        },
+        _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
+    }
+}
