@@ -2,10 +2,10 @@
 //! re-exports it; this crate is an implementation detail.
 //!
 //! The derive is a small compiler front end, one stage per module:
-//! [`attr`] reads the `#[pingback(...)]` attributes, [`check`] applies
-//! every rule and builds the [`model`] (collecting all errors, see
-//! [`ctxt`]), and [`expand`] writes the code. [`catalog`] is the runtime's
-//! table of parameters, compiled in; [`types`] reads field types.
+//! `attr` reads the `#[pingback(...)]` attributes, `check` applies every
+//! rule and builds the `model` (collecting all errors, see `ctxt`), and
+//! `expand` writes the code. `catalog` is the runtime's table of
+//! parameters, compiled in; `types` reads field types.
 
 mod attr;
 mod catalog;
