@@ -193,9 +193,11 @@ impl Fields {
             },
             ApiType::VirtualCurrency => {
                 let text = value(params, found.currency());
-                let currency = Decimal::from_str_exact(text).map_err(|_| {
-                    invalid("currency", "a decimal amount of virtual currency", text)
-                })?;
+                // The same rule as the schema's decimal kind: plain digits.
+                let currency =
+                    <Decimal as FromValue<kind::Decimal>>::from_value(text).map_err(|_| {
+                        invalid("currency", "a decimal amount of virtual currency", text)
+                    })?;
                 GoodsFields::VirtualCurrency { currency }
             }
             ApiType::Cart => {
@@ -344,12 +346,15 @@ mod tests {
                 currency: Decimal::new(1250, 2)
             }
         );
-        assert_eq!(
-            decode(ApiType::VirtualCurrency, &with(&[("currency", "1e3")]))
-                .unwrap_err()
-                .parameter,
-            "currency"
-        );
+        for bad in ["1e3", "1_000", "+5", ".5", ""] {
+            assert_eq!(
+                decode(ApiType::VirtualCurrency, &with(&[("currency", bad)]))
+                    .unwrap_err()
+                    .parameter,
+                "currency",
+                "{bad}"
+            );
+        }
     }
 
     #[test]
