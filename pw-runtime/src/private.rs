@@ -5,8 +5,6 @@ use crate::schema::DecodeError;
 use crate::value::{FromValue, Kind};
 use crate::Params;
 
-pub use std::boxed::Box;
-pub use std::future::Future;
 pub use std::string::String;
 pub use std::vec::Vec;
 
@@ -65,9 +63,4 @@ pub fn optional_array(
         .get_array(name)
         .map(|items| items.map(|(_, value)| value.to_owned()).collect::<Vec<_>>())
         .filter(|items| !items.is_empty()))
-}
-
-/// Adds a widget-call parameter.
-pub fn push_param(out: &mut Vec<(&'static str, String)>, name: &'static str, value: String) {
-    out.push((name, value));
 }
