@@ -32,23 +32,13 @@ const PINGBACK: [(&str, &str); 12] = [
     ("campaign", "black friday 50% off"),
 ];
 
-/// The pingback above with a sixth custom parameter, and its schema: the
-/// cost of the typed decode on top of verification.
-const PINGBACK_SIX: [(&str, &str); 13] = [
-    ("uid", "user_84213"),
-    ("goodsid", "gold_membership"),
-    ("slength", "1"),
-    ("speriod", "month"),
-    ("type", "0"),
-    ("ref", "b1493096790"),
-    ("is_test", "1"),
-    ("REVENUE_LOCAL", "9.99"),
-    ("CURRENCY_CODE", "USD"),
-    ("PAYMENT_DATETIME_UTC", "2026-11-21 10:20:30"),
-    ("SUBSCRIPTION_ID", "sub_0f3a9c1e"),
-    ("campaign", "black friday 50% off"),
-    ("COUNTRY_CODE", "US"),
-];
+/// The pingback above with a sixth custom parameter, for the cost of the
+/// typed decode on top of verification.
+fn pingback_six() -> Vec<(&'static str, &'static str)> {
+    let mut pairs = PINGBACK.to_vec();
+    pairs.push(("COUNTRY_CODE", "US"));
+    pairs
+}
 
 /// Six custom parameters of five value kinds.
 #[derive(Pingback)]
@@ -111,7 +101,7 @@ fn bench(c: &mut Criterion) {
         ApiType::DigitalGoods,
         SignatureVersion::V3,
         &secret,
-        PINGBACK_SIX,
+        pingback_six(),
     )
     .unwrap();
     let verified = verifier
