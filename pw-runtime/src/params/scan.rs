@@ -1,11 +1,12 @@
 //! The scanner behind [`Params::parse`](super::Params::parse): finds the
 //! pairs of `application/x-www-form-urlencoded` input.
 //!
-//! It reads the input 64 bytes at a time as three bitmasks (`&`, `=`, and
-//! the bytes that need more work: `%`, `+`, `[`, `]`) and walks the `&`
-//! bits, so its cost is per block and per pair, not per byte. A pair whose
-//! name holds none of the special bytes is finished here; the others are
-//! marked for [`decode`](super::decode).
+//! It reads the input 64 bytes at a time as a bitmask of the bytes that
+//! matter (`&`, `=`, and those that need more work: `%`, `+`, `[`, `]`)
+//! and looks only at those bytes: a typical pair has two (its `=` and the
+//! `&` that ends it), so the cost is per block and per pair, not per byte.
+//! A pair whose name holds none of the special bytes is finished here; the
+//! others are marked for [`decode`](super::decode).
 
 use super::order::prefix_at;
 use super::{to_u32, Entry, Limits, ParamsError, Span, NO_KEY};
@@ -31,25 +32,20 @@ pub(super) fn scan(input: &[u8], limits: &Limits) -> Result<Vec<Entry>, ParamsEr
     let mut pair = Pair::at(0);
     let mut base = 0;
     while base < input.len() {
-        let masks::Masks {
-            mut amp,
-            mut equals,
-            mut special,
-        } = masks::at(input, base);
-        loop {
-            // The bits of the block up to the next `&` (all when none).
-            let upto = match amp {
-                0 => u64::MAX,
-                amp => amp ^ (amp - 1),
-            };
-            pair.read(base, equals & upto, special & upto);
-            if amp == 0 {
-                break;
+        let mut bits = masks::at(input, base);
+        while bits != 0 {
+            let at = base + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            match input.get(at) {
+                Some(b'&') => {
+                    pair.close(input, at, limits, &mut entries)?;
+                    pair = Pair::at(at + 1);
+                }
+                Some(b'=') if pair.equals == usize::MAX => pair.equals = at,
+                Some(b'=') => {}
+                _ if pair.equals == usize::MAX => pair.special_name = true,
+                _ => pair.special_value = true,
             }
-            let end = base + amp.trailing_zeros() as usize;
-            pair.close(input, end, limits, &mut entries)?;
-            pair = Pair::at(end + 1);
-            (amp, equals, special) = (amp & !upto, equals & !upto, special & !upto);
         }
         base += 64;
     }
@@ -76,22 +72,6 @@ impl Pair {
             special_name: false,
             special_value: false,
         }
-    }
-
-    /// Reads the `=` and special bytes of the pair in the block at `base`.
-    #[inline(always)]
-    fn read(&mut self, base: usize, equals: u64, special: u64) {
-        // The bits of the name: those before the first `=`.
-        let name = match (self.equals, equals) {
-            (usize::MAX, 0) => u64::MAX,
-            (usize::MAX, equals) => (equals & equals.wrapping_neg()) - 1,
-            _ => 0,
-        };
-        if self.equals == usize::MAX && equals != 0 {
-            self.equals = base + equals.trailing_zeros() as usize;
-        }
-        self.special_name |= special & name != 0;
-        self.special_value |= special & !name != 0;
     }
 
     /// Ends the pair at `end` and records it.
@@ -136,35 +116,18 @@ impl Pair {
     }
 }
 
-/// The bitmasks of a 64-byte block: bit `i` is set when byte `i` is of
-/// the kind. Computed sixteen bytes at a time with SSE2 (part of every
-/// x86-64 processor; `safe_arch` wraps the instructions), a byte at a time
-/// elsewhere; both ways give the same masks.
+/// The bitmask of a 64-byte block: bit `i` is set when byte `i` is one of
+/// `&`, `=`, `%`, `+`, `[`, `]`. Computed sixteen bytes at a time with SSE2
+/// (part of every x86-64 processor; `safe_arch` wraps the instructions), a
+/// byte at a time elsewhere; both ways give the same mask.
 mod masks {
-    /// The special bytes of a block.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub(super) struct Masks {
-        /// `&`: the ends of pairs.
-        pub(super) amp: u64,
-        /// `=`: the first one of a pair ends its name.
-        pub(super) equals: u64,
-        /// `%`, `+`, `[`, `]`: the pair needs decoding or splitting.
-        pub(super) special: u64,
-    }
+    /// The bytes the scanner looks at.
+    const MARKED: [u8; 6] = *b"&=%+[]";
 
-    impl Masks {
-        fn shifted(self, by: usize) -> Masks {
-            Masks {
-                amp: self.amp >> by,
-                equals: self.equals >> by,
-                special: self.special >> by,
-            }
-        }
-    }
-
-    /// The masks of the (up to) 64 bytes of `input` from `start`.
+    /// The mask of the (up to) 64 bytes of `input` from `start`; bits past
+    /// the end of the input are clear.
     #[inline(always)]
-    pub(super) fn at(input: &[u8], start: usize) -> Masks {
+    pub(super) fn at(input: &[u8], start: usize) -> u64 {
         if let Some(block) = input.get(start..start + 64) {
             return of(block.try_into().expect("64 bytes"));
         }
@@ -172,7 +135,7 @@ mod masks {
             // The last 64 bytes, which overlap the block before: loading
             // them whole is cheaper than copying the tail to a padded block.
             let block = input[last..].try_into().expect("64 bytes");
-            return of(block).shifted(start - last);
+            return of(block) >> (start - last);
         }
         let mut padded = [0u8; 64];
         padded[..input.len()].copy_from_slice(input);
@@ -180,52 +143,37 @@ mod masks {
     }
 
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    pub(super) fn of(block: &[u8; 64]) -> Masks {
+    pub(super) fn of(block: &[u8; 64]) -> u64 {
         use safe_arch::{
-            cmp_eq_mask_i8_m128i, load_unaligned_m128i, m128i, move_mask_i8_m128i,
-            set_splat_i8_m128i,
+            cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
         };
         let splat = |byte: u8| set_splat_i8_m128i(i8::from_ne_bytes([byte]));
-        let bits = |v: m128i| u64::from(u32::from_ne_bytes(move_mask_i8_m128i(v).to_ne_bytes()));
-        let mut masks = Masks {
-            amp: 0,
-            equals: 0,
-            special: 0,
-        };
+        let mut mask = 0;
         for (n, chunk) in block.chunks_exact(16).enumerate() {
             let v = load_unaligned_m128i(chunk.try_into().expect("sixteen bytes"));
             let is = |byte: u8| cmp_eq_mask_i8_m128i(v, splat(byte));
-            let special = is(b'%') | is(b'+') | is(b'[') | is(b']');
-            masks.amp |= bits(is(b'&')) << (16 * n);
-            masks.equals |= bits(is(b'=')) << (16 * n);
-            masks.special |= bits(special) << (16 * n);
+            let marked = (is(MARKED[0]) | is(MARKED[1]))
+                | (is(MARKED[2]) | is(MARKED[3]))
+                | (is(MARKED[4]) | is(MARKED[5]));
+            let bits = u32::from_ne_bytes(move_mask_i8_m128i(marked).to_ne_bytes());
+            mask |= u64::from(bits) << (16 * n);
         }
-        masks
+        mask
     }
 
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    pub(super) fn of(block: &[u8; 64]) -> Masks {
+    pub(super) fn of(block: &[u8; 64]) -> u64 {
         bytewise(block)
     }
 
     /// [`of`], one byte at a time.
     #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
-    pub(super) fn bytewise(block: &[u8; 64]) -> Masks {
-        let mut masks = Masks {
-            amp: 0,
-            equals: 0,
-            special: 0,
-        };
-        for (i, &byte) in block.iter().enumerate() {
-            let bit = 1u64 << i;
-            match byte {
-                b'&' => masks.amp |= bit,
-                b'=' => masks.equals |= bit,
-                b'%' | b'+' | b'[' | b']' => masks.special |= bit,
-                _ => {}
-            }
-        }
-        masks
+    pub(super) fn bytewise(block: &[u8; 64]) -> u64 {
+        block
+            .iter()
+            .enumerate()
+            .filter(|(_, byte)| MARKED.contains(byte))
+            .fold(0, |mask, (i, _)| mask | 1 << i)
     }
 
     #[cfg(test)]
@@ -252,10 +200,7 @@ mod masks {
             block[17] = b'=';
             block[63] = b'%';
             block[40] = b']';
-            let masks = super::of(&block);
-            assert_eq!(masks.amp, 1);
-            assert_eq!(masks.equals, 1 << 17);
-            assert_eq!(masks.special, 1 << 63 | 1 << 40);
+            assert_eq!(super::of(&block), 1 | 1 << 17 | 1 << 40 | 1 << 63);
         }
     }
 }
