@@ -405,6 +405,12 @@ mod memory {
     expiry!(super::MemoryShort);
 }
 
+/// A ledger written outside the crate on its public API (`support/backends.rs`).
+mod custom {
+    common!(super::Custom);
+    expiry!(super::CustomShort);
+}
+
 #[cfg(feature = "sqlite")]
 mod sqlite {
     common!(super::Sqlite);
@@ -514,4 +520,29 @@ async fn a_reference_or_an_arc_to_a_ledger_is_a_ledger() {
     assert_claim(&by_ref, &id("a1", 0), "in progress").await;
     ledger.complete(lease, &params("a1", 0)).await.unwrap();
     assert_claim(&by_ref, &id("a1", 0), "done").await;
+}
+
+#[tokio::test]
+async fn a_custom_lease_and_a_built_in_one_are_not_mixed_up() {
+    let custom = Custom::setup().await.unwrap().0;
+    let memory = MemoryLedger::new();
+
+    let lease = fresh(&memory, &id("m1", 0)).await;
+    assert_eq!(lease.backend(), "memory");
+    assert!(matches!(
+        custom.complete(lease, &params("m1", 0)).await,
+        Err(LedgerError::WrongBackend {
+            expected: "custom",
+            found: "memory"
+        })
+    ));
+    let lease = fresh(&custom, &id("c1", 0)).await;
+    assert_eq!(lease.backend(), "custom");
+    assert!(matches!(
+        memory.release(lease).await,
+        Err(LedgerError::WrongBackend {
+            expected: "memory",
+            found: "custom"
+        })
+    ));
 }

@@ -398,6 +398,7 @@ macro_rules! every_scenario {
 }
 
 every_scenario!(memory, Memory, MemoryShort);
+every_scenario!(custom, Custom, CustomShort);
 #[cfg(feature = "sqlite")]
 every_scenario!(sqlite, Sqlite, Sqlite);
 #[cfg(feature = "postgres")]

@@ -27,6 +27,10 @@
 //! | `PostgresLedger` | `postgres` | several listener instances sharing a database |
 //! | `RedisLedger` | `redis` | several listener instances sharing a Redis server |
 //!
+//! Another store (MySQL, DynamoDB, ...) plugs in by implementing [`Ledger`]
+//! on it, with [`Lease::custom`] for its leases; that method's
+//! documentation holds a complete backend.
+//!
 //! The SQL and Redis backends run on Tokio: call them from within a Tokio
 //! runtime. The memory backend runs on any executor.
 //!
@@ -375,6 +379,8 @@ pub(crate) enum LeaseBackend {
     Postgres(postgres::PostgresLease),
     #[cfg(feature = "redis")]
     Redis,
+    /// A ledger outside this crate ([`Lease::custom`]).
+    Custom,
 }
 
 impl LeaseBackend {
@@ -387,6 +393,7 @@ impl LeaseBackend {
             LeaseBackend::Postgres(_) => "postgres",
             #[cfg(feature = "redis")]
             LeaseBackend::Redis => "redis",
+            LeaseBackend::Custom => "custom",
         }
     }
 }
@@ -404,6 +411,128 @@ impl Lease {
             deadline: Instant::now() + lease,
             backend,
         }
+    }
+
+    /// A lease for a ledger of your own: a [`Ledger`] backed by a store pw
+    /// does not ship. It comes with a new random token ([`Lease::token`]);
+    /// store the token with the claim, and accept in
+    /// [`complete`](Ledger::complete) and [`release`](Ledger::release) only
+    /// the lease whose token is the stored one and whose claim has not
+    /// expired. The deadline is `lease` from now: expire the stored claim
+    /// at the same time.
+    ///
+    /// A complete backend, on a map in memory:
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use std::future::{ready, Future};
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::{Duration, Instant, SystemTime};
+    /// use pw_runtime::ledger::{Claim, Lease, Ledger, LedgerError, PaymentRecord};
+    /// use pw_runtime::{Params, UniqueRef};
+    ///
+    /// enum State { Claimed { token: String, until: Instant }, Done { query: String, at: SystemTime } }
+    ///
+    /// #[derive(Clone, Default)]
+    /// struct MapLedger(Arc<Mutex<HashMap<String, State>>>);
+    ///
+    /// impl MapLedger {
+    ///     fn finish(&self, lease: Lease, params: Option<&Params>) -> Result<(), LedgerError> {
+    ///         if lease.backend() != "custom" {
+    ///             return Err(LedgerError::WrongBackend { expected: "custom", found: lease.backend() });
+    ///         }
+    ///         let mut map = self.0.lock().unwrap();
+    ///         let key = lease.id().to_string();
+    ///         match map.get(&key) {
+    ///             Some(State::Claimed { token, until }) if token == lease.token() && *until > Instant::now() => {}
+    ///             _ => return Err(LedgerError::StaleLease { id: lease.id().clone() }),
+    ///         }
+    ///         match params {
+    ///             Some(params) => map.insert(key, State::Done { query: params.to_query_string(), at: SystemTime::now() }),
+    ///             None => map.remove(&key),
+    ///         };
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// impl Ledger for MapLedger {
+    ///     fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
+    ///         let mut map = self.0.lock().unwrap();
+    ///         let claim = match map.get(&id.to_string()) {
+    ///             Some(State::Done { .. }) => Claim::AlreadyDone,
+    ///             Some(State::Claimed { until, .. }) if *until > Instant::now() => Claim::InProgress,
+    ///             _ => {
+    ///                 let lease = Lease::custom(id.clone(), Duration::from_secs(300));
+    ///                 let state = State::Claimed { token: lease.token().to_owned(), until: lease.deadline() };
+    ///                 map.insert(id.to_string(), state);
+    ///                 Claim::Fresh(lease)
+    ///             }
+    ///         };
+    ///         ready(Ok(claim))
+    ///     }
+    ///     fn complete(&self, lease: Lease, params: &Params) -> impl Future<Output = Result<(), LedgerError>> + Send {
+    ///         ready(self.finish(lease, Some(params)))
+    ///     }
+    ///     fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
+    ///         ready(self.finish(lease, None))
+    ///     }
+    ///     fn original_payment(&self, reference: &str) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+    ///         let map = self.0.lock().unwrap();
+    ///         let found = UniqueRef::new(reference, pw_runtime::PingbackType::Payment);
+    ///         let record = match map.get(&found.to_string()) {
+    ///             Some(State::Done { query, at }) => Some(PaymentRecord::new(found, query.clone(), *at)),
+    ///             _ => None,
+    ///         };
+    ///         ready(Ok(record))
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let ledger = MapLedger::default();
+    /// let id: UniqueRef = "b7_0".parse().unwrap();
+    /// let lease = ledger.claim(&id).await?.into_lease().unwrap();
+    /// assert!(matches!(ledger.claim(&id).await?, Claim::InProgress));
+    /// ledger.complete(lease, &Params::from_pairs([("ref", "b7"), ("type", "0")]).unwrap()).await?;
+    /// assert!(matches!(ledger.claim(&id).await?, Claim::AlreadyDone));
+    /// assert!(ledger.original_payment("b7").await?.is_some());
+    /// # Ok::<(), LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn custom(id: UniqueRef, lease: Duration) -> Lease {
+        Lease::new(id, new_token(), lease, LeaseBackend::Custom)
+    }
+
+    /// The token of this claim: random, 32 hexadecimal digits, different
+    /// for every lease. A ledger keeps it with the claim to tell this lease
+    /// from a later one on the same pingback (see [`Lease::custom`]).
+    ///
+    /// ```
+    /// use pw_runtime::ledger::Lease;
+    /// use std::time::Duration;
+    /// let a = Lease::custom("b7_0".parse().unwrap(), Duration::from_secs(60));
+    /// let b = Lease::custom("b7_0".parse().unwrap(), Duration::from_secs(60));
+    /// assert_eq!(a.token().len(), 32);
+    /// assert_ne!(a.token(), b.token());
+    /// ```
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The kind of ledger that gave this lease: `memory`, `sqlite`,
+    /// `postgres`, `redis`, or `custom` ([`Lease::custom`]).
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Lease, Ledger, MemoryLedger};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let lease = MemoryLedger::new().claim(&"r1_0".parse().unwrap()).await?.into_lease().unwrap();
+    /// assert_eq!(lease.backend(), "memory");
+    /// let custom = Lease::custom("r1_0".parse().unwrap(), std::time::Duration::from_secs(60));
+    /// assert_eq!(custom.backend(), "custom");
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn backend(&self) -> &'static str {
+        self.backend.name()
     }
 
     /// The pingback this lease is for.

@@ -99,6 +99,159 @@ impl Backend for MemoryShort {
     async fn teardown(self) {}
 }
 
+/// A ledger outside the crate, written with its public API only
+/// ([`Lease::custom`], [`Lease::token`], [`Lease::backend`]): the proof that
+/// a merchant can plug a store of their own into the listener.
+mod custom_backend {
+    use std::collections::HashMap;
+    use std::future::{ready, Future};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant, SystemTime};
+
+    use pw_runtime::ledger::{Claim, Lease, Ledger, LedgerError, PaymentRecord};
+    use pw_runtime::{Params, PingbackType, UniqueRef};
+
+    use super::{Backend, LEASE, SHORT_LEASE};
+
+    enum State {
+        Claimed { token: String, until: Instant },
+        Done { query: String, at: SystemTime },
+    }
+
+    #[derive(Clone)]
+    pub struct ThirdPartyLedger {
+        map: Arc<Mutex<HashMap<String, State>>>,
+        lease: Duration,
+    }
+
+    impl ThirdPartyLedger {
+        fn new(lease: Duration) -> Self {
+            ThirdPartyLedger {
+                map: Arc::default(),
+                lease,
+            }
+        }
+
+        fn finish(&self, lease: Lease, params: Option<&Params>) -> Result<(), LedgerError> {
+            if lease.backend() != "custom" {
+                return Err(LedgerError::WrongBackend {
+                    expected: "custom",
+                    found: lease.backend(),
+                });
+            }
+            let mut map = self.map.lock().unwrap();
+            let key = lease.id().to_string();
+            let current = matches!(
+                map.get(&key),
+                Some(State::Claimed { token, until }) if token == lease.token() && *until > Instant::now()
+            );
+            if !current {
+                return Err(LedgerError::StaleLease {
+                    id: lease.id().clone(),
+                });
+            }
+            match params {
+                Some(params) => {
+                    let done = State::Done {
+                        query: params.to_query_string(),
+                        at: SystemTime::now(),
+                    };
+                    map.insert(key, done);
+                }
+                None => {
+                    map.remove(&key);
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl Ledger for ThirdPartyLedger {
+        fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
+            let mut map = self.map.lock().unwrap();
+            let claim = match map.get(&id.to_string()) {
+                Some(State::Done { .. }) => Claim::AlreadyDone,
+                Some(State::Claimed { until, .. }) if *until > Instant::now() => Claim::InProgress,
+                _ => {
+                    let lease = Lease::custom(id.clone(), self.lease);
+                    let claimed = State::Claimed {
+                        token: lease.token().to_owned(),
+                        until: lease.deadline(),
+                    };
+                    map.insert(id.to_string(), claimed);
+                    Claim::Fresh(lease)
+                }
+            };
+            ready(Ok(claim))
+        }
+
+        fn complete(
+            &self,
+            lease: Lease,
+            params: &Params,
+        ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+            ready(self.finish(lease, Some(params)))
+        }
+
+        fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
+            ready(self.finish(lease, None))
+        }
+
+        fn original_payment(
+            &self,
+            reference: &str,
+        ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+            let map = self.map.lock().unwrap();
+            let record = [
+                PingbackType::Payment,
+                PingbackType::Goodwill,
+                PingbackType::RiskReviewAccepted,
+            ]
+            .into_iter()
+            .filter_map(|kind| {
+                let id = UniqueRef::new(reference, kind);
+                match map.get(&id.to_string()) {
+                    Some(State::Done { query, at }) => {
+                        Some(PaymentRecord::new(id, query.clone(), *at))
+                    }
+                    _ => None,
+                }
+            })
+            .min_by_key(PaymentRecord::delivered_at);
+            ready(Ok(record))
+        }
+    }
+
+    /// The third-party ledger; every `open` shares its map.
+    pub struct Custom(pub ThirdPartyLedger);
+
+    impl Backend for Custom {
+        type L = ThirdPartyLedger;
+        async fn setup() -> Option<Self> {
+            Some(Custom(ThirdPartyLedger::new(LEASE)))
+        }
+        async fn open(&self, _lease: Duration) -> ThirdPartyLedger {
+            self.0.clone()
+        }
+        async fn teardown(self) {}
+    }
+
+    /// The third-party ledger with a short lease, for the expiry scenarios.
+    pub struct CustomShort(pub ThirdPartyLedger);
+
+    impl Backend for CustomShort {
+        type L = ThirdPartyLedger;
+        async fn setup() -> Option<Self> {
+            Some(CustomShort(ThirdPartyLedger::new(SHORT_LEASE)))
+        }
+        async fn open(&self, _lease: Duration) -> ThirdPartyLedger {
+            self.0.clone()
+        }
+        async fn teardown(self) {}
+    }
+}
+pub use custom_backend::{Custom, CustomShort};
+
 #[cfg(feature = "sqlite")]
 mod sqlite_backend {
     use super::*;
