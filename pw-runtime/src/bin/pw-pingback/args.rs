@@ -103,8 +103,13 @@ pub struct SignArgs {
     /// The signature version: 1, 2 or 3 (cart: 2 only).
     #[arg(long, default_value = "2", value_parser = version)]
     pub version: SignatureVersion,
-    /// The pingback parameters, name=value (decoded values; goodsid[0]=a for arrays).
-    #[arg(value_name = "NAME=VALUE", value_parser = pair)]
+    /// The pingback parameters, `name=value`, decoded (the help text, with
+    /// the array syntax, is the `help` below: rustdoc reads brackets as links).
+    #[arg(
+        value_name = "NAME=VALUE",
+        value_parser = pair,
+        help = "The pingback parameters, name=value (decoded values; goodsid[0]=a for arrays)"
+    )]
     pub params: Vec<(String, String)>,
 }
 
