@@ -46,14 +46,14 @@ fn assert_one_line_error(output: &Output, context: &str) {
 // ---------------------------------------------------------------- vectors
 
 fn vector_files() -> Vec<PathBuf> {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&shared)
-        .unwrap_or_else(|e| panic!("{}: {e}", shared.display()))
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no vectors in {}", shared.display());
+    assert!(!files.is_empty(), "no vectors in {}", dir.display());
     files
 }
 

@@ -1,5 +1,5 @@
 //! Conformance with Paymentwall's official PHP library: every line of every
-//! `shared/vectors/*.jsonl` file, and of every file named in `PW_VECTORS`
+//! `pw-runtime/tests/vectors/*.jsonl` file, and of every file named in `PW_VECTORS`
 //! (paths separated by `:`), must agree with pw.
 //!
 //! Pingback cases: `signature_valid` (is `sig` right, whatever the source) and
@@ -126,19 +126,19 @@ fn run_file(path: &Path) -> Result<(usize, usize, Vec<String>), String> {
 }
 
 fn vector_files() -> Vec<PathBuf> {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&shared)
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| {
             panic!(
                 "the vectors directory {} is unreadable: {e}",
-                shared.display()
+                dir.display()
             )
         })
         .map(|entry| entry.expect("directory entry").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no *.jsonl file in {}", shared.display());
+    assert!(!files.is_empty(), "no *.jsonl file in {}", dir.display());
     if let Ok(extra) = std::env::var("PW_VECTORS") {
         files.extend(
             extra
