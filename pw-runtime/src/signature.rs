@@ -666,7 +666,9 @@ impl BaseString for WidgetBase<'_> {
             return;
         }
         let mut sorted = self.pairs.clone();
-        sorted.sort_by(|a, b| crate::params::compare_php_keys(a.0.as_bytes(), b.0.as_bytes()));
+        sorted.sort_by(|a, b| {
+            crate::params::signing_order::compare_keys(a.0.as_bytes(), b.0.as_bytes())
+        });
         for (name, value) in sorted {
             push_param(out, name, None, value);
         }
