@@ -17,7 +17,7 @@
 //! | 405 | `method not allowed` | a method other than GET and POST (`Allow: GET, POST`) | retries |
 //! | 413 | what is wrong | the query or body is over the size or parameter-count limit | retries |
 //! | 415 | what is wrong | a POST body that is not `application/x-www-form-urlencoded` | retries |
-//! | 500 | what failed | the handler failed or panicked, or the ledger is unavailable: nothing was recorded | retries |
+//! | 500 | what failed | the handler failed, panicked or ran past its deadline (default 30 s), or the ledger is unavailable: nothing was recorded | retries |
 //! | 503 | `in progress` | the same pingback is being handled by another delivery right now (`Retry-After`) | retries |
 //!
 //! Bodies never contain the secret key or the expected signature, and
@@ -69,6 +69,7 @@
 //! # });
 //! ```
 
+mod deadline;
 mod request;
 mod response;
 mod unwind;
@@ -81,6 +82,7 @@ use crate::{
     Delivery, Dispatch, Limits, OriginalPayment, Pingback, PingbackType, Rejection, SecretKey,
     SignatureVersion, Source, SourceCheck, Verifier, VerifierBuilder,
 };
+use deadline::Deadline;
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::{Duration, Instant};
@@ -102,8 +104,12 @@ pub struct Listener<P, H, L> {
     handler: H,
     ledger: L,
     retry_after: Duration,
+    handler_deadline: Duration,
     schema: PhantomData<fn() -> P>,
 }
+
+/// The default of [`ListenerBuilder::handler_deadline`]: 30 s.
+pub const DEFAULT_HANDLER_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Configures a [`Listener`]: the source check, the signature policy and
 /// the limits. The API type comes from the schema.
@@ -135,6 +141,7 @@ pub struct ListenerBuilder<P, H, L> {
     handler: H,
     ledger: L,
     retry_after: Duration,
+    handler_deadline: Duration,
     schema: PhantomData<fn() -> P>,
 }
 
@@ -176,6 +183,16 @@ where
         self
     }
 
+    /// How long the handler may take for one pingback (default
+    /// [`DEFAULT_HANDLER_DEADLINE`], 30 s). Past it the handler's future is
+    /// dropped, the claim released, an error logged and the pingback
+    /// answered 500, so Paymentwall retries it.
+    #[must_use]
+    pub fn handler_deadline(mut self, deadline: Duration) -> Self {
+        self.handler_deadline = deadline;
+        self
+    }
+
     /// The listener.
     pub fn build(self) -> Listener<P, H, L> {
         Listener {
@@ -183,6 +200,7 @@ where
             handler: self.handler,
             ledger: self.ledger,
             retry_after: self.retry_after,
+            handler_deadline: self.handler_deadline,
             schema: PhantomData,
         }
     }
@@ -230,6 +248,7 @@ where
             handler,
             ledger,
             retry_after: Duration::from_secs(60),
+            handler_deadline: DEFAULT_HANDLER_DEADLINE,
             schema: PhantomData,
         }
     }
@@ -331,7 +350,8 @@ where
             None
         };
         delivery.set_lease(lease);
-        let result = CatchUnwind::new(P::dispatch(&self.handler, &mut delivery, original)).await;
+        let handled = CatchUnwind::new(P::dispatch(&self.handler, &mut delivery, original));
+        let result = Deadline::new(self.handler_deadline, handled).await;
         let Some(lease) = delivery.take_lease() else {
             return (
                 Outcome::HandlerFailed,
@@ -339,9 +359,10 @@ where
             );
         };
         let failure = match result {
-            Ok(Ok(())) => None,
-            Ok(Err(error)) => Some(format!("{error}")),
-            Err(panic) => Some(format!("panicked: {panic}")),
+            Ok(Ok(Ok(()))) => None,
+            Ok(Ok(Err(error))) => Some(format!("{error}")),
+            Ok(Err(panic)) => Some(format!("panicked: {panic}")),
+            Err(limit) => Some(format!("did not finish within {} ms", limit.as_millis())),
         };
         if let Some(failure) = failure {
             tracing::error!(error = %failure, "handler failed");
