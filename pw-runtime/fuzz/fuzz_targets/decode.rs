@@ -97,16 +97,41 @@ const NAMES: [&str; 24] = [
     "reference", "unique", "cb_reason", "cb_type", "sub",
 ];
 
+/// A valid value for each of [`NAMES`], as a start.
+const VALID: [&str; 24] = [
+    "user 1", "b1493096790", "2", "gems_100", "-5", "month", "1500.50", "1", "9", "9.99", "10.50",
+    "2024-02-29 23:59:58", "2024-03-01 04:59:58", "2024-04-01 00:00:00", "US", "DEU", "EUR", "1",
+    "2001:db8::1", "b1493096790", "b1493096790_2", "9", "refund", "sub_42",
+];
+
+/// What a parameter carries: its valid value, nothing, or any text.
+#[derive(Debug, Arbitrary)]
+enum Field {
+    Valid,
+    Absent,
+    Value(String),
+}
+
+impl Field {
+    fn pair(self, name: &str, valid: &str) -> Option<(String, String)> {
+        match self {
+            Field::Valid => Some((name.to_owned(), valid.to_owned())),
+            Field::Absent => None,
+            Field::Value(value) => Some((name.to_owned(), value)),
+        }
+    }
+}
+
 #[derive(Debug, Arbitrary)]
 struct Input {
     api: u8,
-    /// A value (or none) for each of [`NAMES`], then the schemas' own ones.
-    values: [Option<String>; 24],
-    campaign: Option<String>,
-    level: Option<String>,
-    order: Option<String>,
-    before_bonus: Option<String>,
-    card_country: Option<String>,
+    /// Each of [`NAMES`], then the schemas' own parameters.
+    values: [Field; 24],
+    campaign: Field,
+    level: Field,
+    order: Field,
+    before_bonus: Field,
+    card_country: Field,
     products: Vec<String>,
 }
 
@@ -137,17 +162,18 @@ fn decode<P: Pingback + std::fmt::Debug>(api: ApiType, pairs: &[(String, String)
 fuzz_target!(|input: Input| {
     let mut pairs: Vec<(String, String)> = NAMES
         .iter()
+        .zip(VALID)
         .zip(input.values)
-        .filter_map(|(name, value)| Some((name.to_string(), value?)))
+        .filter_map(|((name, valid), field)| field.pair(name, valid))
         .collect();
     let own = [
-        ("campaign", input.campaign),
-        ("level", input.level),
-        ("order_id", input.order),
-        ("before_bonus", input.before_bonus),
-        ("card_country", input.card_country),
+        ("campaign", "spring & summer", input.campaign),
+        ("level", "7", input.level),
+        ("order_id", "o-17", input.order),
+        ("before_bonus", "1400", input.before_bonus),
+        ("card_country", "FR", input.card_country),
     ];
-    pairs.extend(own.into_iter().filter_map(|(name, value)| Some((name.to_owned(), value?))));
+    pairs.extend(own.into_iter().filter_map(|(name, valid, field)| field.pair(name, valid)));
     match input.api % 3 {
         0 => decode::<Goods>(ApiType::DigitalGoods, &pairs),
         1 => decode::<Coins>(ApiType::VirtualCurrency, &pairs),
