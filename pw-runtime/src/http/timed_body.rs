@@ -16,6 +16,16 @@ use tokio::time::{Instant, Sleep};
 /// The body of a request served by [`serve`](super::hyper::serve): the
 /// connection's body, which fails with [`BodyReadTimeout`] once the
 /// deadline passes before its end.
+///
+/// A service given to [`serve_service`](super::hyper::serve_service)
+/// receives requests with this body:
+///
+/// ```
+/// use pw_runtime::http::hyper::TimedBody;
+/// async fn handle(request: http::Request<TimedBody>) -> Result<http::Response<String>, std::convert::Infallible> {
+///     Ok(http::Response::new(format!("{} {}", request.method(), request.uri())))
+/// }
+/// ```
 pub struct TimedBody<B = hyper::body::Incoming> {
     body: Pin<Box<B>>,
     deadline: Pin<Box<Sleep>>,
@@ -75,6 +85,12 @@ where
 
 /// The body did not arrive whole within the body-read timeout; the
 /// adapter answers 408.
+///
+/// ```
+/// use pw_runtime::http::hyper::BodyReadTimeout;
+/// let error = BodyReadTimeout { timeout: std::time::Duration::from_secs(10) };
+/// assert_eq!(error.to_string(), "the body was not received whole within 10000 ms");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BodyReadTimeout {
     /// The timeout that passed.

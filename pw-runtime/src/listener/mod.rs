@@ -109,6 +109,10 @@ pub struct Listener<P, H, L> {
 }
 
 /// The default of [`ListenerBuilder::handler_deadline`]: 30 s.
+///
+/// ```
+/// assert_eq!(pw_runtime::listener::DEFAULT_HANDLER_DEADLINE.as_secs(), 30);
+/// ```
 pub const DEFAULT_HANDLER_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Configures a [`Listener`]: the source check, the signature policy and
