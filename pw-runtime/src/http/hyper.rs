@@ -77,8 +77,9 @@ pub struct ServerLimits {
     /// How long a client may take to send a request's body, from the end of
     /// its headers (default 10 s); past it the request is answered 408.
     pub body_read_timeout: Duration,
-    /// How long a connection may stay open with no request in progress,
-    /// after it is accepted or after its last response (default 5 s).
+    /// How long a kept-alive connection may stay open with no request in
+    /// progress after its last response (default 5 s). Before its first
+    /// request, the header-read timeout bounds the wait.
     pub idle_timeout: Duration,
     /// The most connections served at once (default 1,024); more wait in
     /// the kernel's backlog until one closes. Keep it below the process's
@@ -217,7 +218,7 @@ where
 }
 
 /// Serves one connection until it closes, the client is too slow, or it
-/// stays idle for [`ServerLimits::idle_timeout`].
+/// stays idle for [`ServerLimits::idle_timeout`] after a response.
 async fn connection<S, B>(
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
@@ -269,17 +270,18 @@ async fn connection<S, B>(
 }
 
 /// Whether a connection has a request in progress, and since when it has
-/// none.
+/// none. Until its first request ends, the header-read timeout alone
+/// bounds the wait.
 struct Activity {
     in_progress: AtomicUsize,
-    idle_since: Mutex<Instant>,
+    idle_since: Mutex<Option<Instant>>,
 }
 
 impl Activity {
     fn new() -> Self {
         Activity {
             in_progress: AtomicUsize::new(0),
-            idle_since: Mutex::new(Instant::now()),
+            idle_since: Mutex::new(None),
         }
     }
 
@@ -289,25 +291,23 @@ impl Activity {
         Busy(Arc::clone(self))
     }
 
-    fn idle_since(&self) -> Instant {
+    fn idle_since(&self) -> Option<Instant> {
         *self
             .idle_since
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Returns once no request has been in progress for `timeout`.
+    /// Returns once no request has been in progress for `timeout` since
+    /// the last one ended.
     async fn idle_for(&self, timeout: Duration) {
         loop {
-            if self.in_progress.load(Ordering::SeqCst) > 0 {
-                tokio::time::sleep(timeout).await;
-                continue;
+            let idle = self.in_progress.load(Ordering::SeqCst) == 0;
+            match self.idle_since() {
+                Some(since) if idle && since.elapsed() >= timeout => return,
+                Some(since) if idle => tokio::time::sleep_until(since + timeout).await,
+                _ => tokio::time::sleep(timeout).await,
             }
-            let deadline = self.idle_since() + timeout;
-            if Instant::now() >= deadline && self.in_progress.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            tokio::time::sleep_until(deadline).await;
         }
     }
 }
@@ -321,7 +321,7 @@ impl Drop for Busy {
             .0
             .idle_since
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Instant::now();
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
         self.0.in_progress.fetch_sub(1, Ordering::SeqCst);
     }
 }
