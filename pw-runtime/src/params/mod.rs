@@ -305,19 +305,18 @@ impl Params {
         if entries.iter().any(|entry| entry.key == scan::PENDING) {
             return Params::decode_first(input, entries);
         }
-        // Every name is plain: sort the pairs as they are, decode the
-        // escaped values while laying them out, check UTF-8 once at the end.
-        order::sort_entries(input, &mut entries);
+        // No name holds an escape or a bracket: sort the pairs as they are,
+        // decode the escaped values while laying them out, check UTF-8 once
+        // at the end. As no name starts with a continuation byte, valid as
+        // a whole means valid pair by pair: the bytes of two pairs never
+        // make one character.
+        order::sort_by_bytes(input, &mut entries);
+        if !order::all_start_plainly(&entries) {
+            return Params::decode_first(input, scan::scan(input, limits)?);
+        }
         let buf = layout::concatenate(input, &mut entries)
             .ok()
             .and_then(|buf| String::from_utf8(buf).ok());
-        // Valid as a whole, the buffer holds valid pairs only if each pair
-        // starts a character: bytes of two pairs must not make one.
-        let buf = buf.filter(|buf| {
-            entries
-                .iter()
-                .all(|e| buf.is_char_boundary(e.name.start as usize))
-        });
         let Some(buf) = buf else {
             // Report the error as `decode_first` finds it: the first in input order.
             return Params::decode_first(input, scan::scan(input, limits)?);
@@ -327,9 +326,10 @@ impl Params {
     }
 
     /// [`Params::parse`] with every marked pair decoded in place first, in
-    /// input order, and UTF-8 checked before the pairs are sorted: needed
-    /// when a name must be decoded to be sorted, and the reference for
-    /// which error an input gets.
+    /// input order, and UTF-8 checked before the pairs are sorted (pairs
+    /// still apart, with `&` between them): needed when a name must be
+    /// decoded to be sorted or does not start plainly, and the reference
+    /// for which error an input gets.
     fn decode_first(input: &[u8], mut entries: Vec<Entry>) -> Result<Params, ParamsError> {
         let mut buf = input.to_vec();
         for entry in entries.iter_mut().filter(|entry| entry.key != NO_KEY) {

@@ -41,24 +41,51 @@ pub(super) fn prefix_at(buf: &[u8], start: usize, len: usize) -> u64 {
 /// a number, so those names are in signing order when their bytes are.
 pub(super) const ABOVE_NINE: u64 = (b'9' as u64 + 1) << 56;
 
-/// Sorts entries in signing order.
+/// True when every name of `sorted` (sorted by [`sort_by_bytes`]) is in
+/// signing order by its bytes and starts a UTF-8 character: its first byte
+/// is above `9` (a letter, `_`, …: no number starts so) and not a
+/// continuation byte. Every name Paymentwall sends is such a name. As the
+/// entries are sorted by their first bytes, the first and the last tell,
+/// unless some names start above ASCII.
+pub(super) fn all_start_plainly(sorted: &[Entry]) -> bool {
+    const CONTINUATION: std::ops::Range<u64> = 0x80 << 56..0xC0 << 56;
+    let (Some(first), Some(last)) = (sorted.first(), sorted.last()) else {
+        return true;
+    };
+    let ascii = last.prefix < CONTINUATION.start;
+    first.prefix >= ABOVE_NINE
+        && (ascii || {
+            let at = sorted.partition_point(|e| e.prefix < CONTINUATION.start);
+            sorted.get(at).is_none_or(|e| e.prefix >= CONTINUATION.end)
+        })
+}
+
+/// Sorts entries in signing order: by [`sort_by_bytes`] when every name
+/// starts above `9`, else by [`compare`], a total order.
+pub(super) fn sort_entries(buf: &[u8], entries: &mut [Entry]) {
+    if entries.iter().all(|e| e.prefix >= ABOVE_NINE) {
+        sort_by_bytes(buf, entries);
+    } else {
+        entries.sort_unstable_by(|a, b| compare(buf, a, b));
+    }
+}
+
+/// Sorts entries by the bytes of their names, their signing order when
+/// [`all_start_plainly`] holds of the result.
 ///
-/// When every name starts above `9` (a letter, `_`, …), signing order is
-/// byte order of the names, and up to 32 entries (every real pingback) are put in order of a 32-bit key,
+/// Up to 32 entries (every real pingback) are put in order of a 32-bit key,
 /// 27 bits of prefix then the position, by counting for each key how many
 /// are smaller: that count is its place. The counting has no branch to
 /// mispredict and runs on four keys at once ([`rank`]); an insertion sort
 /// of the 14 entries of a typical pingback cost about 60 ns, mostly in
 /// mispredicted branches, this about 40 with the moves. Entries whose
 /// 27-bit prefixes tie are then put in order by an insertion pass that is
-/// linear on such nearly sorted input.
-/// Any other input (more entries, or a name that may be a number) is sorted
-/// by [`compare`], a total order.
-pub(super) fn sort_entries(buf: &[u8], entries: &mut [Entry]) {
-    let by_bytes = entries.iter().all(|e| e.prefix >= ABOVE_NINE);
+/// linear on such nearly sorted input. More entries are sorted by
+/// [`compare`].
+pub(super) fn sort_by_bytes(buf: &[u8], entries: &mut [Entry]) {
     match entries.len() {
-        0..=16 if by_bytes => sort_small::<16, 4>(entries),
-        17..=32 if by_bytes => sort_small::<32, 8>(entries),
+        0..=16 => sort_small::<16, 4>(entries),
+        17..=32 => sort_small::<32, 8>(entries),
         _ => {
             entries.sort_unstable_by(|a, b| compare(buf, a, b));
             return;
