@@ -40,7 +40,7 @@ fn convert<K: Kind, T: FromValue<K>>(name: &'static str, text: &str) -> Result<T
     T::from_value(text).map_err(|error| DecodeError::Invalid {
         parameter: name,
         expected: K::KIND.description(),
-        value: text.to_owned(),
+        value: crate::schema::shown_value(text),
         reason: error.reason().to_owned(),
     })
 }

@@ -255,7 +255,9 @@ pub enum DecodeError {
         parameter: &'static str,
         /// What the value should be.
         expected: &'static str,
-        /// The offending value.
+        /// The offending value, cut to its first [`SHOWN_VALUE_CHARS`]
+        /// characters (then `…`): the error goes to logs and response
+        /// bodies, which need not repeat a long received value.
         value: String,
         /// Why it is not of the kind.
         reason: String,
@@ -294,5 +296,37 @@ impl DecodeError {
             DecodeError::VersionTooLow { .. } => 403,
             DecodeError::WrongApi { .. } => 500,
         }
+    }
+}
+
+/// How many characters of a received value a [`DecodeError`] shows.
+///
+/// ```
+/// assert_eq!(pw_runtime::SHOWN_VALUE_CHARS, 32);
+/// ```
+pub const SHOWN_VALUE_CHARS: usize = 32;
+
+/// `text` as a [`DecodeError`] shows it: its first [`SHOWN_VALUE_CHARS`]
+/// characters, then `…` when it is longer.
+pub(crate) fn shown_value(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_VALUE_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shown_value_is_cut_on_a_character_boundary() {
+        assert_eq!(shown_value("9,99"), "9,99");
+        let exact = "x".repeat(SHOWN_VALUE_CHARS);
+        assert_eq!(shown_value(&exact), exact);
+        let long = "é".repeat(100);
+        let shown = shown_value(&long);
+        assert_eq!(shown.chars().count(), SHOWN_VALUE_CHARS + 1);
+        assert!(shown.ends_with('…'));
     }
 }
