@@ -470,13 +470,14 @@ pub fn route(kind: PingbackType, reason: Option<ChargebackReason>, history: RefH
     Route::Unknown(kind.code())
 }
 
-/// Calls the handler method for a delivery's pingback type.
+/// The schema is handled by `H`: calls the handler method for a delivery's
+/// pingback type.
 ///
 /// `#[derive(Pingback)]` implements it for every implementation `H` of the
 /// handler trait it generates; the listener calls it.
 ///
 /// ```
-/// use pw_runtime::{Delivery, Dispatch, Grant, HandlerError, Notice, OriginalPayment, Pingback, Reversal};
+/// use pw_runtime::{Delivery, HandledBy, Grant, HandlerError, Notice, OriginalPayment, Pingback, Reversal};
 ///
 /// #[derive(Pingback)]
 /// #[pingback(api = "cart")]
@@ -492,15 +493,15 @@ pub fn route(kind: PingbackType, reason: Option<ChargebackReason>, history: RefH
 ///     async fn notice(&self, _: &mut Delivery<Order>, _: Notice) -> Result<(), HandlerError> { Ok(()) }
 /// }
 ///
-/// fn dispatches<P: Dispatch<H>, H>() {}
-/// dispatches::<Order, Shop>();
+/// fn handled<P: HandledBy<H>, H>() {}
+/// handled::<Order, Shop>();
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{H}` does not handle the pingbacks of `{Self}`",
     label = "`{H}` is not a handler of `{Self}`",
-    note = "implement the handler trait `#[derive(Pingback)]` generated for `{Self}` (named `{Self}Handler`) for `{H}`"
+    note = "implement for `{H}` the handler trait `#[derive(Pingback)]` generated for `{Self}` (`{Self}Handler`, unless the schema names it with `handler = \"...\"`)"
 )]
-pub trait Dispatch<H: ?Sized>: Pingback {
+pub trait HandledBy<H: ?Sized>: Pingback {
     /// Runs the handler method for `delivery`'s type, with what the ledger
     /// recorded of its `ref`.
     fn dispatch<'a>(

@@ -52,7 +52,7 @@ pub use allowlist::{
 pub use api::{ApiType, UnknownApiType};
 pub use delivery::{Delivery, OriginalPayment, RecordedReversal};
 pub use envelope::{Envelope, EnvelopeError, Goods};
-pub use handler::{DeliveryKind, Dispatch, Grant, HandlerError, Notice, RefHistory, Reversal};
+pub use handler::{DeliveryKind, Grant, HandledBy, HandlerError, Notice, RefHistory, Reversal};
 pub use iso_currency::Currency;
 pub use isocountry::CountryCode;
 pub use kinds::{

@@ -1,6 +1,7 @@
 //! What `#[derive(Pingback)]` implements: a typed schema of a project's
 //! pingbacks, its decoding error and its settings table.
 
+use crate::catalog::NameRuleViolation;
 use crate::signature::{SignatureVersion, VersionPolicy};
 use crate::{ApiType, Params, SecretKey, Verifier, VerifierBuilder};
 use std::fmt;
@@ -136,6 +137,21 @@ impl fmt::Display for SettingValue {
 /// The settings table of a schema, rendered as the rows to enter in
 /// Paymentwall's dashboard.
 ///
+/// A row whose name breaks the parameter-name rule
+/// ([`catalog::PARAMETER_NAME_RULE`](crate::catalog::PARAMETER_NAME_RULE),
+/// the rule the derive enforces) is followed by a warning stating it, so a
+/// table built by hand never hides a name Paymentwall cannot carry:
+///
+/// ```
+/// use pw_runtime::{Setting, SettingValue, SettingsTable};
+///
+/// let table = SettingsTable::new(&[Setting { parameter: "my%param", value: SettingValue::Own }]);
+/// assert!(table.to_string().ends_with(
+///     "warning: `my%param` cannot be a Paymentwall parameter name: it contains `%`; \
+///      a parameter name is 1 to 64 characters, each an ASCII letter, digit or `_`\n"
+/// ));
+/// ```
+///
 /// ```
 /// use pw_runtime::{Setting, SettingValue, SettingsTable};
 ///
@@ -214,6 +230,13 @@ impl fmt::Display for SettingsTable {
                 "| {:name_width$} | {value:value_width$} |",
                 setting.parameter
             )?;
+        }
+        // A table built by hand (not by the derive, which refuses such
+        // names) says which rows Paymentwall could never send back.
+        for setting in self.settings {
+            if let Some(violation) = NameRuleViolation::of(setting.parameter) {
+                writeln!(f, "warning: {violation}")?;
+            }
         }
         Ok(())
     }

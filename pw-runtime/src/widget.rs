@@ -71,6 +71,7 @@ pub struct WidgetCall {
     secret: SecretKey,
     version: SignatureVersion,
     params: BTreeMap<String, String>,
+    own_problem: Option<WidgetError>,
 }
 
 /// A widget call cannot be signed.
@@ -89,6 +90,25 @@ pub enum WidgetError {
     /// itself (`key`, `sign`, `sign_version`).
     #[error("`{0}` is set by the widget call itself")]
     Reserved(String),
+    /// An `OWN` parameter ([`WidgetCall::own`]) has a name that breaks the
+    /// parameter-name rule, or that the widget call itself uses (the
+    /// derive refuses both at compile time; a hand-written
+    /// [`OwnParams`] is checked here).
+    #[error("the OWN parameter {0}")]
+    OwnName(String),
+}
+
+/// Why an `OWN` parameter cannot be called `name`: the catalog's
+/// parameter-name rule and the widget call's own names.
+fn own_name_problem(name: &str) -> Option<WidgetError> {
+    if let Some(violation) = crate::catalog::NameRuleViolation::of(name) {
+        return Some(WidgetError::OwnName(violation.to_string()));
+    }
+    crate::catalog::is_widget_call_parameter(name).then(|| {
+        WidgetError::OwnName(format!(
+            "`{name}` is a parameter the widget call itself uses; choose another name"
+        ))
+    })
 }
 
 impl WidgetCall {
@@ -101,6 +121,7 @@ impl WidgetCall {
             secret: secret.into(),
             version: SignatureVersion::V2,
             params: BTreeMap::new(),
+            own_problem: None,
         }
     }
 
@@ -129,6 +150,9 @@ impl WidgetCall {
     #[must_use]
     pub fn own(mut self, own: &impl OwnParams) -> Self {
         for (name, value) in own.own_params() {
+            if let Some(problem) = own_name_problem(name) {
+                self.own_problem.get_or_insert(problem);
+            }
             self.params.insert(name.to_owned(), value);
         }
         self
@@ -218,6 +242,9 @@ impl WidgetCall {
     /// [`WidgetError`] when `uid` or `widget` is missing, or a reserved
     /// parameter was set by name.
     pub fn url(&self) -> Result<String, WidgetError> {
+        if let Some(problem) = &self.own_problem {
+            return Err(problem.clone());
+        }
         for required in ["uid", "widget"] {
             if !self.params.contains_key(required) {
                 return Err(WidgetError::Missing(required));
@@ -275,6 +302,35 @@ mod tests {
             widget_signature(SignatureVersion::V2, &rest, &SecretKey::new("s3cr3t"))
         );
         assert!(!format!("{call:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn own_names_follow_the_rule_and_avoid_the_call_s_own() {
+        struct Own(&'static str);
+        impl OwnParams for Own {
+            fn own_params(&self) -> Vec<(&'static str, String)> {
+                vec![(self.0, "v".to_owned())]
+            }
+        }
+        let url = |name| {
+            WidgetCall::new("k", "s")
+                .uid("u")
+                .widget("w")
+                .own(&Own(name))
+                .url()
+        };
+        assert!(url("campaign").is_ok());
+        for name in ["my%param", "email", "ag_name", ""] {
+            let error = url(name).unwrap_err();
+            assert!(
+                matches!(error, WidgetError::OwnName(_)),
+                "{name}: {error:?}"
+            );
+        }
+        assert!(url("my%param")
+            .unwrap_err()
+            .to_string()
+            .contains("1 to 64 characters"));
     }
 
     #[test]

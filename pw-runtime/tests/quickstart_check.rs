@@ -199,7 +199,7 @@ fn the_quickstart_grants_and_revokes_by_pingback_type() {
 /// reaches the shop as `Grant::AlreadyReversed`, and the shop grants nothing.
 #[test]
 fn the_quickstart_grants_nothing_for_a_payment_already_reversed() {
-    use pw_runtime::{Delivery, Dispatch, Params, Pingback, RecordedReversal, RefHistory, Source};
+    use pw_runtime::{Delivery, HandledBy, Params, Pingback, RecordedReversal, RefHistory, Source};
     let database = TempDatabase::new();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -6,7 +6,7 @@
 use pw_runtime::time::{OffsetDateTime, PrimitiveDateTime};
 use pw_runtime::{
     signature, ApiType, ChargebackReason, ChargebackType, CountryCode, Currency, Decimal,
-    DecodeError, Delivery, Dispatch, Grant, HandlerError, Notice, OriginalPayment, Pingback,
+    DecodeError, Delivery, Grant, HandledBy, HandlerError, Notice, OriginalPayment, Pingback,
     PingbackType, RecordedReversal, RefHistory, Reference, Rejection, Reversal, SecretKey,
     SignatureVersion, Source, SubscriptionPeriod, UniqueRef, VerifiedPingback,
 };

@@ -1,22 +1,18 @@
-//! The handler trait `<Schema>Handler` and the `Dispatch` implementation
-//! that calls the right method of it. The table of which pingback type
+//! The handler trait `<Schema>Handler` (or the name `handler = "..."`
+//! gives) and the `HandledBy` implementation that calls the right method
+//! of it. The table of which pingback type
 //! goes to which method is the runtime's (`pw_runtime::handler::route`);
 //! this only writes the trait and the `match` on that table.
 
 use crate::model::Schema;
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-
-/// The name of the handler trait generated for `schema`.
-pub fn trait_name(schema: &Schema) -> Ident {
-    format_ident!("{}Handler", schema.ident)
-}
 
 pub fn expand(schema: &Schema) -> TokenStream {
     let Schema {
         ident, vis, krate, ..
     } = schema;
-    let trait_name = trait_name(schema);
+    let trait_name = &schema.handler;
     // The handler type's parameter, named so that it cannot be the schema.
     let handler_ty = if ident == "H" {
         format_ident!("Hnd")
@@ -30,6 +26,9 @@ pub fn expand(schema: &Schema) -> TokenStream {
         > + ::core::marker::Send
     };
     let trait_doc = trait_doc(schema);
+    // The same `where` clauses as the `Pingback` implementation: the same
+    // errors, reported once.
+    let thread_safe = super::decode::thread_safe(schema);
     quote! {
         #[doc = #trait_doc]
         #vis trait #trait_name: ::core::marker::Send + ::core::marker::Sync {
@@ -74,11 +73,45 @@ pub fn expand(schema: &Schema) -> TokenStream {
                     ))
                 }
             }
+
+            /// Runs the method `route` names (the table above). The
+            /// listener calls it; there is no reason to implement it.
+            #[doc(hidden)]
+            fn handle_pingback(
+                &self,
+                delivery: #delivery,
+                route: #krate::handler::Route,
+            ) -> #output
+            #thread_safe
+            {
+                async move {
+                    match route {
+                        #krate::handler::Route::Deliver(grant) => {
+                            self.deliver(delivery, grant).await
+                        }
+                        #krate::handler::Route::TakeBack(reversal, original) => {
+                            self.take_back(delivery, reversal, original).await
+                        }
+                        #krate::handler::Route::Notice(notice) => {
+                            self.notice(delivery, notice).await
+                        }
+                        #krate::handler::Route::Unknown(code) => {
+                            self.unknown_type(delivery, code).await
+                        }
+                    }
+                }
+            }
         }
 
+        // One call of the trait by name: were the name taken by a trait of
+        // the user's, this is one error beside the name's. A handler that
+        // does not implement the trait is reported as `HandledBy`'s message
+        // (`do_not_recommend`), not as advice to implement `HandledBy`.
         #[automatically_derived]
-        impl<#handler_ty: #trait_name + ?::core::marker::Sized> #krate::Dispatch<#handler_ty>
+        #[diagnostic::do_not_recommend]
+        impl<#handler_ty: #trait_name + ?::core::marker::Sized> #krate::HandledBy<#handler_ty>
             for #ident
+            #thread_safe
         {
             fn dispatch<'a>(
                 handler: &'a #handler_ty,
@@ -87,27 +120,12 @@ pub fn expand(schema: &Schema) -> TokenStream {
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<(), #krate::HandlerError>,
             > + ::core::marker::Send + 'a {
-                async move {
-                    let route = #krate::handler::route(
-                        delivery.kind(),
-                        delivery.envelope().reason,
-                        history,
-                    );
-                    match route {
-                        #krate::handler::Route::Deliver(grant) => {
-                            handler.deliver(delivery, grant).await
-                        }
-                        #krate::handler::Route::TakeBack(reversal, original) => {
-                            handler.take_back(delivery, reversal, original).await
-                        }
-                        #krate::handler::Route::Notice(notice) => {
-                            handler.notice(delivery, notice).await
-                        }
-                        #krate::handler::Route::Unknown(code) => {
-                            handler.unknown_type(delivery, code).await
-                        }
-                    }
-                }
+                let route = #krate::handler::route(
+                    delivery.kind(),
+                    delivery.envelope().reason,
+                    history,
+                );
+                <#handler_ty as #trait_name>::handle_pingback(handler, delivery, route)
             }
         }
     }
@@ -117,6 +135,11 @@ pub fn expand(schema: &Schema) -> TokenStream {
 /// listener answers.
 fn trait_doc(schema: &Schema) -> String {
     let ident = &schema.ident;
+    let rename = format!(
+        "\n\nIts name is `{}`; a schema names it otherwise with \
+         `#[pingback(handler = \"...\")]` (when a trait of yours has this name).",
+        schema.handler
+    );
     format!(
         "Handles the pingbacks of [`{ident}`]: every pingback type that moves goods or money \
          reaches a method you wrote. Generated by `#[derive(Pingback)]`.\n\n\
@@ -144,6 +167,6 @@ fn trait_doc(schema: &Schema) -> String {
          says what it does with each of them. Each method runs once per `ref_type`, inside \
          the ledger's claim; a method that returns an error is not acknowledged, and the \
          pingback is handled again when Paymentwall sends it again. See \
-         `pw_runtime::handler` for the types."
+         `pw_runtime::handler` for the types.{rename}"
     )
 }

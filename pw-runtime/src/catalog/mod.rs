@@ -84,6 +84,50 @@ mod tests {
     }
 
     #[test]
+    fn the_parameter_name_rule_is_its_text() {
+        assert_eq!(parameter_name_problem("my_param_2"), None);
+        assert_eq!(parameter_name_problem(""), Some(NameProblem::Empty));
+        assert_eq!(parameter_name_problem(&"a".repeat(64)), None);
+        assert_eq!(
+            parameter_name_problem(&"a".repeat(65)),
+            Some(NameProblem::TooLong { chars: 65 })
+        );
+        for (name, bad) in [
+            ("a%20b", '%'),
+            ("a+b", '+'),
+            ("café", 'é'),
+            ("a\0", '\0'),
+            ("a-b", '-'),
+        ] {
+            assert_eq!(
+                parameter_name_problem(name),
+                Some(NameProblem::Character(bad)),
+                "{name}"
+            );
+        }
+        assert!(PARAMETER_NAME_RULE.contains(&PARAMETER_NAME_MAX_LEN.to_string()));
+        assert_eq!(
+            NameProblem::Character('\0').to_string(),
+            "it contains the character '\\0'"
+        );
+    }
+
+    #[test]
+    fn widget_call_names_include_the_product_parameters() {
+        for name in [
+            "widget",
+            "email",
+            "sign",
+            "currencyCode",
+            "ag_external_id",
+            "ag_anything",
+        ] {
+            assert!(is_widget_call_parameter(name), "{name}");
+        }
+        assert!(!is_widget_call_parameter("campaign"));
+    }
+
+    #[test]
     fn api_names_match_the_api_type() {
         for api in [
             ApiType::VirtualCurrency,

@@ -252,3 +252,136 @@ pub const SYSTEM_VALUES: &[CatalogEntry] = &[
     entry("VIRTUAL_CURRENCY", ValueKind::Decimal, None, ApiSet::VIRTUAL_CURRENCY, "virtual currency received"),
     entry("VIRTUAL_CURRENCY_UNDISCOUNTED", ValueKind::Decimal, None, ApiSet::VIRTUAL_CURRENCY, "virtual currency before bonuses and discounts"),
 ];
+
+/// The signature version of every cart pingback: Paymentwall signs cart
+/// pingbacks with version 2 only, so a cart schema cannot require 3.
+pub const CART_SIGNATURE_VERSION: u8 = 2;
+
+/// System values a schema cannot declare, and why.
+pub const UNUSABLE_SYSTEM_VALUES: &[(&str, &str)] = &[(
+    "SIGNATURE",
+    "a signature cannot sign itself: Paymentwall's libraries sign every parameter except \
+     `sig`, so a copy of the signature under another name is inside the signed text and no \
+     pingback carrying it can ever verify; remove the field (the listener checks `sig` before \
+     your code runs) and remove the parameter from Paymentwall's settings",
+)];
+
+/// The longest custom parameter name pw accepts.
+pub const PARAMETER_NAME_MAX_LEN: usize = 64;
+
+/// The rule every custom pingback parameter name follows, as each message
+/// states it: the derive's errors, the settings table and the runtime's
+/// checks.
+pub const PARAMETER_NAME_RULE: &str = "1 to 64 characters, each an ASCII letter, digit or `_`";
+
+/// Why a name breaks [`PARAMETER_NAME_RULE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameProblem {
+    /// The name is empty.
+    Empty,
+    /// The name is longer than [`PARAMETER_NAME_MAX_LEN`] characters.
+    TooLong {
+        /// Its length in characters.
+        chars: usize,
+    },
+    /// The name holds a character other than an ASCII letter, digit or `_`
+    /// (the first one).
+    Character(char),
+}
+
+impl core::fmt::Display for NameProblem {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            NameProblem::Empty => f.write_str("it is empty"),
+            NameProblem::TooLong { chars } => write!(
+                f,
+                "it is {chars} characters long, more than {PARAMETER_NAME_MAX_LEN}"
+            ),
+            NameProblem::Character(' ') => f.write_str("it contains a space"),
+            NameProblem::Character(c) if c.is_control() || c.is_whitespace() => {
+                write!(f, "it contains the character {:?}", c)
+            }
+            NameProblem::Character(c) if !c.is_ascii() => {
+                write!(f, "it contains `{c}`, which is not ASCII")
+            }
+            NameProblem::Character(c) => write!(f, "it contains `{c}`"),
+        }
+    }
+}
+
+/// Why `name` cannot be a custom pingback parameter name, or `None` when
+/// it follows [`PARAMETER_NAME_RULE`].
+pub fn parameter_name_problem(name: &str) -> Option<NameProblem> {
+    if name.is_empty() {
+        return Some(NameProblem::Empty);
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Some(NameProblem::Character(c));
+    }
+    let chars = name.len();
+    if chars > PARAMETER_NAME_MAX_LEN {
+        return Some(NameProblem::TooLong { chars });
+    }
+    None
+}
+
+/// Parameter names the Digital Goods widget call (the payment page URL)
+/// uses itself: an `OWN` parameter of one of these names would be
+/// overwritten by the call, or would change what the payment page does.
+/// Every name starting with one of [`WIDGET_CALL_PREFIXES`] is the call's
+/// too.
+pub const WIDGET_CALL_PARAMETERS: &[&str] = &[
+    "key", "uid", "widget", "sign", "sign_version", "ts", "email", "ps", "lang", "evaluation",
+    "success_url", "failure_url", "pingback_url", "amount", "currencyCode", "country_code",
+    "firstname", "lastname", "birthday", "sex", "age", "history", "customer", "location",
+    "post_trial_amount", "post_trial_currencyCode", "default_goodsid", "display_goodsid",
+    "hide_goodsid",
+];
+
+/// Prefixes of the widget call's own parameter names: the product
+/// parameters (`ag_external_id`, `ag_name`, `ag_type`, `ag_period_length`,
+/// `ag_recurring`, `ag_trial`, `ag_post_trial_*`, ...).
+pub const WIDGET_CALL_PREFIXES: &[&str] = &["ag_"];
+
+/// Whether the widget call uses the parameter `name` itself, so that an
+/// `OWN` parameter cannot take it.
+pub fn is_widget_call_parameter(name: &str) -> bool {
+    WIDGET_CALL_PARAMETERS.contains(&name)
+        || WIDGET_CALL_PREFIXES
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+}
+
+/// A name that breaks [`PARAMETER_NAME_RULE`], displayed as every message
+/// of pw states it: `` `my%param` cannot be a Paymentwall parameter name:
+/// it contains `%`; a parameter name is 1 to 64 characters, each an ASCII
+/// letter, digit or `_` ``.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameRuleViolation<'a> {
+    /// The name.
+    pub name: &'a str,
+    /// What is wrong with it.
+    pub problem: NameProblem,
+}
+
+impl<'a> NameRuleViolation<'a> {
+    /// The violation of `name`, or `None` when it follows the rule.
+    pub fn of(name: &'a str) -> Option<Self> {
+        parameter_name_problem(name).map(|problem| NameRuleViolation { name, problem })
+    }
+}
+
+impl core::fmt::Display for NameRuleViolation<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "`{}` cannot be a Paymentwall parameter name: {}; a parameter name is {}",
+            self.name.escape_debug(),
+            self.problem,
+            PARAMETER_NAME_RULE
+        )
+    }
+}

@@ -56,7 +56,7 @@ mod http_types;
 
 use crate::ledger::Ledger;
 use crate::listener::{Listener, Request, Response};
-use crate::{Dispatch, Limits, Pingback};
+use crate::{HandledBy, Limits, Pingback};
 use std::future::Future;
 
 /// What an adapter reads beyond [`Limits::max_bytes`] before it stops: a
@@ -103,7 +103,7 @@ pub trait Endpoint: Send + Sync + 'static {
 
 impl<P, H, L> Endpoint for Listener<P, H, L>
 where
-    P: Pingback + Dispatch<H>,
+    P: Pingback + HandledBy<H>,
     H: Send + Sync + 'static,
     L: Ledger + 'static,
 {

@@ -82,7 +82,7 @@ pub use response::Response;
 
 use crate::ledger::{Claim, Lease, Ledger, LedgerError};
 use crate::{
-    Delivery, DeliveryKind, Dispatch, Limits, OriginalPayment, Pingback, PingbackType,
+    Delivery, DeliveryKind, HandledBy, Limits, OriginalPayment, Pingback, PingbackType,
     RecordedReversal, RefHistory, Rejection, Reversal, SecretKey, SignatureVersion, Source,
     SourceCheck, Verifier, VerifierBuilder,
 };
@@ -144,11 +144,11 @@ pub struct ListenerBuilder<P, H, L> {
     schema: PhantomData<fn() -> P>,
 }
 
+// `Listener::builder` requires the handler and the ledger; the builder's
+// own methods do not repeat it, so a handler that does not fit is one error.
 impl<P, H, L> ListenerBuilder<P, H, L>
 where
-    P: Pingback + Dispatch<H>,
-    H: Send + Sync,
-    L: Ledger,
+    P: Pingback,
 {
     /// Which source addresses are allowed, and which proxies are trusted
     /// (default: Paymentwall's addresses, no proxy).
@@ -222,7 +222,7 @@ impl fmt::Display for Outcome {
 
 impl<P, H, L> Listener<P, H, L>
 where
-    P: Pingback + Dispatch<H>,
+    P: Pingback + HandledBy<H>,
     H: Send + Sync,
     L: Ledger,
 {

@@ -90,7 +90,7 @@ impl PurchaseHandler for Shop {
 mod tests {
     use super::{Purchase, PurchaseOwn, Shop};
     use pw::{
-        signature, ApiType, Delivery, Dispatch, Pingback, SecretKey, SignatureVersion, Source,
+        signature, ApiType, Delivery, HandledBy, Pingback, SecretKey, SignatureVersion, Source,
     };
 
     #[tokio::test]

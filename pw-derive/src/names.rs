@@ -1,0 +1,57 @@
+//! The rules on the name a custom parameter arrives under: the catalog's
+//! one parameter-name rule (charset and length, shared with the runtime
+//! and the settings table), the names the standard parameters and the
+//! signature take, and, for an `OWN` parameter, the names the widget call
+//! itself uses.
+
+use crate::catalog::{
+    is_widget_call_parameter, NameRuleViolation, RESERVED_NAMES, STANDARD_PARAMETERS,
+    WIDGET_CALL_PREFIXES,
+};
+use crate::ctxt::Errors;
+use proc_macro2::Span;
+
+/// Where a custom parameter's name came from, for the fix a message gives.
+pub enum Given {
+    /// The field's name (no `param = "..."`).
+    FieldName,
+    /// `param = "..."`.
+    Param,
+}
+
+/// Checks the name `name` of a custom parameter (an `OWN` one when `own`),
+/// given at `span`.
+pub fn check(name: &str, span: Span, given: &Given, own: bool, errors: &mut Errors) {
+    let choose = match given {
+        Given::FieldName => "rename the field or choose a name with `param = \"...\"`",
+        Given::Param => "choose another name",
+    };
+    if let Some(violation) = NameRuleViolation::of(name) {
+        errors.at_span(span, format!("{violation}: {choose}"));
+    } else if RESERVED_NAMES.contains(&name) {
+        let bind = if STANDARD_PARAMETERS.iter().any(|entry| entry.name == name) {
+            format!(", or bind the standard one with `standard = \"{name}\"`")
+        } else {
+            String::new()
+        };
+        errors.at_span(
+            span,
+            format!(
+                "`{name}` is a standard Paymentwall parameter, so a custom parameter cannot use \
+                 the name: {choose}{bind}"
+            ),
+        );
+    } else if own && is_widget_call_parameter(name) {
+        let which = match WIDGET_CALL_PREFIXES.iter().find(|p| name.starts_with(*p)) {
+            Some(prefix) => format!("names starting with `{prefix}` are the widget call's own"),
+            None => format!("`{name}` is a parameter of the widget call itself"),
+        };
+        errors.at_span(
+            span,
+            format!(
+                "{which}, so an OWN parameter cannot use the name `{name}`: the widget call would \
+                 overwrite it, or it would change what the payment page does; {choose}"
+            ),
+        );
+    }
+}
