@@ -130,7 +130,29 @@ fn system(
         return Some(Source::Own);
     }
     let Some(entry) = catalog::system_value(&name) else {
-        let hint = if let Some(entry) = system_named(&name) {
+        let hint = if let Some(standard) = STANDARD_PARAMETERS.iter().find(|e| e.name == name) {
+            // A standard parameter's own name: `goodsid`, not `GOODSID`.
+            let also = system_named(&name).map_or_else(String::new, |entry| {
+                format!(
+                    " (or, for a custom parameter, the system value `{}`)",
+                    entry.name
+                )
+            });
+            errors.at(
+                literal,
+                format!(
+                    "`{name}` is a standard parameter, not a system value: bind it with \
+                     `standard = \"{}\"`{also}",
+                    standard.name
+                ),
+            );
+            let entry = api.and_then(|(apis, _)| {
+                STANDARD_PARAMETERS
+                    .iter()
+                    .find(|e| e.name == standard.name && e.apis.contains(apis))
+            });
+            return entry.map(Source::Standard);
+        } else if let Some(entry) = system_named(&name) {
             format!(
                 ": system values are written in capitals, `system = \"{}\"`",
                 entry.name

@@ -34,6 +34,11 @@ pub fn derive_pingback(input: TokenStream) -> TokenStream {
         return error.to_compile_error().into();
     }
     let (schema, errors) = check::schema(&input);
+    if !input.generics.params.is_empty() {
+        // Nothing can be generated for a generic struct without its
+        // parameters: the one error says so.
+        return errors.into_tokens().into();
+    }
     let mut out = errors.into_tokens();
     out.extend(expand::schema(&schema));
     out.into()

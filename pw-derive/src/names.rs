@@ -27,7 +27,7 @@ pub fn check(name: &str, span: Span, given: &Given, own: bool, errors: &mut Erro
         Given::Param => "choose another name",
     };
     if let Some(violation) = NameRuleViolation::of(name) {
-        errors.at_span(span, format!("{violation}: {choose}"));
+        errors.at_span(span, format!("{violation}; {choose}"));
     } else if RESERVED_NAMES.contains(&name) {
         let bind = if STANDARD_PARAMETERS.iter().any(|entry| entry.name == name) {
             format!(", or bind the standard one with `standard = \"{name}\"`")
@@ -43,14 +43,20 @@ pub fn check(name: &str, span: Span, given: &Given, own: bool, errors: &mut Erro
         );
     } else if own && is_widget_call_parameter(name) {
         let which = match WIDGET_CALL_PREFIXES.iter().find(|p| name.starts_with(*p)) {
-            Some(prefix) => format!("names starting with `{prefix}` are the widget call's own"),
-            None => format!("`{name}` is a parameter of the widget call itself"),
+            Some(prefix) => format!(
+                "names starting with `{prefix}` are the widget call's own (its product \
+                 parameters), so an OWN parameter cannot be called `{name}`"
+            ),
+            None => format!(
+                "`{name}` is a parameter of the widget call itself, so an OWN parameter cannot \
+                 take the name"
+            ),
         };
         errors.at_span(
             span,
             format!(
-                "{which}, so an OWN parameter cannot use the name `{name}`: the widget call would \
-                 overwrite it, or it would change what the payment page does; {choose}"
+                "{which}: the widget call would overwrite it, or it would change what the \
+                 payment page does; {choose}"
             ),
         );
     }

@@ -449,6 +449,12 @@ pub enum Route {
     Unknown(u32),
 }
 
+/// The future a generated handler trait returns for the method a
+/// [`Route`] names: boxed, so that choosing among the methods' futures
+/// asks nothing of the schema's fields.
+pub type HandlerFuture<'a> =
+    std::pin::Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send + 'a>>;
+
 /// The route of a pingback of type `kind` with the chargeback `reason` it
 /// carries, given what the ledger recorded of its `ref`.
 pub fn route(kind: PingbackType, reason: Option<ChargebackReason>, history: RefHistory) -> Route {

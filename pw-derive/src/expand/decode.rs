@@ -42,9 +42,17 @@ pub fn expand(schema: &Schema) -> TokenStream {
         (settings, body)
     } else {
         // The schema has errors, reported with it: this keeps the items the
-        // user's code refers to, and is never built into a program.
+        // user's code refers to, is never built into a program, and still
+        // has the compiler check the types of the fields it knows, so that
+        // every problem is reported at once.
+        let checks = fields
+            .iter()
+            .filter_map(|field| optional_check(krate, field));
+        let types = fields.iter().map(|field| type_check(krate, field));
         let body = quote! {
             let _ = params;
+            #(#checks)*
+            #(#types)*
             ::core::unreachable!("this schema does not compile")
         };
         (Vec::new(), body)
@@ -105,6 +113,21 @@ fn optional_check(krate: &syn::Path, field: &Field) -> Option<TokenStream> {
     Some(quote_spanned! {ty.span()=>
         let _: #ty = <#ty as #krate::value::Optional>::NONE;
     })
+}
+
+/// The field's type asked whether it holds its kind, without decoding.
+fn type_check(krate: &syn::Path, field: &Field) -> TokenStream {
+    let ty = &field.ty;
+    let marker = Ident::new(field.kind.name(), Span::call_site());
+    if field.kind == ValueKind::ProductIds {
+        quote_spanned! {ty.span()=>
+            let _ = <#ty as #krate::value::FromValues<#krate::value::kind::#marker>>::from_values;
+        }
+    } else {
+        quote_spanned! {ty.span()=>
+            let _ = <#ty as #krate::value::FromValue<#krate::value::kind::#marker>>::from_value;
+        }
+    }
 }
 
 /// `field: <decoded value>`.

@@ -74,30 +74,28 @@ pub fn expand(schema: &Schema) -> TokenStream {
                 }
             }
 
-            /// Runs the method `route` names (the table above). The
+            /// Calls the method `route` names (the table above). The
             /// listener calls it; there is no reason to implement it.
             #[doc(hidden)]
-            fn handle_pingback(
-                &self,
-                delivery: #delivery,
+            fn handle_pingback<'a>(
+                &'a self,
+                delivery: &'a mut #krate::Delivery<#ident>,
                 route: #krate::handler::Route,
-            ) -> #output
-            #thread_safe
-            {
-                async move {
-                    match route {
-                        #krate::handler::Route::Deliver(grant) => {
-                            self.deliver(delivery, grant).await
-                        }
-                        #krate::handler::Route::TakeBack(reversal, original) => {
-                            self.take_back(delivery, reversal, original).await
-                        }
-                        #krate::handler::Route::Notice(notice) => {
-                            self.notice(delivery, notice).await
-                        }
-                        #krate::handler::Route::Unknown(code) => {
-                            self.unknown_type(delivery, code).await
-                        }
+            ) -> #krate::handler::HandlerFuture<'a> {
+                // Each method's future is `Send` by its declaration, so the
+                // choice of one needs nothing more of the schema.
+                match route {
+                    #krate::handler::Route::Deliver(grant) => {
+                        ::std::boxed::Box::pin(self.deliver(delivery, grant))
+                    }
+                    #krate::handler::Route::TakeBack(reversal, original) => {
+                        ::std::boxed::Box::pin(self.take_back(delivery, reversal, original))
+                    }
+                    #krate::handler::Route::Notice(notice) => {
+                        ::std::boxed::Box::pin(self.notice(delivery, notice))
+                    }
+                    #krate::handler::Route::Unknown(code) => {
+                        ::std::boxed::Box::pin(self.unknown_type(delivery, code))
                     }
                 }
             }
@@ -107,6 +105,8 @@ pub fn expand(schema: &Schema) -> TokenStream {
         // the user's, this is one error beside the name's. A handler that
         // does not implement the trait is reported as `HandledBy`'s message
         // (`do_not_recommend`), not as advice to implement `HandledBy`.
+        // The `where` clauses are the `Pingback` implementation's: the same
+        // errors, reported once, at the fields.
         #[automatically_derived]
         #[diagnostic::do_not_recommend]
         impl<#handler_ty: #trait_name + ?::core::marker::Sized> #krate::HandledBy<#handler_ty>
