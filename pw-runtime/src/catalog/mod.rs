@@ -4,7 +4,10 @@
 //!
 //! `#[derive(Pingback)]` checks a schema against this same table at compile
 //! time (the file is compiled into both crates), so the derive and the
-//! runtime cannot disagree.
+//! runtime cannot disagree. That includes the one rule on custom parameter
+//! names ([`PARAMETER_NAME_RULE`], checked by [`parameter_name_problem`]),
+//! the names the widget call itself uses ([`WIDGET_CALL_PARAMETERS`]) and
+//! the system values no schema can declare ([`UNUSABLE_SYSTEM_VALUES`]).
 //!
 //! ```
 //! use pw_runtime::catalog::{self, ValueKind};

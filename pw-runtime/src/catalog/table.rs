@@ -255,9 +255,19 @@ pub const SYSTEM_VALUES: &[CatalogEntry] = &[
 
 /// The signature version of every cart pingback: Paymentwall signs cart
 /// pingbacks with version 2 only, so a cart schema cannot require 3.
+///
+/// ```
+/// assert_eq!(pw_runtime::catalog::CART_SIGNATURE_VERSION, 2);
+/// ```
 pub const CART_SIGNATURE_VERSION: u8 = 2;
 
 /// System values a schema cannot declare, and why.
+///
+/// ```
+/// let (name, why) = pw_runtime::catalog::UNUSABLE_SYSTEM_VALUES[0];
+/// assert_eq!(name, "SIGNATURE");
+/// assert!(why.contains("cannot sign itself"));
+/// ```
 pub const UNUSABLE_SYSTEM_VALUES: &[(&str, &str)] = &[(
     "SIGNATURE",
     "a signature cannot sign itself: Paymentwall's libraries sign every parameter except \
@@ -267,14 +277,28 @@ pub const UNUSABLE_SYSTEM_VALUES: &[(&str, &str)] = &[(
 )];
 
 /// The longest custom parameter name pw accepts.
+///
+/// ```
+/// assert_eq!(pw_runtime::catalog::PARAMETER_NAME_MAX_LEN, 64);
+/// ```
 pub const PARAMETER_NAME_MAX_LEN: usize = 64;
 
 /// The rule every custom pingback parameter name follows, as each message
 /// states it: the derive's errors, the settings table and the runtime's
 /// checks.
+///
+/// ```
+/// assert!(pw_runtime::catalog::PARAMETER_NAME_RULE.contains("ASCII letter, digit or `_`"));
+/// ```
 pub const PARAMETER_NAME_RULE: &str = "1 to 64 characters, each an ASCII letter, digit or `_`";
 
 /// Why a name breaks [`PARAMETER_NAME_RULE`].
+///
+/// ```
+/// use pw_runtime::catalog::NameProblem;
+/// assert_eq!(NameProblem::Character('%').to_string(), "it contains `%`");
+/// assert_eq!(NameProblem::TooLong { chars: 70 }.to_string(), "it is 70 characters long, more than 64");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameProblem {
     /// The name is empty.
@@ -311,6 +335,12 @@ impl core::fmt::Display for NameProblem {
 
 /// Why `name` cannot be a custom pingback parameter name, or `None` when
 /// it follows [`PARAMETER_NAME_RULE`].
+///
+/// ```
+/// use pw_runtime::catalog::{parameter_name_problem, NameProblem};
+/// assert_eq!(parameter_name_problem("utm_source"), None);
+/// assert_eq!(parameter_name_problem("utm%5Fsource"), Some(NameProblem::Character('%')));
+/// ```
 pub fn parameter_name_problem(name: &str) -> Option<NameProblem> {
     if name.is_empty() {
         return Some(NameProblem::Empty);
@@ -333,6 +363,10 @@ pub fn parameter_name_problem(name: &str) -> Option<NameProblem> {
 /// overwritten by the call, or would change what the payment page does.
 /// Every name starting with one of [`WIDGET_CALL_PREFIXES`] is the call's
 /// too.
+///
+/// ```
+/// assert!(pw_runtime::catalog::WIDGET_CALL_PARAMETERS.contains(&"success_url"));
+/// ```
 pub const WIDGET_CALL_PARAMETERS: &[&str] = &[
     "key", "uid", "widget", "sign", "sign_version", "ts", "email", "ps", "lang", "evaluation",
     "success_url", "failure_url", "pingback_url", "amount", "currencyCode", "country_code",
@@ -344,10 +378,20 @@ pub const WIDGET_CALL_PARAMETERS: &[&str] = &[
 /// Prefixes of the widget call's own parameter names: the product
 /// parameters (`ag_external_id`, `ag_name`, `ag_type`, `ag_period_length`,
 /// `ag_recurring`, `ag_trial`, `ag_post_trial_*`, ...).
+///
+/// ```
+/// assert_eq!(pw_runtime::catalog::WIDGET_CALL_PREFIXES, ["ag_"]);
+/// ```
 pub const WIDGET_CALL_PREFIXES: &[&str] = &["ag_"];
 
 /// Whether the widget call uses the parameter `name` itself, so that an
 /// `OWN` parameter cannot take it.
+///
+/// ```
+/// use pw_runtime::catalog::is_widget_call_parameter;
+/// assert!(is_widget_call_parameter("email") && is_widget_call_parameter("ag_name"));
+/// assert!(!is_widget_call_parameter("campaign"));
+/// ```
 pub fn is_widget_call_parameter(name: &str) -> bool {
     WIDGET_CALL_PARAMETERS.contains(&name)
         || WIDGET_CALL_PREFIXES
@@ -359,6 +403,13 @@ pub fn is_widget_call_parameter(name: &str) -> bool {
 /// of pw states it: `` `my%param` cannot be a Paymentwall parameter name:
 /// it contains `%`; a parameter name is 1 to 64 characters, each an ASCII
 /// letter, digit or `_` ``.
+///
+/// ```
+/// use pw_runtime::catalog::NameRuleViolation;
+/// let violation = NameRuleViolation::of("a+b").unwrap();
+/// assert!(violation.to_string().starts_with("`a+b` cannot be a Paymentwall parameter name: it contains `+`"));
+/// assert!(NameRuleViolation::of("ok_name").is_none());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NameRuleViolation<'a> {
     /// The name.
