@@ -37,6 +37,8 @@ mod schema;
 mod secret;
 pub mod signature;
 mod standard;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod value;
 mod verify;
 mod widget;
