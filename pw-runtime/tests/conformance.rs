@@ -128,12 +128,7 @@ fn run_file(path: &Path) -> Result<(usize, usize, Vec<String>), String> {
 fn vector_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "the vectors directory {} is unreadable: {e}",
-                dir.display()
-            )
-        })
+        .unwrap_or_else(|e| panic!("the vectors directory {} is unreadable: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
         .collect();
