@@ -8,14 +8,59 @@
 
 use std::cmp::Ordering;
 
-/// PHP 8's comparison of the keys `a` and `b` (`zendi_smart_strcmp`):
-/// numerically when both are numeric strings (`9`, `1e1`, ` 5`, `-0.5`,
-/// `007`), else by bytes.
+/// PHP 8's comparison of the array keys `a` and `b`, as `ksort` compares
+/// them: numerically when both are numeric strings (`9`, `1e1`, ` 5`,
+/// `-0.5`, `007`), else by bytes.
+///
+/// PHP stores a key that is an integer written canonically (`0`, `-5`,
+/// `10`, within 64 bits) as an integer, and compares an integer key with a
+/// text key slightly differently from two text keys (no special case for
+/// numbers too long for an integer), so both are modelled.
 ///
 /// It is not transitive once numeric and other keys mix (`9 < 1e1`,
 /// `1e1 < 1f`, `1f < 9`); the widget call refuses such a set of names
 /// instead of guessing the order PHP's sort would leave them in.
 pub(crate) fn compare(a: &str, b: &str) -> Ordering {
+    match (integer_key(a), integer_key(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(x), None) => compare_integer_to_text(x, b),
+        (None, Some(y)) => compare_integer_to_text(y, a).reverse(),
+        (None, None) => compare_texts(a, b),
+    }
+}
+
+/// The integer PHP stores the key `key` as, if it does: `0`, or an
+/// optional `-` and digits without a leading zero, within 64 bits.
+fn integer_key(key: &str) -> Option<i64> {
+    let digits = key.strip_prefix('-').unwrap_or(key);
+    let canonical = match digits.as_bytes() {
+        [b'0'] => digits.len() == key.len(),
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    canonical.then(|| key.parse().ok()).flatten()
+}
+
+/// An integer key against a text key (`compare_longs_to_string`).
+fn compare_integer_to_text(integer: i64, text: &str) -> Ordering {
+    match numeric(text.as_bytes()) {
+        Some(Number::Integer(other)) => integer.cmp(&other),
+        Some(Number::Float(other, _)) => {
+            let integer = integer as f64;
+            if integer == other {
+                Ordering::Equal
+            } else if integer < other {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        }
+        None => integer.to_string().as_bytes().cmp(text.as_bytes()),
+    }
+}
+
+/// Two text keys (`zendi_smart_strcmp`).
+fn compare_texts(a: &str, b: &str) -> Ordering {
     let (Some(x), Some(y)) = (numeric(a.as_bytes()), numeric(b.as_bytes())) else {
         return a.as_bytes().cmp(b.as_bytes());
     };
@@ -181,6 +226,27 @@ mod tests {
     }
 
     #[test]
+    fn integer_keys_are_those_php_stores_as_integers() {
+        for (key, integer) in [("0", Some(0)), ("-5", Some(-5)), ("10", Some(10))] {
+            assert_eq!(integer_key(key), integer, "{key}");
+        }
+        for key in [
+            "-0",
+            "00",
+            "007",
+            "+5",
+            " 5",
+            "1e1",
+            "9223372036854775808",
+            "",
+            "-",
+        ] {
+            assert_eq!(integer_key(key), None, "{key}");
+        }
+        assert_eq!(integer_key("-9223372036854775808"), Some(i64::MIN));
+    }
+
+    #[test]
     fn numbers_compare_as_numbers_and_the_rest_as_bytes() {
         use Ordering::{Equal, Greater, Less};
         for (a, b, expected) in [
@@ -201,6 +267,9 @@ mod tests {
             ("1e400", "-1e400", Greater),
             ("5", "99999999999999999999", Less),
             ("-99999999999999999999", "5", Less),
+            // An integer key against a number too long for one: as floats.
+            ("9223372036854775807", "9223372036854775808", Equal),
+            ("00", "9223372036854775808", Less),
         ] {
             assert_eq!(compare(a, b), expected, "{a:?} vs {b:?}");
         }

@@ -72,15 +72,16 @@ pub enum AmountError {
         amount: Decimal,
     },
     /// The currency has no minor units (`XAU`, `XDR`, ...).
-    #[error("{currency} has no minor units: Paymentwall cannot charge in it")]
+    #[error("{} has no minor units: Paymentwall cannot charge in it", currency.code())]
     NoMinorUnits {
         /// The currency.
         currency: Currency,
     },
     /// The amount has more decimals than the currency's minor units.
     #[error(
-        "{amount} {currency} has {decimals} decimals, but {currency} has {minor_units} minor \
-         units: round the amount yourself (Paymentwall's libraries would round it without telling)"
+        "{amount} {code} has {decimals} decimals, but {code} has {minor_units} minor units: round \
+         the amount yourself (Paymentwall's libraries would round it without telling)",
+        code = currency.code()
     )]
     TooPrecise {
         /// The amount.
