@@ -41,12 +41,15 @@ pub(crate) fn split_name(name: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// A parameter of a group: its index among the pairs, its array key.
+type Member<'a> = (usize, Option<&'a str>);
+
 /// The signing order of parameters named `names` (in URL order): groups of
 /// one base name (a single value, or the elements of an array) sorted by
 /// that name, the elements of each array sorted by key.
 pub(crate) fn signing_order(names: &[&str]) -> SigningOrder {
     // The groups, in the order their first member appears.
-    let mut groups: Vec<(&str, Vec<(usize, Option<&str>)>)> = Vec::new();
+    let mut groups: Vec<(&str, Vec<Member>)> = Vec::new();
     for (index, name) in names.iter().enumerate() {
         let (base, key) = split_name(name);
         match groups.iter_mut().find(|(name, _)| *name == base) {
