@@ -63,16 +63,19 @@ every pingback. Exit status 1 when any check fails.")]
     Check(CheckArgs),
     /// Print a signed Paymentwall widget (payment page) URL.
     #[command(after_help = "\
-Examples:
+Example:
   pw-pingback widget-url --key K --secret S --widget p1_1 \\
       uid=u1 amount=4.99 currencyCode=USD ag_name='100 gems' ag_external_id=gems ag_type=fixed
 prints
   https://api.paymentwall.com/api/subscription?key=K&uid=u1&widget=p1_1&amount=4.99&…&sign_version=3&sign=…
+
+Example (a cart):
   pw-pingback widget-url --api cart --key K --secret S uid=u1 \\
       'external_ids[0]=a' 'prices[0]=3.33' 'currencies[0]=EUR'
 
 The URL is the one pw's WidgetCall builds for the same parameters, checked the same way
-(amounts: positive, no more decimals than the currency has, sent in their shortest form).")]
+(amounts: positive, no more decimals than the currency has, sent in their shortest form).
+Put -- before parameters whose name starts with -.")]
     WidgetUrl(WidgetArgs),
     /// Print the Paymentwall settings table of a #[derive(Pingback)] schema in a source file.
     #[command(after_help = "\
