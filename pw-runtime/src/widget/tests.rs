@@ -660,3 +660,61 @@ fn the_endpoint_follows_the_api_and_may_be_replaced() {
         "http://127.0.0.1/w?a=1&key=k&"
     ));
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever text a parameter holds, the URL carries it encoded as
+        /// PHP's `urlencode` would (only letters, digits, `-_.+%`), and
+        /// decodes back to the parameters that were signed.
+        #[test]
+        fn any_text_survives_the_url(
+            value in any::<String>(),
+            key in "[^\\[\\]]{1,12}",
+            uid in any::<String>(),
+        ) {
+            let call = dg()
+                .uid(uid.as_str())
+                .param("note", value.as_str())
+                .history_field(&key, value.as_str());
+            let url = call.url().unwrap();
+            let query = url.split_once('?').unwrap().1;
+            prop_assert!(query.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.+%=&".contains(&b)));
+            let decoded: Vec<(String, String)> =
+                form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+            prop_assert_eq!(&decoded, &call.pairs().unwrap());
+            let (sign, rest) = decoded.split_last().unwrap();
+            prop_assert_eq!(&sign.1, &widget_signature(SignatureVersion::V3, rest, &SecretKey::new("s3cr3t")));
+        }
+
+        /// An amount with at most the currency's decimals is accepted and
+        /// sent as the same number; one with more is refused.
+        #[test]
+        fn amounts_are_kept_or_refused_never_rounded(
+            mantissa in 1i64..10_000_000_000_000_000,
+            scale in 0u32..6,
+        ) {
+            let amount = Decimal::new(mantissa, scale);
+            for currency in [Currency::USD, Currency::JPY, Currency::KWD] {
+                let minor = u32::from(currency.exponent().unwrap());
+                match Price::new(amount, currency) {
+                    Ok(price) => {
+                        prop_assert_eq!(price.amount(), amount);
+                        let sent: Decimal = price.amount_text().parse().unwrap();
+                        prop_assert_eq!(sent, amount);
+                        prop_assert!(amount.normalize().scale() <= minor);
+                    }
+                    Err(AmountError::TooPrecise { .. }) => {
+                        prop_assert!(amount.normalize().scale() > minor);
+                    }
+                    Err(AmountError::TooLarge { .. }) => {
+                        prop_assert!(amount.normalize().mantissa() >= 1_000_000_000_000_000);
+                    }
+                    Err(other) => prop_assert!(false, "{other}"),
+                }
+            }
+        }
+    }
+}
