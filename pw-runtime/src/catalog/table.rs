@@ -403,9 +403,10 @@ pub const WIDGET_PARAMETERS: &[WidgetParameter] = &[
     widget("history[cancelled_payments]", WidgetShape::Single, WidgetValueKind::Count, ApiSet::ALL, "how many payments the user cancelled"),
     widget("history[was_banned]", WidgetShape::Single, WidgetValueKind::Flag, ApiSet::ALL, "whether the user was ever banned"),
     widget("history[risk_score]", WidgetShape::Single, WidgetValueKind::Score, ApiSet::ALL, "the merchant's risk score, 0 (reliable) to 100"),
-    // Products (Digital Goods).
-    widget("amount", WidgetShape::Single, WidgetValueKind::Amount, GOODS, "the price"),
-    widget("currencyCode", WidgetShape::Single, WidgetValueKind::Currency, GOODS, "the price's currency"),
+    // Products (Digital Goods). `amount` and `currencyCode` are reserved for
+    // every API type, where a custom parameter so named would read as a price.
+    widget("amount", WidgetShape::Single, WidgetValueKind::Amount, ApiSet::ALL, "the price"),
+    widget("currencyCode", WidgetShape::Single, WidgetValueKind::Currency, ApiSet::ALL, "the price's currency"),
     widget("ag_", WidgetShape::Prefix, WidgetValueKind::Text, ApiSet::ALL, "Paymentwall's product parameters"),
     widget("ag_name", WidgetShape::Single, WidgetValueKind::Text, GOODS, "the product name"),
     widget("ag_external_id", WidgetShape::Single, WidgetValueKind::Text, GOODS, "the product id"),

@@ -618,11 +618,16 @@ fn own_parameters_may_not_take_widget_names() {
             "{name}"
         );
     }
-    // `amount` is a product parameter of Digital Goods only; `prices` of carts only.
+    // `post_trial_amount` is a parameter of Digital Goods calls only, `prices`
+    // of carts only; `amount` of every call.
     let vc = WidgetCall::virtual_currency("k", "s")
         .uid("u")
         .widget("p10");
-    assert!(vc.clone().own(&Own("amount")).url().is_ok());
+    assert!(vc.clone().own(&Own("post_trial_amount")).url().is_ok());
+    assert_eq!(
+        vc.own(&Own("amount")).url(),
+        Err(WidgetError::OwnCollision("amount".into()))
+    );
     assert!(dg().own(&Own("prices")).url().is_ok());
     assert_eq!(
         WidgetCall::cart("k", "s")
