@@ -723,3 +723,77 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn the_catalog_lists_every_name_the_widget_call_uses() {
+    use crate::catalog::{collides_with_widget_call, widget_parameter, ApiSet, WidgetValueKind};
+    let all = [
+        ApiSet::VIRTUAL_CURRENCY,
+        ApiSet::DIGITAL_GOODS,
+        ApiSet::CART,
+    ];
+    for name in [
+        "key",
+        "uid",
+        "widget",
+        "sign",
+        "sign_version",
+        "email",
+        "ps",
+        "lang",
+        "country_code",
+        "evaluation",
+        "success_url",
+        "failure_url",
+        "pingback_url",
+        "amount",
+        "currencyCode",
+        "ag_name",
+        "ag_anything",
+        "customer",
+        "customer[zip]",
+        "history",
+        "history[reg]",
+    ] {
+        for api in all {
+            assert!(collides_with_widget_call(name, api), "{name} {api:?}");
+        }
+    }
+    for name in ["post_trial_amount", "post_trial_currencyCode"] {
+        assert!(
+            collides_with_widget_call(name, ApiSet::DIGITAL_GOODS),
+            "{name}"
+        );
+        assert!(!collides_with_widget_call(name, ApiSet::CART), "{name}");
+    }
+    for name in ["external_ids", "prices", "currencies[0]", "names"] {
+        assert!(collides_with_widget_call(name, ApiSet::CART), "{name}");
+        assert!(
+            !collides_with_widget_call(name, ApiSet::DIGITAL_GOODS),
+            "{name}"
+        );
+    }
+    for name in [
+        "campaign",
+        "customerId",
+        "history2",
+        "ag",
+        "uid2",
+        "my_amount",
+    ] {
+        for api in all {
+            assert!(!collides_with_widget_call(name, api), "{name} {api:?}");
+        }
+    }
+    let entry = widget_parameter("customer[birthday]", ApiSet::ALL).unwrap();
+    assert_eq!(entry.kind, WidgetValueKind::Timestamp);
+    let element = widget_parameter("customer[nickname]", ApiSet::ALL).unwrap();
+    assert_eq!(
+        (element.name, element.kind),
+        ("customer", WidgetValueKind::Text)
+    );
+    assert_eq!(
+        widget_parameter("sign", ApiSet::CART).map(|e| e.kind),
+        Some(WidgetValueKind::Reserved)
+    );
+}
