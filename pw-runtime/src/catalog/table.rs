@@ -272,7 +272,8 @@ pub enum WidgetValueKind {
     Currency,
     /// An ISO 3166-1 alpha-2 country code, such as `US`.
     Country,
-    /// An ISO 639-1 language code, such as `en`.
+    /// An ISO 639-1 language code, such as `en`, optionally with an ISO
+    /// 3166-1 alpha-2 region, such as `pt_BR` or `zh_CN`.
     Language,
     /// An absolute `http://` or `https://` URL.
     Url,
@@ -307,7 +308,7 @@ impl WidgetValueKind {
             WidgetValueKind::Amount => "a positive decimal amount such as `9.99`",
             WidgetValueKind::Currency => "an ISO 4217 currency code such as `USD`",
             WidgetValueKind::Country => "an ISO 3166-1 alpha-2 country code such as `US`",
-            WidgetValueKind::Language => "an ISO 639-1 language code such as `en`",
+            WidgetValueKind::Language => "an ISO 639-1 language code such as `en`, or one with a region such as `pt_BR`",
             WidgetValueKind::Url => "an absolute http:// or https:// URL",
             WidgetValueKind::Flag => "a flag `0` or `1`",
             WidgetValueKind::Length => "a whole number of periods, 1 or more",
@@ -331,6 +332,8 @@ pub enum WidgetShape {
     /// `name[key]=value`: an array; every element has the entry's kind
     /// unless the table has an entry for `name[key]` itself.
     Array,
+    /// Either `name=value` or an array `name[key]=value`.
+    Either,
     /// Every name that starts with the entry's name (`ag_`): Paymentwall's
     /// product parameters.
     Prefix,
@@ -385,6 +388,14 @@ pub const WIDGET_PARAMETERS: &[WidgetParameter] = &[
     widget("success_url", WidgetShape::Single, WidgetValueKind::Url, ApiSet::ALL, "where the user goes after paying"),
     widget("failure_url", WidgetShape::Single, WidgetValueKind::Url, ApiSet::ALL, "where the user goes after a failed payment"),
     widget("pingback_url", WidgetShape::Single, WidgetValueKind::Url, ApiSet::ALL, "where the pingbacks of this payment go"),
+    widget("ts", WidgetShape::Single, WidgetValueKind::Timestamp, ApiSet::ALL, "when the call was made (the page refuses old calls)"),
+    // The older user profile parameters, still read by Paymentwall.
+    widget("firstname", WidgetShape::Single, WidgetValueKind::Text, ApiSet::ALL, "the user's given name"),
+    widget("lastname", WidgetShape::Single, WidgetValueKind::Text, ApiSet::ALL, "the user's family name"),
+    widget("birthday", WidgetShape::Single, WidgetValueKind::Text, ApiSet::ALL, "the user's birthday"),
+    widget("sex", WidgetShape::Single, WidgetValueKind::Text, ApiSet::ALL, "the user's sex"),
+    widget("age", WidgetShape::Single, WidgetValueKind::Text, ApiSet::ALL, "the user's age"),
+    widget("location", WidgetShape::Array, WidgetValueKind::Text, ApiSet::ALL, "the user's address"),
     // User Profile API.
     widget("customer", WidgetShape::Array, WidgetValueKind::Text, ApiSet::ALL, "the user's profile"),
     widget("customer[birthday]", WidgetShape::Single, WidgetValueKind::Timestamp, ApiSet::ALL, "the user's birthday"),
@@ -421,6 +432,15 @@ pub const WIDGET_PARAMETERS: &[WidgetParameter] = &[
     widget("ag_post_trial_name", WidgetShape::Single, WidgetValueKind::Text, GOODS, "the product name after the trial"),
     widget("post_trial_amount", WidgetShape::Single, WidgetValueKind::Amount, GOODS, "the price after the trial"),
     widget("post_trial_currencyCode", WidgetShape::Single, WidgetValueKind::Currency, GOODS, "the currency of the price after the trial"),
+    // Which stored products the page shows (Digital Goods).
+    widget("default_goodsid", WidgetShape::Single, WidgetValueKind::Text, GOODS, "the stored product selected first"),
+    widget("display_goodsid", WidgetShape::Either, WidgetValueKind::Text, GOODS, "the stored products shown"),
+    widget("hide_goodsid", WidgetShape::Either, WidgetValueKind::Text, GOODS, "the stored products hidden"),
+    widget("hide_post_trial_good", WidgetShape::Single, WidgetValueKind::Text, GOODS, "hide the product after the trial"),
+    widget("show_trial_recurring", WidgetShape::Single, WidgetValueKind::Text, GOODS, "show recurring trials"),
+    widget("show_trial_non_recurring", WidgetShape::Single, WidgetValueKind::Text, GOODS, "show trials that do not renew"),
+    widget("show_post_trial_recurring", WidgetShape::Single, WidgetValueKind::Text, GOODS, "show recurring products after trials"),
+    widget("show_post_trial_non_recurring", WidgetShape::Single, WidgetValueKind::Text, GOODS, "show products after trials that do not renew"),
     // Cart.
     widget("external_ids", WidgetShape::Array, WidgetValueKind::Text, ApiSet::CART, "the product ids of the cart"),
     widget("prices", WidgetShape::Array, WidgetValueKind::Amount, ApiSet::CART, "the prices of the cart's products"),
@@ -450,7 +470,7 @@ pub const fn widget_parameter(name: &str, apis: ApiSet) -> Option<&'static Widge
         }
         let entry_name = entry.name.as_bytes();
         match entry.shape {
-            WidgetShape::Single | WidgetShape::Array => {
+            WidgetShape::Single | WidgetShape::Array | WidgetShape::Either => {
                 if bytes_equal(entry_name, name) {
                     return Some(entry);
                 }

@@ -82,7 +82,7 @@ fn check_value(
     };
     let (_, key) = split_name(name);
     match (entry.shape, key) {
-        (WidgetShape::Single, None) | (WidgetShape::Prefix, _) => {}
+        (WidgetShape::Single, None) | (WidgetShape::Prefix | WidgetShape::Either, _) => {}
         (WidgetShape::Single, Some(_)) if entry.name.contains('[') => {}
         (WidgetShape::Array, Some(_)) => {}
         (WidgetShape::Array, None) => {
@@ -126,7 +126,7 @@ fn check_value(
             true
         }
         WidgetValueKind::Country => CountryCode::for_alpha2(value).is_ok(),
-        WidgetValueKind::Language => isolang::Language::from_639_1(value).is_some(),
+        WidgetValueKind::Language => is_language(value),
         WidgetValueKind::Url => is_web_url(value),
         WidgetValueKind::Flag => matches!(value, "0" | "1"),
         WidgetValueKind::Length => plain_integer(value).is_some_and(|n| n >= 1),
@@ -147,6 +147,17 @@ fn check_value(
     } else {
         Err(invalid())
     }
+}
+
+/// An ISO 639-1 code (`en`), or one with an ISO 3166-1 alpha-2 region
+/// (`pt_BR`, `zh_CN`), as Paymentwall's own SDKs send.
+fn is_language(text: &str) -> bool {
+    let (language, region) = match text.split_once('_') {
+        Some((language, region)) => (language, Some(region)),
+        None => (text, None),
+    };
+    isolang::Language::from_639_1(language).is_some()
+        && region.is_none_or(|region| CountryCode::for_alpha2(region).is_ok())
 }
 
 /// Digits only, as a number that fits `u64`.
@@ -325,9 +336,17 @@ mod tests {
             &[("lang", "de"), ("country_code", "DE"), ("evaluation", "1")]
         )
         .is_ok());
+        for lang in ["pt_BR", "zh_CN", "zh_TW"] {
+            assert!(check(dg, &[("lang", lang)]).is_ok(), "{lang}");
+        }
+        assert!(check(dg, &[("display_goodsid", "a"), ("hide_goodsid[0]", "b")]).is_ok());
         for (name, value) in [
             ("lang", "xx"),
             ("lang", "EN"),
+            ("lang", "pt_br"),
+            ("lang", "pt-BR"),
+            ("lang", "xx_BR"),
+            ("ts", "yesterday"),
             ("country_code", "ZZ"),
             ("evaluation", "yes"),
             ("success_url", "example.com/ok"),

@@ -428,8 +428,9 @@ impl<A: WidgetApi> WidgetCall<A> {
         self
     }
 
-    /// The language of the payment page, `lang`, as its ISO 639-1 code. A
-    /// language without one is refused.
+    /// The language of the payment page, `lang`, as its ISO 639-1 code (see
+    /// [`WidgetCall::lang_with_region`] for `pt_BR`, `zh_CN`). A language
+    /// without one is refused.
     ///
     /// ```
     /// use pw_runtime::widget::Language;
@@ -441,6 +442,30 @@ impl<A: WidgetApi> WidgetCall<A> {
     pub fn lang(mut self, language: Language) -> Self {
         match language.to_639_1() {
             Some(code) => self.set("lang".to_owned(), code.to_owned()),
+            None => self.fail(WidgetError::InvalidValue {
+                name: "lang".to_owned(),
+                expected: catalog::WidgetValueKind::Language.description(),
+            }),
+        }
+        self
+    }
+
+    /// The language of the payment page with a region, `lang`, as
+    /// Paymentwall writes it: `pt_BR` (Brazilian Portuguese), `zh_CN`
+    /// (simplified Chinese), `zh_TW` (traditional Chinese). A language
+    /// without an ISO 639-1 code is refused.
+    ///
+    /// ```
+    /// use pw_runtime::widget::Language;
+    /// use pw_runtime::CountryCode;
+    /// let url = pw_runtime::WidgetCall::digital_goods("k", "s").uid("u").widget("p1_1")
+    ///     .lang_with_region(Language::Zho, CountryCode::CHN).url().unwrap();
+    /// assert!(url.contains("&lang=zh_CN&"));
+    /// ```
+    #[must_use]
+    pub fn lang_with_region(mut self, language: Language, region: CountryCode) -> Self {
+        match language.to_639_1() {
+            Some(code) => self.set("lang".to_owned(), format!("{code}_{}", region.alpha2())),
             None => self.fail(WidgetError::InvalidValue {
                 name: "lang".to_owned(),
                 expected: catalog::WidgetValueKind::Language.description(),

@@ -147,8 +147,15 @@ fn lang_and_country_code_send_their_codes() {
         sent(&call),
         pairs(&[("lang", "pt"), ("country_code", "BR")])
     );
+    let regional = dg().lang_with_region(Language::Por, crate::CountryCode::BRA);
+    assert_eq!(sent(&regional), pairs(&[("lang", "pt_BR")]));
     // A language without an ISO 639-1 code (Klingon has only 639-3) is refused.
     let error = dg().lang(Language::Tlh).url().unwrap_err();
+    assert!(matches!(error, WidgetError::InvalidValue { ref name, .. } if name == "lang"));
+    let error = dg()
+        .lang_with_region(Language::Tlh, crate::CountryCode::USA)
+        .url()
+        .unwrap_err();
     assert!(matches!(error, WidgetError::InvalidValue { ref name, .. } if name == "lang"));
     assert!(matches!(
         dg().param("country_code", "de").url(),
@@ -754,12 +761,21 @@ fn the_catalog_lists_every_name_the_widget_call_uses() {
         "customer[zip]",
         "history",
         "history[reg]",
+        "ts",
+        "firstname",
+        "location",
+        "location[city]",
     ] {
         for api in all {
             assert!(collides_with_widget_call(name, api), "{name} {api:?}");
         }
     }
-    for name in ["post_trial_amount", "post_trial_currencyCode"] {
+    for name in [
+        "post_trial_amount",
+        "post_trial_currencyCode",
+        "display_goodsid",
+        "hide_goodsid[1]",
+    ] {
         assert!(
             collides_with_widget_call(name, ApiSet::DIGITAL_GOODS),
             "{name}"
