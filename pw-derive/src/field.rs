@@ -27,7 +27,7 @@ pub fn check(
     let ident = field.ident.clone()?;
     let attrs = FieldAttrs::parse(&field.attrs, errors);
     let (source, source_span) = source(&ident, &attrs, api, errors)?;
-    let (param, param_span) = param_name(&ident, &attrs, &source, errors);
+    let (param, param_span) = param_name(&ident, &attrs, &source, api, errors);
     let kind = match &source {
         Source::Own => ValueKind::Text,
         Source::System(entry) | Source::Standard(entry) => entry.kind,
@@ -285,6 +285,7 @@ fn param_name(
     ident: &syn::Ident,
     attrs: &FieldAttrs,
     source: &Source,
+    api: Option<(ApiSet, &'static str)>,
     errors: &mut Errors,
 ) -> (String, Option<Span>) {
     if let Source::Standard(entry) = source {
@@ -309,7 +310,13 @@ fn param_name(
             Given::FieldName,
         ),
     };
-    names::check(&name, span, &given, matches!(source, Source::Own), errors);
+    // An OWN name is checked against the widget call of the schema's API
+    // type; with the API type unknown (already reported), it is not.
+    let own_in = match source {
+        Source::Own => api.map(|(apis, _)| apis),
+        _ => None,
+    };
+    names::check(&name, span, &given, own_in, errors);
     (name, Some(span))
 }
 

@@ -5,8 +5,7 @@
 //! itself uses.
 
 use crate::catalog::{
-    is_widget_call_parameter, NameRuleViolation, RESERVED_NAMES, STANDARD_PARAMETERS,
-    WIDGET_CALL_PREFIXES,
+    widget_parameter, ApiSet, NameRuleViolation, WidgetShape, RESERVED_NAMES, STANDARD_PARAMETERS,
 };
 use crate::ctxt::Errors;
 use proc_macro2::Span;
@@ -19,9 +18,11 @@ pub enum Given {
     Param,
 }
 
-/// Checks the name `name` of a custom parameter (an `OWN` one when `own`),
-/// given at `span`.
-pub fn check(name: &str, span: Span, given: &Given, own: bool, errors: &mut Errors) {
+/// Checks the name `name` of a custom parameter given at `span`; for an
+/// `OWN` one (`own_in` is then the schema's API type, when known), also
+/// against the widget call of that API (the catalog's
+/// `WIDGET_PARAMETERS`).
+pub fn check(name: &str, span: Span, given: &Given, own_in: Option<ApiSet>, errors: &mut Errors) {
     let choose = match given {
         Given::FieldName => "rename the field or choose a name with `param = \"...\"`",
         Given::Param => "choose another name",
@@ -41,13 +42,19 @@ pub fn check(name: &str, span: Span, given: &Given, own: bool, errors: &mut Erro
                  the name: {choose}{bind}"
             ),
         );
-    } else if own && is_widget_call_parameter(name) {
-        let which = match WIDGET_CALL_PREFIXES.iter().find(|p| name.starts_with(*p)) {
-            Some(prefix) => format!(
-                "names starting with `{prefix}` are the widget call's own (its product \
-                 parameters), so an OWN parameter cannot be called `{name}`"
+    } else if let Some(entry) = own_in.and_then(|apis| widget_parameter(name, apis)) {
+        let which = match entry.shape {
+            WidgetShape::Prefix => format!(
+                "names starting with `{}` are the widget call's own (its product parameters), \
+                 so an OWN parameter cannot be called `{name}`",
+                entry.name
             ),
-            None => format!(
+            WidgetShape::Array | WidgetShape::Either if entry.name != name => format!(
+                "`{name}` is part of the widget call's own parameter `{}`, so an OWN parameter \
+                 cannot take the name",
+                entry.name
+            ),
+            _ => format!(
                 "`{name}` is a parameter of the widget call itself, so an OWN parameter cannot \
                  take the name"
             ),

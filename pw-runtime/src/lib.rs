@@ -41,7 +41,7 @@ mod standard;
 pub mod testing;
 pub mod value;
 mod verify;
-mod widget;
+pub mod widget;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -69,7 +69,7 @@ pub use secret::SecretKey;
 pub use signature::{SignatureError, SignatureVersion, VersionPolicy};
 pub use time;
 pub use verify::{Rejection, VerifiedPingback, Verifier, VerifierBuilder};
-pub use widget::{OwnParams, WidgetCall, WidgetError, DIGITAL_GOODS_ENDPOINT};
+pub use widget::{OwnParams, WidgetCall, WidgetError};
 
 /// The examples of `README.md`, compiled and run as doctests.
 #[doc = include_str!("../../README.md")]

@@ -547,7 +547,6 @@ fn the_widget_call_carries_the_own_parameters() {
     let url = SeedExample::widget_call("project-key", SECRET, &own)
         .uid("pwuser")
         .widget("p1_1")
-        .product_id("gold_membership")
         .ps("all")
         .success_url("https://example.com/ok")
         .failure_url("https://example.com/failed")

@@ -128,6 +128,7 @@ fn aliases_and_the_user_s_own_types_decode() {
     let url = Order::widget_call("key", SECRET, &own)
         .uid("u1")
         .widget("p1_1")
+        .item(pw_runtime::widget::CartItem::new("sword"))
         .url()
         .unwrap();
     assert!(url.contains("crm_ref=crm-4711"), "{url}");

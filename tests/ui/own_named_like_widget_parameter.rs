@@ -13,6 +13,9 @@ struct Purchase {
     sign: String,
     #[pingback(own, param = "success_url")]
     back_to: String,
+    // The user profile the widget call sends as `customer[...]`.
+    #[pingback(own)]
+    customer: String,
 }
 
 fn main() {}

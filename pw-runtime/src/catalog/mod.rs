@@ -6,7 +6,8 @@
 //! time (the file is compiled into both crates), so the derive and the
 //! runtime cannot disagree. That includes the one rule on custom parameter
 //! names ([`PARAMETER_NAME_RULE`], checked by [`parameter_name_problem`]),
-//! the names the widget call itself uses ([`WIDGET_CALL_PARAMETERS`]) and
+//! the names the widget call itself uses ([`WIDGET_PARAMETERS`],
+//! [`collides_with_widget_call`]) and
 //! the system values no schema can declare ([`UNUSABLE_SYSTEM_VALUES`]).
 //!
 //! ```
@@ -113,21 +114,6 @@ mod tests {
             NameProblem::Character('\0').to_string(),
             "it contains the character '\\0'"
         );
-    }
-
-    #[test]
-    fn widget_call_names_include_the_product_parameters() {
-        for name in [
-            "widget",
-            "email",
-            "sign",
-            "currencyCode",
-            "ag_external_id",
-            "ag_anything",
-        ] {
-            assert!(is_widget_call_parameter(name), "{name}");
-        }
-        assert!(!is_widget_call_parameter("campaign"));
     }
 
     #[test]
