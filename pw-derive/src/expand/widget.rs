@@ -3,7 +3,8 @@
 
 use crate::model::{Schema, Source};
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::Ident;
 
 pub fn expand(schema: &Schema) -> TokenStream {
@@ -28,17 +29,19 @@ pub fn expand(schema: &Schema) -> TokenStream {
         let doc = format!("The `OWN` parameter `{}`.", field.param);
         quote!(#[doc = #doc] pub #name: #ty)
     });
+    // `ToValue` is asked of the field's type with its own tokens, so an
+    // `OWN` type that cannot be sent in a widget call is reported there.
     let pushes = own.iter().map(|field| {
         let name = &field.ident;
         let param = &field.param;
-        if field.optional {
-            quote! {
-                if let ::core::option::Option::Some(value) = &self.#name {
-                    out.push((#param, #krate::value::ToValue::to_value(value)));
-                }
+        let ty = &field.ty;
+        let value = quote_spanned! {ty.span()=>
+            <#ty as #krate::value::ToValue>::widget_value(&self.#name)
+        };
+        quote! {
+            if let ::core::option::Option::Some(value) = #value {
+                out.push((#param, value));
             }
-        } else {
-            quote!(out.push((#param, #krate::value::ToValue::to_value(&self.#name)));)
         }
     });
     let own_doc = format!(

@@ -253,6 +253,149 @@ pub const SYSTEM_VALUES: &[CatalogEntry] = &[
     entry("VIRTUAL_CURRENCY_UNDISCOUNTED", ValueKind::Decimal, None, ApiSet::VIRTUAL_CURRENCY, "virtual currency before bonuses and discounts"),
 ];
 
+/// The signature version of every cart pingback: Paymentwall signs cart
+/// pingbacks with version 2 only, so a cart schema cannot require 3.
+///
+/// ```
+/// assert_eq!(pw_runtime::catalog::CART_SIGNATURE_VERSION, 2);
+/// ```
+pub const CART_SIGNATURE_VERSION: u8 = 2;
+
+/// System values a schema cannot declare, and why.
+///
+/// ```
+/// let (name, why) = pw_runtime::catalog::UNUSABLE_SYSTEM_VALUES[0];
+/// assert_eq!(name, "SIGNATURE");
+/// assert!(why.contains("cannot sign itself"));
+/// ```
+pub const UNUSABLE_SYSTEM_VALUES: &[(&str, &str)] = &[(
+    "SIGNATURE",
+    "a signature cannot sign itself: Paymentwall's libraries sign every parameter except \
+     `sig`, so a copy of the signature under another name is inside the signed text and no \
+     pingback carrying it can ever verify; remove the field (the listener checks `sig` before \
+     your code runs) and remove the parameter from Paymentwall's settings",
+)];
+
+/// The longest custom parameter name pw accepts.
+///
+/// ```
+/// assert_eq!(pw_runtime::catalog::PARAMETER_NAME_MAX_LEN, 64);
+/// ```
+pub const PARAMETER_NAME_MAX_LEN: usize = 64;
+
+/// The rule every custom pingback parameter name follows, as each message
+/// states it: the derive's errors, the settings table and the runtime's
+/// checks.
+///
+/// ```
+/// assert!(pw_runtime::catalog::PARAMETER_NAME_RULE.contains("ASCII letter, digit or `_`"));
+/// ```
+pub const PARAMETER_NAME_RULE: &str = "1 to 64 characters, each an ASCII letter, digit or `_`";
+
+/// Why a name breaks [`PARAMETER_NAME_RULE`].
+///
+/// ```
+/// use pw_runtime::catalog::NameProblem;
+/// assert_eq!(NameProblem::Character('%').to_string(), "it contains `%`");
+/// assert_eq!(NameProblem::TooLong { chars: 70 }.to_string(), "it is 70 characters long, more than 64");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameProblem {
+    /// The name is empty.
+    Empty,
+    /// The name is longer than [`PARAMETER_NAME_MAX_LEN`] characters.
+    TooLong {
+        /// Its length in characters.
+        chars: usize,
+    },
+    /// The name holds a character other than an ASCII letter, digit or `_`
+    /// (the first one).
+    Character(char),
+}
+
+impl core::fmt::Display for NameProblem {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            NameProblem::Empty => f.write_str("it is empty"),
+            NameProblem::TooLong { chars } => write!(
+                f,
+                "it is {chars} characters long, more than {PARAMETER_NAME_MAX_LEN}"
+            ),
+            NameProblem::Character(' ') => f.write_str("it contains a space"),
+            NameProblem::Character(c) if c.is_control() || c.is_whitespace() => {
+                write!(f, "it contains the character {:?}", c)
+            }
+            NameProblem::Character(c) if !c.is_ascii() => {
+                write!(f, "it contains `{c}`, which is not ASCII")
+            }
+            NameProblem::Character(c) => write!(f, "it contains `{c}`"),
+        }
+    }
+}
+
+/// Why `name` cannot be a custom pingback parameter name, or `None` when
+/// it follows [`PARAMETER_NAME_RULE`].
+///
+/// ```
+/// use pw_runtime::catalog::{parameter_name_problem, NameProblem};
+/// assert_eq!(parameter_name_problem("utm_source"), None);
+/// assert_eq!(parameter_name_problem("utm%5Fsource"), Some(NameProblem::Character('%')));
+/// ```
+pub fn parameter_name_problem(name: &str) -> Option<NameProblem> {
+    if name.is_empty() {
+        return Some(NameProblem::Empty);
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Some(NameProblem::Character(c));
+    }
+    let chars = name.len();
+    if chars > PARAMETER_NAME_MAX_LEN {
+        return Some(NameProblem::TooLong { chars });
+    }
+    None
+}
+
+/// A name that breaks [`PARAMETER_NAME_RULE`], displayed as every message
+/// of pw states it: `` `my%param` cannot be a Paymentwall parameter name:
+/// it contains `%`; a parameter name is 1 to 64 characters, each an ASCII
+/// letter, digit or `_` ``.
+///
+/// ```
+/// use pw_runtime::catalog::NameRuleViolation;
+/// let violation = NameRuleViolation::of("a+b").unwrap();
+/// assert!(violation.to_string().starts_with("`a+b` cannot be a Paymentwall parameter name: it contains `+`"));
+/// assert!(NameRuleViolation::of("ok_name").is_none());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameRuleViolation<'a> {
+    /// The name.
+    pub name: &'a str,
+    /// What is wrong with it.
+    pub problem: NameProblem,
+}
+
+impl<'a> NameRuleViolation<'a> {
+    /// The violation of `name`, or `None` when it follows the rule.
+    pub fn of(name: &'a str) -> Option<Self> {
+        parameter_name_problem(name).map(|problem| NameRuleViolation { name, problem })
+    }
+}
+
+impl core::fmt::Display for NameRuleViolation<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "`{}` cannot be a Paymentwall parameter name: {}; a parameter name is {}",
+            self.name.escape_debug(),
+            self.problem,
+            PARAMETER_NAME_RULE
+        )
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Widget-call parameters
 // ---------------------------------------------------------------------------

@@ -74,6 +74,11 @@ pub enum WidgetError {
          (in the schema and in Paymentwall's settings)"
     )]
     OwnCollision(String),
+    /// An `OWN` parameter whose name breaks the parameter-name rule
+    /// ([`catalog::PARAMETER_NAME_RULE`](crate::catalog::PARAMETER_NAME_RULE)),
+    /// which the derive enforces at compile time.
+    #[error("the OWN parameter {0}")]
+    OwnName(String),
     /// Names whose order PHP does not define (its comparisons of them
     /// contradict each other), so that Paymentwall could sign them in
     /// another order: two of them.

@@ -371,6 +371,10 @@ impl<A: WidgetApi> WidgetCall<A> {
         for (name, value) in own.own_params() {
             if catalog::collides_with_widget_call(name, ApiSet::from(A::API)) {
                 self.fail(WidgetError::OwnCollision(name.to_owned()));
+            } else if let Some(violation) = catalog::NameRuleViolation::of(name) {
+                // The parameter-name rule the derive enforces, for an
+                // `OwnParams` written by hand.
+                self.fail(WidgetError::OwnName(violation.to_string()));
             } else {
                 self.set(name.to_owned(), value);
             }

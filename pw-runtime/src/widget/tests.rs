@@ -813,3 +813,26 @@ fn the_catalog_lists_every_name_the_widget_call_uses() {
         Some(WidgetValueKind::Reserved)
     );
 }
+
+#[test]
+fn own_parameter_names_follow_the_parameter_name_rule() {
+    struct Own(&'static str);
+    impl OwnParams for Own {
+        fn own_params(&self) -> Vec<(&'static str, String)> {
+            vec![(self.0, "v".to_owned())]
+        }
+    }
+    for name in ["my%param", "a+b", "café", ""] {
+        let error = dg().own(&Own(name)).url().unwrap_err();
+        assert!(
+            matches!(error, WidgetError::OwnName(_)),
+            "{name}: {error:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains(crate::catalog::PARAMETER_NAME_RULE),
+            "{error}"
+        );
+    }
+}
