@@ -21,8 +21,8 @@ use pw_runtime::ledger::sqlx::{self, SqlitePool};
 use pw_runtime::ledger::{LedgerError, LedgerOptions, SqliteLedger};
 use pw_runtime::listener::Listener;
 use pw_runtime::{
-    signature, ApiType, ChargebackReason, Currency, Decimal, Delivery, Goods, HandlerError,
-    OriginalPayment, Pingback, SecretKey, SignatureVersion, SourceCheck,
+    signature, ApiType, Currency, Decimal, Delivery, DeliveryKind, Goods, Grant, HandlerError,
+    Notice, OriginalPayment, Pingback, Reversal, SecretKey, SignatureVersion, SourceCheck,
 };
 use std::error::Error;
 use std::net::SocketAddr;
@@ -130,6 +130,43 @@ pub fn curl_command(url: &str, secret: &SecretKey, reference: &str) -> String {
     format!("curl '{url}?{}'", signed_test_payment(secret, reference))
 }
 
+/// What the quickstart prints to try it: with the development key, two
+/// ready `curl` commands (a signed test payment, and the same signed with
+/// another key); with the project's own key (`PW_SECRET_KEY`), no signed
+/// pingback at all (it would be a valid, replayable pingback of the real
+/// project, left in a terminal's scrollback and logs), but the command
+/// that signs one when the merchant chooses to.
+///
+/// ```
+/// use pw_examples::quickstart::{try_it, Settings};
+/// use pw_runtime::SecretKey;
+///
+/// let mut settings = Settings::development("127.0.0.1:8080".parse().unwrap(), "test.db".into());
+/// assert!(try_it(&settings, "http://127.0.0.1:8080/pingback", "b1").contains("&sig="));
+///
+/// settings.secret = SecretKey::new("the-project-key");
+/// settings.development_key = false;
+/// let text = try_it(&settings, "http://127.0.0.1:8080/pingback", "b1");
+/// assert!(!text.contains("sig=") && !text.contains("the-project-key"));
+/// ```
+pub fn try_it(settings: &Settings, url: &str, reference: &str) -> String {
+    if !settings.development_key {
+        return format!(
+            "No signed test pingback is printed: PW_SECRET_KEY is your project's key, and a \
+             pingback signed with it is a real one. To send a test payment yourself:\n\n  \
+             pw-pingback send {url} --secret \"$PW_SECRET_KEY\" --api digital_goods \
+             uid=user_42 goodsid=gems_100 slength= speriod= type=0 ref={reference} is_test=1 {}\n",
+            CHECK_ARGUMENTS.join(" ")
+        );
+    }
+    format!(
+        "A signed test payment (answered OK; sent again, OK without a second grant):\n\n  \
+         {}\n\nThe same, signed with another key (answered 403):\n\n  {}\n",
+        curl_command(url, &settings.secret, reference),
+        curl_command(url, &SecretKey::new("not-the-secret-key"), reference)
+    )
+}
+
 /// A reference no earlier run has used: `quickstart` and the time in
 /// milliseconds.
 ///
@@ -143,8 +180,9 @@ pub fn fresh_reference() -> String {
     format!("quickstart{millis}")
 }
 
-/// The shop: grants gems on a payment and revokes them on a chargeback, in
-/// its table `grants`, inside the ledger's transaction.
+/// The shop: grants gems on a payment, a goodwill credit or an accepted
+/// risk review, and revokes them on a chargeback or a declined risk review,
+/// in its table `grants`, inside the ledger's transaction.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -226,9 +264,16 @@ fn now() -> i64 {
         })
 }
 
-impl GemPurchaseHandler for Shop {
-    async fn payment(&self, payment: &mut Delivery<GemPurchase>) -> Result<(), HandlerError> {
-        let envelope = payment.envelope();
+impl Shop {
+    /// Records a grant of the goods of `delivery` in `grants`, in the
+    /// ledger's transaction. A `ref` is granted once, whichever of its
+    /// delivery types (0, 1, 201) comes first.
+    async fn grant(
+        &self,
+        delivery: &mut Delivery<GemPurchase>,
+        kind: DeliveryKind,
+    ) -> Result<(), HandlerError> {
+        let envelope = delivery.envelope();
         let goodsid = match envelope.goods {
             Goods::DigitalGoods { goodsid, .. } => goodsid.to_owned(),
             _ => {
@@ -238,14 +283,14 @@ impl GemPurchaseHandler for Shop {
             }
         };
         let (reference, uid) = (envelope.reference.to_owned(), envelope.uid.to_owned());
-        let revenue = payment.revenue.to_string();
-        let currency = payment.paid_currency.code().to_owned();
-        let campaign = payment.campaign.clone();
+        let revenue = delivery.revenue.to_string();
+        let currency = delivery.paid_currency.code().to_owned();
+        let campaign = delivery.campaign.clone();
         // The ledger's transaction: this row commits with the ledger record.
-        let db = payment.sqlite().await?;
-        sqlx::query(
+        let db = delivery.sqlite().await?;
+        let granted = sqlx::query(
             "INSERT INTO grants (reference, uid, goodsid, revenue, currency, campaign, granted_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (reference) DO NOTHING",
         )
         .bind(&reference)
         .bind(&uid)
@@ -255,20 +300,57 @@ impl GemPurchaseHandler for Shop {
         .bind(&campaign)
         .bind(now())
         .execute(&mut *db)
-        .await?;
-        tracing::info!(%reference, %uid, %goodsid, %revenue, %currency, %campaign, "granted");
+        .await?
+        .rows_affected();
+        if granted == 0 {
+            tracing::info!(%reference, ?kind, "already granted by another type of this ref");
+        } else {
+            tracing::info!(%reference, %uid, %goodsid, %revenue, %currency, %campaign, ?kind, "granted");
+        }
         Ok(())
     }
+}
 
-    async fn chargeback(
+/// What the shop does with each pingback type: payments, goodwill credits
+/// and accepted risk reviews grant (unless the `ref` was reversed before
+/// its delivery arrived); chargebacks and declined risk reviews revoke;
+/// the other documented types are logged; undocumented types are refused
+/// (the trait's default), so Paymentwall retries them.
+impl GemPurchaseHandler for Shop {
+    async fn deliver(
         &self,
-        chargeback: &mut Delivery<GemPurchase>,
-        reason: Option<ChargebackReason>,
+        delivery: &mut Delivery<GemPurchase>,
+        grant: Grant,
+    ) -> Result<(), HandlerError> {
+        match grant {
+            Grant::Deliver(kind) => self.grant(delivery, kind).await,
+            Grant::AlreadyReversed { kind, reversal } => {
+                tracing::warn!(
+                    reference = %delivery.reference(),
+                    ?kind,
+                    reversed_by = %reversal.unique_ref(),
+                    "not granted: the payment was reversed before it arrived"
+                );
+                Ok(())
+            }
+        }
+    }
+
+    async fn take_back(
+        &self,
+        delivery: &mut Delivery<GemPurchase>,
+        reversal: Reversal,
         original: Option<OriginalPayment>,
     ) -> Result<(), HandlerError> {
-        let reference = chargeback.reference().to_owned();
-        let reason = reason.map_or_else(|| "unknown".to_owned(), |reason| format!("{reason:?}"));
-        let db = chargeback.sqlite().await?;
+        let reference = delivery.reference().to_owned();
+        let reason = match reversal {
+            Reversal::Chargeback {
+                reason: Some(reason),
+            } => format!("{reason:?}"),
+            Reversal::Chargeback { reason: None } => "chargeback".to_owned(),
+            Reversal::RiskReviewDeclined => "risk review declined".to_owned(),
+        };
+        let db = delivery.sqlite().await?;
         let revoked = sqlx::query(
             "UPDATE grants SET revoked_at = ?1, revoke_reason = ?2 \
              WHERE reference = ?3 AND revoked_at IS NULL",
@@ -284,8 +366,19 @@ impl GemPurchaseHandler for Shop {
             %reason,
             revoked,
             original_known = original.is_some(),
-            "chargeback"
+            "taken back"
         );
+        Ok(())
+    }
+
+    async fn notice(
+        &self,
+        delivery: &mut Delivery<GemPurchase>,
+        notice: Notice,
+    ) -> Result<(), HandlerError> {
+        // Gems are no subscription, and nothing is granted before a risk
+        // review accepts the payment: there is nothing to change.
+        tracing::info!(reference = %delivery.reference(), ?notice, "noted");
         Ok(())
     }
 }

@@ -17,7 +17,7 @@ use pw_runtime::http::hyper::{serve_service, serve_with_limits, ServerLimits};
 use pw_runtime::ledger::{Claim, Ledger, MemoryLedger};
 use pw_runtime::listener::Listener;
 use pw_runtime::{
-    signature, ApiType, ChargebackReason, Delivery, HandlerError, OriginalPayment, Pingback,
+    signature, ApiType, Delivery, Grant, HandlerError, Notice, OriginalPayment, Pingback, Reversal,
     SecretKey, SignatureVersion, SourceCheck, UniqueRef,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -41,7 +41,7 @@ struct Shop {
 }
 
 impl GemsHandler for Arc<Shop> {
-    async fn payment(&self, delivery: &mut Delivery<Gems>) -> Result<(), HandlerError> {
+    async fn deliver(&self, delivery: &mut Delivery<Gems>, _: Grant) -> Result<(), HandlerError> {
         if delivery.reference() == "stuck"
             && self
                 .hang
@@ -55,12 +55,16 @@ impl GemsHandler for Arc<Shop> {
         Ok(())
     }
 
-    async fn chargeback(
+    async fn take_back(
         &self,
         _: &mut Delivery<Gems>,
-        _: Option<ChargebackReason>,
+        _: Reversal,
         _: Option<OriginalPayment>,
     ) -> Result<(), HandlerError> {
+        Ok(())
+    }
+
+    async fn notice(&self, _: &mut Delivery<Gems>, _: Notice) -> Result<(), HandlerError> {
         Ok(())
     }
 }
