@@ -540,7 +540,11 @@ pub struct Server {
 }
 
 /// Opens the ledger, binds `settings.addr` and serves the listener at
-/// [`PATH`] with axum on the current Tokio runtime.
+/// [`PATH`] on the current Tokio runtime: an axum router, served through
+/// hyper with pw's default time and connection limits
+/// ([`ServerLimits`](pw_runtime::http::hyper::ServerLimits): headers and
+/// body within 10 s each, idle connections closed after 5 s, at most 1,024
+/// connections), as `axum::serve` has no header-read timeout.
 ///
 /// # Errors
 ///
@@ -559,9 +563,8 @@ pub async fn start(settings: &Settings) -> Result<Server, Box<dyn Error + Send +
     let tcp = tokio::net::TcpListener::bind(settings.addr).await?;
     let addr = tcp.local_addr()?;
     let app = pw_runtime::http::axum::router(Arc::clone(&listener), PATH);
-    let task = tokio::spawn(async move {
-        axum::serve(tcp, app.into_make_service_with_connect_info::<SocketAddr>()).await
-    });
+    let limits = pw_runtime::http::hyper::ServerLimits::default();
+    let task = tokio::spawn(pw_runtime::http::hyper::serve_service(app, tcp, limits));
     Ok(Server {
         addr,
         url: format!("http://{addr}{PATH}"),

@@ -4,9 +4,13 @@
 //! - Version 1: MD5 of a fixed subset of parameters (see
 //!   [`ApiType::version1_parameters`]) then the secret. It does not cover
 //!   custom parameters, `is_test` or `reason`.
-//! - Version 2: MD5 of every parameter but `sig`, sorted by name in byte
-//!   order, each as `name=value`, then the secret. Array elements are written
-//!   `name[key]=value` at the place of `name`, keys ascending.
+//! - Version 2: MD5 of every parameter but `sig`, in signing order, each as
+//!   `name=value`, then the secret. Array elements are written
+//!   `name[key]=value` at the place of `name`, keys ascending. Signing order
+//!   is the official library's (PHP's `ksort` of names, then of each
+//!   array's keys): byte order of names that start with a letter or `_`,
+//!   numbers by value (before other names), made total where PHP's is not
+//!   (see `params::signing_order`).
 //! - Version 3: version 2 with SHA-256.
 //!
 //! Cart pingbacks are always version 2: as Paymentwall's libraries do, a cart

@@ -27,6 +27,10 @@ where
     {
         Ok(collected) => collected.to_bytes(),
         Err(error) if error.is::<LengthLimitError>() => return Err(body_too_large(endpoint)),
+        #[cfg(feature = "hyper")]
+        Err(error) if error.is::<super::timed_body::BodyReadTimeout>() => {
+            return Err(Response::text(408, error.to_string()))
+        }
         Err(error) => return Err(body_unreadable(&error)),
     };
     Ok(Request {

@@ -48,6 +48,8 @@ pub mod actix;
 pub mod axum;
 #[cfg(feature = "hyper")]
 pub mod hyper;
+#[cfg(feature = "hyper")]
+mod timed_body;
 #[cfg(feature = "tower")]
 pub mod tower;
 

@@ -17,7 +17,7 @@
 //! | 405 | `method not allowed` | a method other than GET and POST (`Allow: GET, POST`) | retries |
 //! | 413 | what is wrong | the query or body is over the size or parameter-count limit | retries |
 //! | 415 | what is wrong | a POST body that is not `application/x-www-form-urlencoded` | retries |
-//! | 500 | what failed | the handler failed or panicked, or the ledger is unavailable: nothing was recorded | retries |
+//! | 500 | what failed | the handler failed, panicked or ran past its deadline (default 30 s), or the ledger is unavailable: nothing was recorded | retries |
 //! | 501 | `pingback type N is not handled ...` | an undocumented pingback type the handler's `unknown_type` does not accept (its default), or a method returned [`HandlerError::unhandled_type`](crate::HandlerError::unhandled_type); logged at error level with the code | retries |
 //! | 503 | `in progress` | the same pingback is being handled by another delivery right now (`Retry-After`) | retries |
 //!
@@ -73,6 +73,7 @@
 //! # });
 //! ```
 
+mod deadline;
 mod request;
 mod response;
 mod unwind;
@@ -86,6 +87,7 @@ use crate::{
     RecordedReversal, RefHistory, Rejection, Reversal, SecretKey, SignatureVersion, Source,
     SourceCheck, Verifier, VerifierBuilder,
 };
+use deadline::Deadline;
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::{Duration, Instant};
@@ -107,8 +109,16 @@ pub struct Listener<P, H, L> {
     handler: H,
     ledger: L,
     retry_after: Duration,
+    handler_deadline: Duration,
     schema: PhantomData<fn() -> P>,
 }
+
+/// The default of [`ListenerBuilder::handler_deadline`]: 30 s.
+///
+/// ```
+/// assert_eq!(pw_runtime::listener::DEFAULT_HANDLER_DEADLINE.as_secs(), 30);
+/// ```
+pub const DEFAULT_HANDLER_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Configures a [`Listener`]: the source check, the signature policy and
 /// the limits. The API type comes from the schema.
@@ -141,6 +151,7 @@ pub struct ListenerBuilder<P, H, L> {
     handler: H,
     ledger: L,
     retry_after: Duration,
+    handler_deadline: Duration,
     schema: PhantomData<fn() -> P>,
 }
 
@@ -182,6 +193,16 @@ where
         self
     }
 
+    /// How long the handler may take for one pingback (default
+    /// [`DEFAULT_HANDLER_DEADLINE`], 30 s). Past it the handler's future is
+    /// dropped, the claim released, an error logged and the pingback
+    /// answered 500, so Paymentwall retries it.
+    #[must_use]
+    pub fn handler_deadline(mut self, deadline: Duration) -> Self {
+        self.handler_deadline = deadline;
+        self
+    }
+
     /// The listener.
     pub fn build(self) -> Listener<P, H, L> {
         Listener {
@@ -189,6 +210,7 @@ where
             handler: self.handler,
             ledger: self.ledger,
             retry_after: self.retry_after,
+            handler_deadline: self.handler_deadline,
             schema: PhantomData,
         }
     }
@@ -238,6 +260,7 @@ where
             handler,
             ledger,
             retry_after: Duration::from_secs(60),
+            handler_deadline: DEFAULT_HANDLER_DEADLINE,
             schema: PhantomData,
         }
     }
@@ -335,7 +358,8 @@ where
             }
         };
         delivery.set_lease(lease);
-        let result = CatchUnwind::new(P::dispatch(&self.handler, &mut delivery, history)).await;
+        let handled = CatchUnwind::new(P::dispatch(&self.handler, &mut delivery, history));
+        let result = Deadline::new(self.handler_deadline, handled).await;
         let Some(lease) = delivery.take_lease() else {
             return (
                 Outcome::HandlerFailed,
@@ -343,12 +367,13 @@ where
             );
         };
         let failure = match result {
-            Ok(Ok(())) => None,
-            Ok(Err(error)) => match error.unhandled() {
+            Ok(Ok(Ok(()))) => None,
+            Ok(Ok(Err(error))) => match error.unhandled() {
                 Some(kind) => return self.unhandled(lease, kind).await,
                 None => Some(format!("{error}")),
             },
-            Err(panic) => Some(format!("panicked: {panic}")),
+            Ok(Err(panic)) => Some(format!("panicked: {panic}")),
+            Err(limit) => Some(format!("did not finish within {} ms", limit.as_millis())),
         };
         if let Some(failure) = failure {
             tracing::error!(error = %failure, "handler failed");

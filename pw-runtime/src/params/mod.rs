@@ -3,15 +3,17 @@
 //!
 //! The parser finds the pairs of the input ([`scan`]), decodes those with
 //! escapes ([`decode`]; a percent escape only ever shrinks), sorts the
-//! pairs in signing order ([`order`]: byte order of the names, array keys
-//! ascending), where duplicates are neighbours, and writes them in that
-//! order to the buffer the parameters keep ([`layout`]): the text the
-//! version 2 and 3 signatures hash.
+//! pairs in signing order ([`order`], by the total order of
+//! [`signing_order`]: PHP's `ksort` of names and of array keys), where
+//! duplicates are neighbours, and writes them in that order to the buffer
+//! the parameters keep ([`layout`]): the text the version 2 and 3
+//! signatures hash.
 
 mod decode;
 mod layout;
 mod order;
 mod scan;
+pub(crate) mod signing_order;
 
 pub(crate) use order::prefix_of;
 
@@ -303,9 +305,15 @@ impl Params {
         if entries.iter().any(|entry| entry.key == scan::PENDING) {
             return Params::decode_first(input, entries);
         }
-        // Every name is plain: sort the pairs as they are, decode the
-        // escaped values while laying them out, check UTF-8 once at the end.
-        order::sort_entries(input, &mut entries);
+        // No name holds an escape or a bracket: sort the pairs as they are,
+        // decode the escaped values while laying them out, check UTF-8 once
+        // at the end. As no name starts with a continuation byte, valid as
+        // a whole means valid pair by pair: the bytes of two pairs never
+        // make one character.
+        order::sort_by_bytes(input, &mut entries);
+        if !order::all_start_plainly(&entries) {
+            return Params::decode_first(input, scan::scan(input, limits)?);
+        }
         let buf = layout::concatenate(input, &mut entries)
             .ok()
             .and_then(|buf| String::from_utf8(buf).ok());
@@ -318,9 +326,10 @@ impl Params {
     }
 
     /// [`Params::parse`] with every marked pair decoded in place first, in
-    /// input order, and UTF-8 checked before the pairs are sorted: needed
-    /// when a name must be decoded to be sorted, and the reference for
-    /// which error an input gets.
+    /// input order, and UTF-8 checked before the pairs are sorted (pairs
+    /// still apart, with `&` between them): needed when a name must be
+    /// decoded to be sorted or does not start plainly, and the reference
+    /// for which error an input gets.
     fn decode_first(input: &[u8], mut entries: Vec<Entry>) -> Result<Params, ParamsError> {
         let mut buf = input.to_vec();
         for entry in entries.iter_mut().filter(|entry| entry.key != NO_KEY) {
@@ -382,6 +391,13 @@ impl Params {
     fn position(&self, name: &str) -> Option<usize> {
         let buf = self.buf.as_bytes();
         let prefix = prefix_of(name.as_bytes());
+        if prefix < order::ABOVE_NINE {
+            // Names that may be numbers are not in byte order: look at each.
+            return self
+                .entries
+                .iter()
+                .position(|e| &buf[e.name.range()] == name.as_bytes());
+        }
         let index = self.entries.partition_point(|e| {
             e.prefix < prefix || (e.prefix == prefix && &buf[e.name.range()] < name.as_bytes())
         });
@@ -633,6 +649,79 @@ mod tests {
             parse("%C3%28=1").unwrap_err(),
             ParamsError::InvalidUtf8 { .. }
         ));
+    }
+
+    #[test]
+    fn bytes_of_two_pairs_never_make_one_character() {
+        // Sorted, `a=\xC3` then `\xA9=1` would read as `a=é=1`.
+        for input in [
+            &b"a=\xC3&\xA9=1"[..],
+            b"\xA9=1&a=\xC3",
+            b"a=%C3&\xA9=1",
+            b"b=\xE2\x82&c\xAC=1",
+        ] {
+            assert!(
+                matches!(
+                    Params::parse(input, &Limits::default()),
+                    Err(ParamsError::InvalidUtf8 { .. })
+                ),
+                "{input:?}"
+            );
+        }
+        // A character split by escapes in one value is one character.
+        assert_eq!(parse("a=%E2%82%AC&b=1").unwrap().get("a"), Some("€"));
+    }
+
+    #[test]
+    fn mixed_array_keys_sort_the_same_whatever_their_input_order() {
+        // PHP's comparison is not an order on these (6 < 53 < 5z < 6).
+        let keys: Vec<String> = (0..40)
+            .map(|i| match i % 3 {
+                0 => i.to_string(),
+                1 => format!("{i}z"),
+                _ => format!("{}", i * 17),
+            })
+            .collect();
+        let query = |keys: &[String]| -> String {
+            keys.iter().map(|k| format!("ssid[{k}]={k}&")).collect()
+        };
+        let first = parse(&query(&keys)).unwrap();
+        let mut reversed = keys.clone();
+        reversed.reverse();
+        let second = parse(&query(&reversed)).unwrap();
+        let order: Vec<_> = first.iter().map(|p| p.key.unwrap()).collect();
+        assert_eq!(
+            order,
+            second.iter().map(|p| p.key.unwrap()).collect::<Vec<_>>()
+        );
+        let numbers = order
+            .iter()
+            .take_while(|k| k.parse::<u32>().is_ok())
+            .count();
+        assert!(
+            order[numbers..].iter().all(|k| k.ends_with('z')),
+            "numbers first: {order:?}"
+        );
+        assert!(order[..numbers]
+            .windows(2)
+            .all(|w| w[0].parse::<u32>().unwrap() < w[1].parse::<u32>().unwrap()));
+    }
+
+    #[test]
+    fn names_that_are_numbers_sort_by_value_before_the_others() {
+        let params = parse("uid=u&10=a&9=b&_=c&5z=d&1e1=e").unwrap();
+        let names: Vec<_> = params.iter().map(|p| p.name).collect();
+        assert_eq!(names, ["9", "10", "1e1", "5z", "_", "uid"]);
+        for (name, value) in [
+            ("9", "b"),
+            ("10", "a"),
+            ("1e1", "e"),
+            ("5z", "d"),
+            ("uid", "u"),
+        ] {
+            assert_eq!(params.get(name), Some(value), "{name}");
+        }
+        assert!(parse("10=a&10=b").is_err(), "repeats are still found");
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! Signing order: names in byte order, a single value before array
-//! elements, array keys ascending (numerically when both are numbers, as
-//! PHP's `ksort` orders integer keys).
+//! Sorting the entries of a [`Params`](super::Params) in signing order
+//! ([`signing_order`](super::signing_order)): fast for the pingbacks
+//! Paymentwall sends (names that start with a letter, at most 32 pairs),
+//! and by the full comparison for any other input.
 
 use std::cmp::Ordering;
 
+use super::signing_order::compare_paths;
 use super::{Entry, NO_KEY};
 
 /// The first eight bytes of `name`, big-endian, zero-padded: comparing two
@@ -35,7 +37,41 @@ pub(super) fn prefix_at(buf: &[u8], start: usize, len: usize) -> u64 {
     }
 }
 
-/// Sorts entries in signing order.
+/// The smallest prefix of a name that starts above `9`: no such name can be
+/// a number, so those names are in signing order when their bytes are.
+pub(super) const ABOVE_NINE: u64 = (b'9' as u64 + 1) << 56;
+
+/// True when every name of `sorted` (sorted by [`sort_by_bytes`]) is in
+/// signing order by its bytes and starts a UTF-8 character: its first byte
+/// is above `9` (a letter, `_`, …: no number starts so) and not a
+/// continuation byte. Every name Paymentwall sends is such a name. As the
+/// entries are sorted by their first bytes, the first and the last tell,
+/// unless some names start above ASCII.
+pub(super) fn all_start_plainly(sorted: &[Entry]) -> bool {
+    const CONTINUATION: std::ops::Range<u64> = 0x80 << 56..0xC0 << 56;
+    let (Some(first), Some(last)) = (sorted.first(), sorted.last()) else {
+        return true;
+    };
+    let ascii = last.prefix < CONTINUATION.start;
+    first.prefix >= ABOVE_NINE
+        && (ascii || {
+            let at = sorted.partition_point(|e| e.prefix < CONTINUATION.start);
+            sorted.get(at).is_none_or(|e| e.prefix >= CONTINUATION.end)
+        })
+}
+
+/// Sorts entries in signing order: by [`sort_by_bytes`] when every name
+/// starts above `9`, else by [`compare`], a total order.
+pub(super) fn sort_entries(buf: &[u8], entries: &mut [Entry]) {
+    if entries.iter().all(|e| e.prefix >= ABOVE_NINE) {
+        sort_by_bytes(buf, entries);
+    } else {
+        entries.sort_unstable_by(|a, b| compare(buf, a, b));
+    }
+}
+
+/// Sorts entries by the bytes of their names, their signing order when
+/// [`all_start_plainly`] holds of the result.
 ///
 /// Up to 32 entries (every real pingback) are put in order of a 32-bit key,
 /// 27 bits of prefix then the position, by counting for each key how many
@@ -44,8 +80,9 @@ pub(super) fn prefix_at(buf: &[u8], start: usize, len: usize) -> u64 {
 /// of the 14 entries of a typical pingback cost about 60 ns, mostly in
 /// mispredicted branches, this about 40 with the moves. Entries whose
 /// 27-bit prefixes tie are then put in order by an insertion pass that is
-/// linear on such nearly sorted input.
-pub(super) fn sort_entries(buf: &[u8], entries: &mut [Entry]) {
+/// linear on such nearly sorted input. More entries are sorted by
+/// [`compare`].
+pub(super) fn sort_by_bytes(buf: &[u8], entries: &mut [Entry]) {
     match entries.len() {
         0..=16 => sort_small::<16, 4>(entries),
         17..=32 => sort_small::<32, 8>(entries),
@@ -159,34 +196,22 @@ mod rank {
     }
 }
 
-/// The signing order of two entries.
+/// The signing order of two entries: [`compare_paths`] of their names and
+/// keys, with names that start above `9` compared by prefix first.
 pub(super) fn compare(buf: &[u8], a: &Entry, b: &Entry) -> Ordering {
-    a.prefix
-        .cmp(&b.prefix)
-        .then_with(|| buf[a.name.range()].cmp(&buf[b.name.range()]))
-        .then_with(|| match (a.key(), b.key()) {
-            (Some(x), Some(y)) => compare_php_keys(&buf[x.range()], &buf[y.range()]),
-            (x, y) => x.is_some().cmp(&y.is_some()),
-        })
-}
-
-/// PHP's `ksort` order of two keys: numerically when both are integers as
-/// PHP stores them, else by bytes.
-pub(crate) fn compare_php_keys(a: &[u8], b: &[u8]) -> Ordering {
-    if is_canonical_number(a) && is_canonical_number(b) {
-        a.len().cmp(&b.len()).then_with(|| a.cmp(b))
-    } else {
-        a.cmp(b)
+    if a.prefix >= ABOVE_NINE && b.prefix >= ABOVE_NINE {
+        // Text against text: byte order, mostly decided by the prefixes.
+        let names = a
+            .prefix
+            .cmp(&b.prefix)
+            .then_with(|| buf[a.name.range()].cmp(&buf[b.name.range()]));
+        if names.is_ne() {
+            return names;
+        }
     }
-}
-
-/// `0`, or digits without a leading zero: the keys PHP stores as integers.
-fn is_canonical_number(key: &[u8]) -> bool {
-    match key {
-        [b'0'] => true,
-        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit) && key.len() <= 18,
-        _ => false,
-    }
+    let path =
+        |e: &Entry| std::iter::once(&buf[e.name.range()]).chain(e.key().map(|k| &buf[k.range()]));
+    compare_paths(path(a), path(b))
 }
 
 #[cfg(test)]
@@ -208,12 +233,5 @@ mod tests {
             prefix_of(b"2"),
             "near the end: byte by byte"
         );
-    }
-
-    #[test]
-    fn php_key_order_is_numeric_for_integers() {
-        assert!(compare_php_keys(b"10", b"9").is_gt());
-        assert!(compare_php_keys(b"010", b"9").is_lt());
-        assert!(compare_php_keys(b"a", b"B").is_gt());
     }
 }
