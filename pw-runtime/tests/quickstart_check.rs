@@ -68,7 +68,7 @@ fn pw_pingback_check_passes_against_the_quickstart() {
 
     // One payment granted once (check 2 is its duplicate), then revoked by
     // the chargeback (check 4), in the shop's own table.
-    let shop = server.listener.handler().clone();
+    let shop = server.shop.clone();
     let (grants, revoked) = runtime.block_on(async { (shop.grants().await, shop.revoked().await) });
     assert_eq!(grants.unwrap(), 1);
     assert_eq!(revoked.unwrap(), 1);
