@@ -103,6 +103,9 @@ function sqliteCount(file, table) {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     return db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get().n;
+  } catch (error) {
+    throw new Error(`counting the rows of ${table} in ${file}: ${error.message} ` +
+      '(if a table was renamed, update the names in SYSTEMS in examples/bench/bench.js)');
   } finally {
     db.close();
   }
@@ -177,6 +180,16 @@ const clockTicks = (() => {
   return Number(result.stdout) || 100;
 })();
 
+function answers(port) {
+  return new Promise((resolve) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (response) => {
+      response.resume();
+      resolve(true);
+    });
+    request.on('error', () => resolve(false));
+  });
+}
+
 function ready(port, deadline) {
   return new Promise((resolve, reject) => {
     const attempt = () => {
@@ -204,6 +217,9 @@ function stop(child) {
 
 async function measure(name, connections, requests, env, logName) {
   const system = SYSTEMS[name];
+  if (await answers(system.port)) {
+    throw new Error(`something already answers on 127.0.0.1:${system.port}: stop it, the benchmark needs that port`);
+  }
   system.reset();
   const spec = system.process(env);
   const log = fs.openSync(path.join(work, `${logName}.log`), 'w');
