@@ -244,15 +244,7 @@ impl GemPurchaseHandler for Shop {
         self.external_call().await;
         // In the ledger's transaction (SQL): this row commits with the ledger record.
         self.grants.grant(payment, &grant).await?;
-        let Grant {
-            reference,
-            uid,
-            goodsid,
-            revenue,
-            currency,
-            campaign,
-        } = &grant;
-        tracing::info!(%reference, %uid, %goodsid, %revenue, %currency, %campaign, "granted");
+        tracing::info!(?grant, "granted");
         Ok(())
     }
 

@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What the shop records for one payment.
+#[derive(Debug)]
 pub(crate) struct Grant {
     pub reference: String,
     pub uid: String,
