@@ -401,6 +401,8 @@ async function main() {
     console.log(slowTable(slow, options) + '\n');
     console.log(`Check: ${verdict(slow)}\n`);
   }
+  // Leave nothing in the shared database.
+  if (options.systems.includes('pw-postgres')) SYSTEMS['pw-postgres'].reset();
   console.log(`load average (1, 5, 15 min) at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`);
   console.log(`server logs and load-generator output: examples/bench/work/`);
 }
