@@ -1,13 +1,15 @@
 //! A virtual-currency listener on actix-web, with the in-memory ledger:
-//! credits coins on a payment, takes them back on a chargeback.
+//! credits coins on a payment, a goodwill credit or an accepted risk
+//! review, takes them back on a chargeback.
 //!
 //! ```sh
 //! cargo run -p pw-examples --example actix_virtual_currency
 //! ```
 //!
 //! It listens on `PW_ADDR` (default `127.0.0.1:8081`), allows loopback
-//! besides Paymentwall's addresses (development), and prints a `curl`
-//! command that sends it a signed test payment. The memory ledger forgets
+//! besides Paymentwall's addresses (development), and, without
+//! `PW_SECRET_KEY`, prints a `curl` command that sends it a test payment
+//! signed with a development key. The memory ledger forgets
 //! everything on exit: use `SqliteLedger` (see the quickstart) or
 //! `PostgresLedger` for real.
 
@@ -15,8 +17,8 @@ use actix_web::{App, HttpServer};
 use pw_runtime::ledger::MemoryLedger;
 use pw_runtime::listener::Listener;
 use pw_runtime::{
-    http, signature, ApiType, ChargebackReason, CountryCode, Decimal, Delivery, Goods,
-    HandlerError, OriginalPayment, Pingback, SecretKey, SignatureVersion, SourceCheck,
+    http, signature, ApiType, CountryCode, Decimal, Delivery, Goods, Grant, HandlerError, Notice,
+    OriginalPayment, Pingback, Reversal, SecretKey, SignatureVersion, SourceCheck,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -56,36 +58,60 @@ fn coins(delivery: &Delivery<CoinPurchase>) -> Decimal {
 }
 
 impl CoinPurchaseHandler for Bank {
-    async fn payment(&self, payment: &mut Delivery<CoinPurchase>) -> Result<(), HandlerError> {
+    async fn deliver(
+        &self,
+        payment: &mut Delivery<CoinPurchase>,
+        grant: Grant,
+    ) -> Result<(), HandlerError> {
         let uid = payment.envelope().uid;
+        if let Grant::AlreadyReversed { .. } = grant {
+            println!("not credited to {uid}: the payment was reversed before it arrived");
+            return Ok(());
+        }
         let balance = self.add(uid, coins(payment));
         println!(
-            "credited {} coins to {uid} ({}): balance {balance}",
+            "credited {} coins to {uid} ({}, {:?}): balance {balance}",
             coins(payment),
-            payment.country.alpha2()
+            payment.country.alpha2(),
+            grant.kind()
         );
         Ok(())
     }
 
-    async fn chargeback(
+    async fn take_back(
         &self,
-        chargeback: &mut Delivery<CoinPurchase>,
-        reason: Option<ChargebackReason>,
-        _original: Option<OriginalPayment>,
+        reversal: &mut Delivery<CoinPurchase>,
+        why: Reversal,
+        original: Option<OriginalPayment>,
     ) -> Result<(), HandlerError> {
+        let uid = reversal.envelope().uid;
+        // A declined risk review was never credited: nothing to take back
+        // unless the ledger delivered the payment.
+        if why == Reversal::RiskReviewDeclined && original.is_none() {
+            println!("risk review declined for {uid}: nothing was credited");
+            return Ok(());
+        }
         // A chargeback's `currency` is the amount taken back (negative).
-        let uid = chargeback.envelope().uid;
-        let balance = self.add(uid, -coins(chargeback).abs());
-        println!("chargeback ({reason:?}) for {uid}: balance {balance}");
+        let balance = self.add(uid, -coins(reversal).abs());
+        println!("{why:?} for {uid}: balance {balance}");
+        Ok(())
+    }
+
+    async fn notice(
+        &self,
+        pingback: &mut Delivery<CoinPurchase>,
+        notice: Notice,
+    ) -> Result<(), HandlerError> {
+        println!("{notice:?} for {}: no coins move", pingback.envelope().uid);
         Ok(())
     }
 }
 
 fn main() -> std::io::Result<()> {
     let addr = std::env::var("PW_ADDR").unwrap_or_else(|_| "127.0.0.1:8081".into());
-    let secret = SecretKey::new(
-        std::env::var("PW_SECRET_KEY").unwrap_or_else(|_| "development-secret".into()),
-    );
+    let project_key = std::env::var("PW_SECRET_KEY").ok();
+    let development = project_key.is_none();
+    let secret = SecretKey::new(project_key.unwrap_or_else(|| "development-secret".into()));
     let check = SourceCheck::default()
         .allow("127.0.0.0/8")
         .and_then(|check| check.allow("::1"))
@@ -115,7 +141,10 @@ fn main() -> std::io::Result<()> {
     )
     .expect("valid names");
     println!("listening on http://{addr}/pingback (actix-web, virtual currency)");
-    println!("try:\n  curl 'http://{addr}/pingback?{query}'");
+    // Never print a pingback signed with the project's own key.
+    if development {
+        println!("try:\n  curl 'http://{addr}/pingback?{query}'");
+    }
 
     actix_web::rt::System::new().block_on(
         HttpServer::new(move || {

@@ -6,15 +6,16 @@
 //! ```
 //!
 //! It listens on `PW_ADDR` (default `127.0.0.1:8082`), allows loopback
-//! besides Paymentwall's addresses (development), and prints a `curl`
-//! command that sends it a signed test payment by POST. Cart pingbacks are
+//! besides Paymentwall's addresses (development), and, without
+//! `PW_SECRET_KEY`, prints a `curl` command that sends it a test payment
+//! signed with a development key by POST. Cart pingbacks are
 //! always signed with version 2.
 
 use pw_runtime::ledger::MemoryLedger;
 use pw_runtime::listener::Listener;
 use pw_runtime::{
-    http, signature, ApiType, ChargebackReason, Decimal, Delivery, Goods, HandlerError,
-    OriginalPayment, Pingback, SecretKey, SignatureVersion, SourceCheck,
+    http, signature, ApiType, Decimal, Delivery, Goods, Grant, HandlerError, Notice,
+    OriginalPayment, Pingback, Reversal, SecretKey, SignatureVersion, SourceCheck,
 };
 
 /// The custom pingback parameters of a cart project.
@@ -32,10 +33,21 @@ struct Order {
 struct Store;
 
 impl OrderHandler for Store {
-    async fn payment(&self, payment: &mut Delivery<Order>) -> Result<(), HandlerError> {
+    async fn deliver(
+        &self,
+        payment: &mut Delivery<Order>,
+        grant: Grant,
+    ) -> Result<(), HandlerError> {
+        let Grant::Deliver(kind) = grant else {
+            println!(
+                "order {}: refunded before it was paid, not shipped",
+                payment.order_id
+            );
+            return Ok(());
+        };
         if let Goods::Cart { product_ids } = payment.envelope().goods {
             println!(
-                "order {}: ship {product_ids:?} to {} (paid {} USD)",
+                "order {} ({kind:?}): ship {product_ids:?} to {} (paid {} USD)",
                 payment.order_id,
                 payment.envelope().uid,
                 payment.paid_usd
@@ -44,13 +56,22 @@ impl OrderHandler for Store {
         Ok(())
     }
 
-    async fn chargeback(
+    async fn take_back(
         &self,
-        chargeback: &mut Delivery<Order>,
-        reason: Option<ChargebackReason>,
+        reversal: &mut Delivery<Order>,
+        why: Reversal,
         _original: Option<OriginalPayment>,
     ) -> Result<(), HandlerError> {
-        println!("order {}: refunded ({reason:?})", chargeback.order_id);
+        println!("order {}: cancelled ({why:?})", reversal.order_id);
+        Ok(())
+    }
+
+    async fn notice(
+        &self,
+        pingback: &mut Delivery<Order>,
+        notice: Notice,
+    ) -> Result<(), HandlerError> {
+        println!("order {}: {notice:?}, nothing to ship", pingback.order_id);
         Ok(())
     }
 }
@@ -58,9 +79,9 @@ impl OrderHandler for Store {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let addr = std::env::var("PW_ADDR").unwrap_or_else(|_| "127.0.0.1:8082".into());
-    let secret = SecretKey::new(
-        std::env::var("PW_SECRET_KEY").unwrap_or_else(|_| "development-secret".into()),
-    );
+    let project_key = std::env::var("PW_SECRET_KEY").ok();
+    let development = project_key.is_none();
+    let secret = SecretKey::new(project_key.unwrap_or_else(|| "development-secret".into()));
     let check = SourceCheck::default()
         .allow("127.0.0.0/8")
         .and_then(|check| check.allow("::1"))
@@ -87,6 +108,9 @@ async fn main() -> std::io::Result<()> {
     .expect("valid names");
     let tcp = tokio::net::TcpListener::bind(&addr).await?;
     println!("listening on http://{addr}/ (plain hyper, cart)");
-    println!("try:\n  curl --data '{body}' http://{addr}/pingback");
+    // Never print a pingback signed with the project's own key.
+    if development {
+        println!("try:\n  curl --data '{body}' http://{addr}/pingback");
+    }
     http::hyper::serve(listener, tcp).await
 }

@@ -8,8 +8,10 @@
 //! cargo run -p pw-examples --example quickstart
 //! ```
 //!
-//! It prints the settings to enter in Paymentwall and a `curl` command that
-//! sends it a signed test payment. Environment:
+//! It prints the settings to enter in Paymentwall and, with the development
+//! key only, `curl` commands that send it a signed test payment (with
+//! `PW_SECRET_KEY` set, it prints no pingback signed with the project's
+//! key). Environment:
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
@@ -23,7 +25,7 @@
 //! | `PW_LOG` | `info` | `error`, `warn`, `info` or `debug` |
 
 use pw_examples::quickstart::{self, GemPurchase, Settings};
-use pw_runtime::{Pingback, SecretKey};
+use pw_runtime::Pingback;
 use std::process::ExitCode;
 use tracing::Level;
 
@@ -77,19 +79,9 @@ async fn main() -> ExitCode {
         );
     }
     let reference = quickstart::fresh_reference();
-    println!("\nA signed test payment (answered OK; sent again, OK without a second grant):\n");
     println!(
-        "  {}\n",
-        quickstart::curl_command(&server.url, &settings.secret, &reference)
-    );
-    println!("The same, signed with another key (answered 403):\n");
-    println!(
-        "  {}\n",
-        quickstart::curl_command(
-            &server.url,
-            &SecretKey::new("not-the-secret-key"),
-            &reference
-        )
+        "\n{}",
+        quickstart::try_it(&settings, &server.url, &reference)
     );
 
     tokio::select! {

@@ -27,14 +27,15 @@ mod ledger_url;
 
 pub use ledger_url::LedgerUrl;
 
-use grants::{Grant, Grants};
+use grants::{GrantRow, Grants};
 use pw_runtime::ledger::{
     Ledger, LedgerError, LedgerOptions, PostgresLedger, RedisLedger, SqliteLedger,
 };
 use pw_runtime::listener::Listener;
 use pw_runtime::{
-    signature, ApiType, ChargebackReason, Currency, Decimal, Delivery, Goods, HandlerError,
-    Networks, OriginalPayment, Pingback, SecretKey, SignatureVersion, SourceCheck,
+    signature, ApiType, Currency, Decimal, Delivery, DeliveryKind, Goods, Grant, HandlerError,
+    Networks, Notice, OriginalPayment, Pingback, Reversal, SecretKey, SignatureVersion,
+    SourceCheck,
 };
 use std::error::Error;
 use std::net::SocketAddr;
@@ -142,6 +143,43 @@ pub fn curl_command(url: &str, secret: &SecretKey, reference: &str) -> String {
     format!("curl '{url}?{}'", signed_test_payment(secret, reference))
 }
 
+/// What the quickstart prints to try it: with the development key, two
+/// ready `curl` commands (a signed test payment, and the same signed with
+/// another key); with the project's own key (`PW_SECRET_KEY`), no signed
+/// pingback at all (it would be a valid, replayable pingback of the real
+/// project, left in a terminal's scrollback and logs), but the command
+/// that signs one when the merchant chooses to.
+///
+/// ```
+/// use pw_examples::quickstart::{try_it, Settings};
+/// use pw_runtime::SecretKey;
+///
+/// let mut settings = Settings::development("127.0.0.1:8080".parse().unwrap(), "test.db".into());
+/// assert!(try_it(&settings, "http://127.0.0.1:8080/pingback", "b1").contains("&sig="));
+///
+/// settings.secret = SecretKey::new("the-project-key");
+/// settings.development_key = false;
+/// let text = try_it(&settings, "http://127.0.0.1:8080/pingback", "b1");
+/// assert!(!text.contains("sig=") && !text.contains("the-project-key"));
+/// ```
+pub fn try_it(settings: &Settings, url: &str, reference: &str) -> String {
+    if !settings.development_key {
+        return format!(
+            "No signed test pingback is printed: PW_SECRET_KEY is your project's key, and a \
+             pingback signed with it is a real one. To send a test payment yourself:\n\n  \
+             pw-pingback send {url} --secret \"$PW_SECRET_KEY\" --api digital_goods \
+             uid=user_42 goodsid=gems_100 slength= speriod= type=0 ref={reference} is_test=1 {}\n",
+            CHECK_ARGUMENTS.join(" ")
+        );
+    }
+    format!(
+        "A signed test payment (answered OK; sent again, OK without a second grant):\n\n  \
+         {}\n\nThe same, signed with another key (answered 403):\n\n  {}\n",
+        curl_command(url, &settings.secret, reference),
+        curl_command(url, &SecretKey::new("not-the-secret-key"), reference)
+    )
+}
+
 /// A reference no earlier run has used: `quickstart` and the time in
 /// milliseconds.
 ///
@@ -155,8 +193,9 @@ pub fn fresh_reference() -> String {
     format!("quickstart{millis}")
 }
 
-/// The shop: grants gems on a payment and revokes them on a chargeback, in
-/// its table `<prefix>grants` next to the ledger (in the ledger's
+/// The shop: grants gems on a payment, a goodwill credit or an accepted
+/// risk review, and revokes them on a chargeback or a declined risk review,
+/// in its table `<prefix>grants` next to the ledger (in the ledger's
 /// transaction with SQLite and PostgreSQL, once per `ref` with Redis).
 ///
 /// ```no_run
@@ -222,9 +261,16 @@ impl Shop {
     }
 }
 
-impl GemPurchaseHandler for Shop {
-    async fn payment(&self, payment: &mut Delivery<GemPurchase>) -> Result<(), HandlerError> {
-        let envelope = payment.envelope();
+impl Shop {
+    /// Records a grant of the goods of `delivery` in `grants`, in the
+    /// ledger's transaction. A `ref` is granted once, whichever of its
+    /// delivery types (0, 1, 201) comes first.
+    async fn grant(
+        &self,
+        delivery: &mut Delivery<GemPurchase>,
+        kind: DeliveryKind,
+    ) -> Result<(), HandlerError> {
+        let envelope = delivery.envelope();
         let goodsid = match envelope.goods {
             Goods::DigitalGoods { goodsid, .. } => goodsid.to_owned(),
             _ => {
@@ -233,37 +279,83 @@ impl GemPurchaseHandler for Shop {
                 ))
             }
         };
-        let grant = Grant {
+        let row = GrantRow {
             reference: envelope.reference.to_owned(),
             uid: envelope.uid.to_owned(),
             goodsid,
-            revenue: payment.revenue.to_string(),
-            currency: payment.paid_currency.code().to_owned(),
-            campaign: payment.campaign.clone(),
+            revenue: delivery.revenue.to_string(),
+            currency: delivery.paid_currency.code().to_owned(),
+            campaign: delivery.campaign.clone(),
         };
         self.external_call().await;
         // In the ledger's transaction (SQL): this row commits with the ledger record.
-        self.grants.grant(payment, &grant).await?;
-        tracing::info!(?grant, "granted");
+        if self.grants.grant(delivery, &row).await? {
+            tracing::info!(grant = ?row, ?kind, "granted");
+        } else {
+            tracing::info!(reference = %row.reference, ?kind, "already granted by another type of this ref");
+        }
         Ok(())
     }
+}
 
-    async fn chargeback(
+/// What the shop does with each pingback type: payments, goodwill credits
+/// and accepted risk reviews grant (unless the `ref` was reversed before
+/// its delivery arrived); chargebacks and declined risk reviews revoke;
+/// the other documented types are logged; undocumented types are refused
+/// (the trait's default), so Paymentwall retries them.
+impl GemPurchaseHandler for Shop {
+    async fn deliver(
         &self,
-        chargeback: &mut Delivery<GemPurchase>,
-        reason: Option<ChargebackReason>,
+        delivery: &mut Delivery<GemPurchase>,
+        grant: Grant,
+    ) -> Result<(), HandlerError> {
+        match grant {
+            Grant::Deliver(kind) => self.grant(delivery, kind).await,
+            Grant::AlreadyReversed { kind, reversal } => {
+                tracing::warn!(
+                    reference = %delivery.reference(),
+                    ?kind,
+                    reversed_by = %reversal.unique_ref(),
+                    "not granted: the payment was reversed before it arrived"
+                );
+                Ok(())
+            }
+        }
+    }
+
+    async fn take_back(
+        &self,
+        delivery: &mut Delivery<GemPurchase>,
+        reversal: Reversal,
         original: Option<OriginalPayment>,
     ) -> Result<(), HandlerError> {
-        let reference = chargeback.reference().to_owned();
-        let reason = reason.map_or_else(|| "unknown".to_owned(), |reason| format!("{reason:?}"));
-        let revoked = self.grants.revoke(chargeback, &reference, &reason).await?;
+        let reference = delivery.reference().to_owned();
+        let reason = match reversal {
+            Reversal::Chargeback {
+                reason: Some(reason),
+            } => format!("{reason:?}"),
+            Reversal::Chargeback { reason: None } => "chargeback".to_owned(),
+            Reversal::RiskReviewDeclined => "risk review declined".to_owned(),
+        };
+        let revoked = self.grants.revoke(delivery, &reference, &reason).await?;
         tracing::info!(
             %reference,
             %reason,
             revoked,
             original_known = original.is_some(),
-            "chargeback"
+            "taken back"
         );
+        Ok(())
+    }
+
+    async fn notice(
+        &self,
+        delivery: &mut Delivery<GemPurchase>,
+        notice: Notice,
+    ) -> Result<(), HandlerError> {
+        // Gems are no subscription, and nothing is granted before a risk
+        // review accepts the payment: there is nothing to change.
+        tracing::info!(reference = %delivery.reference(), ?notice, "noted");
         Ok(())
     }
 }

@@ -1,16 +1,30 @@
 //! Stage 1: the `#[pingback(...)]` attributes as written, each value with
-//! its token for error spans. Unknown and repeated keys are reported here.
+//! its token for error spans. The attribute's shape is checked here: an
+//! unknown, repeated or misplaced key, a key given a value of the wrong
+//! form, a malformed attribute. Each such mistake is one error, and the
+//! remaining keys are still read.
 
 use crate::catalog::did_you_mean;
 use crate::ctxt::Errors;
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, LitInt, LitStr};
+use syn::{Attribute, Expr, Lit, LitInt, LitStr, Meta};
 
-/// The keys a struct attribute takes.
-const STRUCT_KEYS: &[&str] = &["api", "min_version", "crate"];
-/// The keys a field attribute takes.
-const FIELD_KEYS: &[&str] = &["own", "system", "standard", "param", "always_filled"];
+/// The keys a struct attribute takes, with an example value.
+const STRUCT_KEYS: &[(&str, &str)] = &[
+    ("api", "api = \"digital_goods\""),
+    ("min_version", "min_version = 2"),
+    ("crate", "crate = \"pw\""),
+    ("handler", "handler = \"ShopHandler\""),
+];
+/// The keys a field attribute takes, with an example.
+const FIELD_KEYS: &[(&str, &str)] = &[
+    ("own", "own"),
+    ("system", "system = \"REVENUE_LOCAL\""),
+    ("standard", "standard = \"slength\""),
+    ("param", "param = \"rev\""),
+    ("always_filled", "always_filled"),
+];
 
 /// `#[pingback(...)]` on the struct.
 #[derive(Default)]
@@ -21,6 +35,11 @@ pub struct StructAttrs {
     pub min_version: Option<LitInt>,
     /// `crate = "path::to::pw_runtime"`
     pub krate: Option<LitStr>,
+    /// `handler = "ShopHandler"`
+    pub handler: Option<LitStr>,
+    /// Whether an attribute could not be read to its end (already
+    /// reported): a key it held may be missing, and is not reported again.
+    pub broken: bool,
 }
 
 /// `#[pingback(...)]` on a field.
@@ -36,26 +55,36 @@ pub struct FieldAttrs {
     pub param: Option<LitStr>,
     /// `always_filled`
     pub always_filled: Option<Span>,
+    /// As [`StructAttrs::broken`].
+    pub broken: bool,
 }
 
 impl StructAttrs {
     /// Reads every `#[pingback(...)]` of the struct.
     pub fn parse(attrs: &[Attribute], errors: &mut Errors) -> StructAttrs {
         let mut out = StructAttrs::default();
-        for attr in pingback_attrs(attrs) {
+        let (lists, malformed) = pingback_attrs(attrs, errors);
+        out.broken = malformed;
+        for attr in lists {
             let result = attr.parse_nested_meta(|meta| {
                 let key = key_of(&meta);
                 match key.as_str() {
-                    "api" => set(&mut out.api, &meta, errors, |m| m.value()?.parse()),
-                    "min_version" => {
-                        set(&mut out.min_version, &meta, errors, |m| m.value()?.parse())
-                    }
-                    "crate" => set(&mut out.krate, &meta, errors, |m| m.value()?.parse()),
+                    "api" => set(&mut out.api, &meta, errors, string),
+                    "min_version" => set(&mut out.min_version, &meta, errors, integer),
+                    "crate" => set(&mut out.krate, &meta, errors, string),
+                    "handler" => set(&mut out.handler, &meta, errors, string),
+                    _ if FIELD_KEYS.iter().any(|(k, _)| *k == key) => misplaced(
+                        &meta,
+                        &key,
+                        "a field's `#[pingback(...)]`, not the struct's",
+                        errors,
+                    ),
                     _ => unknown_key(&meta, &key, STRUCT_KEYS, "struct", errors),
                 }
             });
             if let Err(error) = result {
-                errors.push(error);
+                errors.push(reword(error));
+                out.broken = true;
             }
         }
         out
@@ -66,28 +95,66 @@ impl FieldAttrs {
     /// Reads every `#[pingback(...)]` of a field.
     pub fn parse(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
         let mut out = FieldAttrs::default();
-        for attr in pingback_attrs(attrs) {
+        let (lists, malformed) = pingback_attrs(attrs, errors);
+        out.broken = malformed;
+        for attr in lists {
             let result = attr.parse_nested_meta(|meta| {
                 let key = key_of(&meta);
                 match key.as_str() {
                     "own" => set(&mut out.own, &meta, errors, flag),
-                    "system" => set(&mut out.system, &meta, errors, |m| m.value()?.parse()),
-                    "standard" => set(&mut out.standard, &meta, errors, |m| m.value()?.parse()),
-                    "param" => set(&mut out.param, &meta, errors, |m| m.value()?.parse()),
+                    "system" => set(&mut out.system, &meta, errors, string),
+                    "standard" => set(&mut out.standard, &meta, errors, string),
+                    "param" => set(&mut out.param, &meta, errors, string),
                     "always_filled" => set(&mut out.always_filled, &meta, errors, flag),
+                    _ if STRUCT_KEYS.iter().any(|(k, _)| *k == key) => misplaced(
+                        &meta,
+                        &key,
+                        "the struct's `#[pingback(...)]`, not a field's",
+                        errors,
+                    ),
                     _ => unknown_key(&meta, &key, FIELD_KEYS, "field", errors),
                 }
             });
             if let Err(error) = result {
-                errors.push(error);
+                errors.push(reword(error));
+                out.broken = true;
             }
         }
         out
     }
 }
 
-fn pingback_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
-    attrs.iter().filter(|attr| attr.path().is_ident("pingback"))
+/// The `#[pingback(...)]` attributes, and whether there was a
+/// `#[pingback]` or `#[pingback = ...]` (reported and skipped).
+fn pingback_attrs<'a>(attrs: &'a [Attribute], errors: &mut Errors) -> (Vec<&'a Attribute>, bool) {
+    let mut lists = Vec::new();
+    let mut malformed = false;
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("pingback")) {
+        match &attr.meta {
+            Meta::List(_) => lists.push(attr),
+            Meta::Path(_) | Meta::NameValue(_) => {
+                malformed = true;
+                errors.at(
+                    attr,
+                    "write the keys in parentheses: `#[pingback(key = \"value\", ...)]`, e.g. \
+                     `#[pingback(api = \"digital_goods\")]` or `#[pingback(own)]`",
+                );
+            }
+        }
+    }
+    (lists, malformed)
+}
+
+/// A parse error of the attribute, in the words of this derive where
+/// syn's are terse.
+fn reword(error: syn::Error) -> syn::Error {
+    if error.to_string() == "expected `,`" {
+        return syn::Error::new(
+            error.span(),
+            "expected `,` between two keys: write `#[pingback(key = value, other = value)]`",
+        );
+    }
+    error
 }
 
 fn key_of(meta: &ParseNestedMeta<'_>) -> String {
@@ -100,16 +167,110 @@ fn key_of(meta: &ParseNestedMeta<'_>) -> String {
         })
 }
 
+/// The example of a key, as a message shows it.
+fn example(key: &str) -> &'static str {
+    STRUCT_KEYS
+        .iter()
+        .chain(FIELD_KEYS)
+        .find(|(k, _)| *k == key)
+        .map_or("", |(_, example)| example)
+}
+
 /// A key without a value, such as `own`: its span.
-fn flag(meta: &ParseNestedMeta<'_>) -> syn::Result<Span> {
-    if meta.input.peek(syn::Token![=]) {
-        let key = key_of(meta);
-        return Err(meta.error(format!("`{key}` takes no value: write `{key}` alone")));
-    }
-    Ok(meta
+fn flag(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<Option<Span>> {
+    let key = key_of(meta);
+    let span = meta
         .path
         .get_ident()
-        .map_or_else(Span::call_site, syn::Ident::span))
+        .map_or_else(Span::call_site, syn::Ident::span);
+    // A value is reported, and the key still counts: one mistake, one error.
+    if meta.input.peek(syn::Token![=]) {
+        let value: Expr = meta.value()?.parse()?;
+        errors.at(
+            &value,
+            format!("`{key}` takes no value: write `{key}` alone"),
+        );
+    } else if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+        let rest: proc_macro2::TokenTree = meta.input.parse()?;
+        skip_to_comma(meta)?;
+        errors.at(
+            &rest,
+            format!("`{key}` takes no value: write `{key}` alone"),
+        );
+    }
+    Ok(Some(span))
+}
+
+/// The value of `key = ...`, any expression, or `None` (reported) when the
+/// key has no `= value`.
+fn value_of(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<Option<Expr>> {
+    let key = key_of(meta);
+    if !meta.input.peek(syn::Token![=]) {
+        skip_to_comma(meta)?;
+        errors.at(
+            &meta.path,
+            format!("`{key}` needs a value: write `{}`", example(&key)),
+        );
+        return Ok(None);
+    }
+    Ok(Some(meta.value()?.parse()?))
+}
+
+/// The value of a key that takes a string.
+fn string(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<Option<LitStr>> {
+    let Some(value) = value_of(meta, errors)? else {
+        return Ok(None);
+    };
+    if let Expr::Lit(syn::ExprLit {
+        lit: Lit::Str(literal),
+        ..
+    }) = value
+    {
+        return Ok(Some(literal));
+    }
+    let key = key_of(meta);
+    errors.at(
+        &value,
+        format!(
+            "`{key}` takes a string in quotes: write `{}`",
+            example(&key)
+        ),
+    );
+    // Read on as if it were quoted, so that this is the only error.
+    let text = quote::quote!(#value).to_string().replace(' ', "");
+    let text = text.trim_matches('"');
+    Ok(Some(LitStr::new(text, syn::spanned::Spanned::span(&value))))
+}
+
+/// The value of a key that takes a whole number.
+fn integer(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<Option<LitInt>> {
+    let Some(value) = value_of(meta, errors)? else {
+        return Ok(None);
+    };
+    if let Expr::Lit(syn::ExprLit {
+        lit: Lit::Int(literal),
+        ..
+    }) = value
+    {
+        return Ok(Some(literal));
+    }
+    let key = key_of(meta);
+    errors.at(
+        &value,
+        format!(
+            "`{key}` takes a number without quotes: write `{}`",
+            example(&key)
+        ),
+    );
+    // Read on with the number in quotes, if it is one.
+    let span = syn::spanned::Spanned::span(&value);
+    Ok(match value {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) if text.value().parse::<u8>().is_ok() => Some(LitInt::new(&text.value(), span)),
+        _ => None,
+    })
 }
 
 /// Stores a key's value, reporting a repeated key.
@@ -117,9 +278,11 @@ fn set<T>(
     slot: &mut Option<T>,
     meta: &ParseNestedMeta<'_>,
     errors: &mut Errors,
-    parse: impl FnOnce(&ParseNestedMeta<'_>) -> syn::Result<T>,
+    parse: impl FnOnce(&ParseNestedMeta<'_>, &mut Errors) -> syn::Result<Option<T>>,
 ) -> syn::Result<()> {
-    let value = parse(meta)?;
+    let Some(value) = parse(meta, errors)? else {
+        return Ok(());
+    };
     if slot.is_some() {
         let key = key_of(meta);
         errors.at(&meta.path, format!("`{key}` is given twice: keep one"));
@@ -129,30 +292,55 @@ fn set<T>(
     Ok(())
 }
 
+/// Skips the value of a key, if any, so the remaining keys are still read.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    }
+    skip_to_comma(meta)
+}
+
+/// Skips whatever follows a key up to the next `,`, so that one malformed
+/// key is one error.
+fn skip_to_comma(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    while !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+        meta.input.parse::<proc_macro2::TokenTree>()?;
+    }
+    Ok(())
+}
+
+/// A struct key on a field, or a field key on the struct.
+fn misplaced(
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    place: &str,
+    errors: &mut Errors,
+) -> syn::Result<()> {
+    errors.at(
+        &meta.path,
+        format!("`{key}` belongs on {place}: move it there"),
+    );
+    skip_value(meta)
+}
+
 fn unknown_key(
     meta: &ParseNestedMeta<'_>,
     key: &str,
-    known: &[&str],
+    known: &[(&str, &str)],
     place: &str,
     errors: &mut Errors,
 ) -> syn::Result<()> {
     let list = known
         .iter()
-        .map(|k| format!("`{k}`"))
+        .map(|(k, _)| format!("`{k}`"))
         .collect::<Vec<_>>()
         .join(", ");
     errors.at(
         &meta.path,
         format!(
             "unknown key `{key}` in a {place} `#[pingback(...)]`{}; the keys are {list}",
-            did_you_mean(key, known.iter().copied())
+            did_you_mean(key, known.iter().map(|(k, _)| *k))
         ),
     );
-    // Skip the value, if any, so the remaining keys are still read.
-    if meta.input.peek(syn::Token![=]) {
-        meta.value()?.parse::<syn::Expr>()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        meta.parse_nested_meta(|_| Ok(()))?;
-    }
-    Ok(())
+    skip_value(meta)
 }

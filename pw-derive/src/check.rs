@@ -1,35 +1,36 @@
-//! Stage 2: every rule a schema must satisfy. Each problem is recorded
-//! with the token it is about; all are reported together.
+//! Stage 2: every rule about the struct as a whole, and the model. Each
+//! problem is recorded with the token it is about; all are reported
+//! together. The rules about one field are in `field`, those about a
+//! parameter name in `names`, the runtime crate's path in `krate`.
 
-use crate::attr::{FieldAttrs, StructAttrs};
-use crate::catalog::{
-    self, api_names, did_you_mean, ApiSet, CatalogEntry, ValueKind, API_NAMES, RESERVED_NAMES,
-    STANDARD_PARAMETERS, SYSTEM_VALUES,
-};
+use crate::attr::StructAttrs;
+use crate::catalog::{did_you_mean, ApiSet, API_NAMES, CART_SIGNATURE_VERSION};
 use crate::ctxt::Errors;
-use crate::model::{Field, Schema, Source};
-use crate::types::{self, Known};
-use proc_macro2::{Span, TokenStream};
+use crate::field;
+use crate::krate;
+use crate::model::{Field, Schema};
+use proc_macro2::Span;
 use std::collections::HashMap;
-use syn::{Data, DeriveInput, Fields, LitStr};
+use syn::{Attribute, Data, DeriveInput, Fields, Ident};
 
-/// Checks the input and builds the model, or returns every error.
-pub fn schema(input: &DeriveInput) -> Result<Schema, TokenStream> {
+/// Checks the input and builds the model, with every error found. A
+/// model comes back even with errors (see `model::Schema::valid`).
+pub fn schema(input: &DeriveInput) -> (Schema, Errors) {
     let mut errors = Errors::default();
     let attrs = StructAttrs::parse(&input.attrs, &mut errors);
     let api = api(&attrs, input, &mut errors);
-    let min_version = min_version(&attrs, &mut errors);
-    let krate = krate(&attrs, &mut errors);
+    let min_version = min_version(&attrs, api, &mut errors);
+    let krate = krate::path(attrs.krate.as_ref(), &mut errors);
+    let handler = handler_name(&attrs, &input.ident, &mut errors);
     if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
         errors.at(
             &input.generics,
             "a pingback schema cannot be generic: remove the generic parameters",
         );
     }
-    let named = named_fields(input, &mut errors);
     let mut fields = Vec::new();
-    for field in named {
-        if let Some(field) = self::field(field, api, &mut errors) {
+    for named in named_fields(input, &mut errors) {
+        if let Some(field) = field::check(named, api, &mut errors) {
             fields.push(field);
         }
     }
@@ -37,15 +38,39 @@ pub fn schema(input: &DeriveInput) -> Result<Schema, TokenStream> {
     if let Some(version) = &min_version {
         version_one_signs_custom_fields(version, api, &fields, &mut errors);
     }
-    errors.finish()?;
-    Ok(Schema {
+    let schema = Schema {
         ident: input.ident.clone(),
         vis: input.vis.clone(),
+        handler,
         api_variant: api.map_or("DigitalGoods", |(_, variant)| variant),
         min_version: min_version.map_or(2, |(number, _)| number),
         krate,
         fields: fields.into_iter().map(|(field, _)| field).collect(),
-    })
+        valid: errors.is_empty(),
+    };
+    (schema, errors)
+}
+
+/// Rule: the struct derives `Pingback` once. The first of two derives sees
+/// the second's attribute (the second sees nothing), so the first reports
+/// it and generates nothing: the second generates everything, and the
+/// mistake is one error.
+pub fn derived_again(attrs: &[Attribute]) -> Option<syn::Error> {
+    let again = attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("derive"))
+        .filter_map(|attr| {
+            attr.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .ok()
+        })
+        .flatten()
+        .find(|path| path.segments.last().is_some_and(|s| s.ident == "Pingback"))?;
+    Some(syn::Error::new_spanned(
+        again,
+        "`Pingback` is derived twice for this struct: remove one of the two derives",
+    ))
 }
 
 /// The API type and its `ApiType` variant.
@@ -55,6 +80,9 @@ fn api(
     errors: &mut Errors,
 ) -> Option<(ApiSet, &'static str)> {
     let Some(api) = &attrs.api else {
+        if attrs.broken {
+            return None; // the attribute that may have held it is reported
+        }
         errors.at(
             &input.ident,
             "missing API type: add `#[pingback(api = \"digital_goods\")]` (or \
@@ -83,10 +111,14 @@ fn api(
 }
 
 /// The lowest accepted signature version and its token.
-fn min_version(attrs: &StructAttrs, errors: &mut Errors) -> Option<(u8, Span)> {
+fn min_version(
+    attrs: &StructAttrs,
+    api: Option<(ApiSet, &'static str)>,
+    errors: &mut Errors,
+) -> Option<(u8, Span)> {
     let literal = attrs.min_version.as_ref()?;
-    match literal.base10_parse::<u8>() {
-        Ok(version @ 1..=3) => Some((version, literal.span())),
+    let version = match literal.base10_parse::<u8>() {
+        Ok(version @ 1..=3) => version,
         _ => {
             errors.at(
                 literal,
@@ -95,24 +127,53 @@ fn min_version(attrs: &StructAttrs, errors: &mut Errors) -> Option<(u8, Span)> {
                      with versions 1, 2 and 3; write 2 (the default, recommended) or 3"
                 ),
             );
-            None
+            return None;
         }
-    }
-}
-
-/// The runtime crate's path.
-fn krate(attrs: &StructAttrs, errors: &mut Errors) -> syn::Path {
-    let default = syn::parse_quote!(::pw_runtime);
-    let Some(literal) = &attrs.krate else {
-        return default;
     };
-    literal.parse().unwrap_or_else(|_| {
+    // Rule: an API type and a version that can meet.
+    if api.is_some_and(|(apis, _)| apis == ApiSet::CART) && version > CART_SIGNATURE_VERSION {
         errors.at(
             literal,
-            "`crate` takes the path of the pw-runtime crate, such as `crate = \"pw\"`",
+            format!(
+                "cart pingbacks are always signed with version {CART_SIGNATURE_VERSION}, so \
+                 `min_version = {version}` would refuse every one of them: remove `min_version` \
+                 (the default accepts version {CART_SIGNATURE_VERSION})"
+            ),
         );
-        default
-    })
+        return None;
+    }
+    Some((version, literal.span()))
+}
+
+/// The name of the generated handler trait: `<Struct>Handler`, or
+/// `handler = "..."`.
+fn handler_name(attrs: &StructAttrs, ident: &Ident, errors: &mut Errors) -> Ident {
+    let default = Ident::new(&format!("{ident}Handler"), ident.span());
+    let Some(literal) = &attrs.handler else {
+        return default;
+    };
+    match literal.parse::<Ident>() {
+        Ok(name) if name == *ident => {
+            errors.at(
+                literal,
+                "the handler trait cannot have the struct's own name: choose another, such as \
+                 `handler = \"ShopHandler\"`",
+            );
+            default
+        }
+        Ok(name) => name,
+        Err(_) => {
+            errors.at(
+                literal,
+                format!(
+                    "`{}` is not a trait name: write an identifier, such as `handler = \
+                     \"ShopHandler\"`",
+                    literal.value()
+                ),
+            );
+            default
+        }
+    }
 }
 
 /// The named fields of a struct; any other shape is an error.
@@ -136,320 +197,6 @@ fn named_fields<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Vec<&'a syn:
         ),
     );
     Vec::new()
-}
-
-/// Checks one field; `None` when its source could not be decided.
-fn field(
-    field: &syn::Field,
-    api: Option<(ApiSet, &'static str)>,
-    errors: &mut Errors,
-) -> Option<(Field, Span)> {
-    let ident = field.ident.clone()?;
-    let attrs = FieldAttrs::parse(&field.attrs, errors);
-    let (source, source_span) = source(&ident, &attrs, api, errors)?;
-    let param = param_name(&ident, &attrs, &source, errors);
-    let kind = match &source {
-        Source::Own => ValueKind::Text,
-        Source::System(entry) | Source::Standard(entry) => entry.kind,
-    };
-    let inner = types::option_inner(&field.ty);
-    let value_ty = inner.unwrap_or(&field.ty).clone();
-    field_type(&field.ty, &value_ty, kind, &source, errors);
-    emptiness(field, inner.is_some(), &attrs, &source, errors);
-    Some((
-        Field {
-            ident,
-            ty: field.ty.clone(),
-            value_ty,
-            optional: inner.is_some(),
-            source,
-            param: param.0,
-            kind,
-        },
-        param.1.unwrap_or(source_span),
-    ))
-}
-
-/// Where the field's value comes from: exactly one of `own`, `system`,
-/// `standard`.
-fn source(
-    ident: &syn::Ident,
-    attrs: &FieldAttrs,
-    api: Option<(ApiSet, &'static str)>,
-    errors: &mut Errors,
-) -> Option<(Source, Span)> {
-    let given: Vec<(&str, Span)> = [
-        attrs.own.map(|span| ("own", span)),
-        attrs.system.as_ref().map(|lit| ("system", lit.span())),
-        attrs.standard.as_ref().map(|lit| ("standard", lit.span())),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    match given.as_slice() {
-        [] => {
-            errors.at(
-                ident,
-                format!(
-                    "field `{ident}` has no source: say where its value comes from with \
-                     `#[pingback(own)]` (an OWN custom parameter), \
-                     `#[pingback(system = \"REVENUE_LOCAL\")]` (a system value) or \
-                     `#[pingback(standard = \"slength\")]` (a standard parameter)"
-                ),
-            );
-            return None;
-        }
-        [_] => {}
-        [first, second, ..] => {
-            errors.at_span(
-                second.1,
-                format!(
-                    "`{}` conflicts with `{}`: a field has exactly one source; keep one of them",
-                    second.0, first.0
-                ),
-            );
-            return None;
-        }
-    }
-    if let Some(span) = attrs.own {
-        return Some((Source::Own, span));
-    }
-    if let Some(literal) = &attrs.system {
-        return system(literal, api, errors).map(|entry| (Source::System(entry), literal.span()));
-    }
-    let literal = attrs.standard.as_ref()?;
-    standard(literal, api, errors).map(|entry| (Source::Standard(entry), literal.span()))
-}
-
-fn system(
-    literal: &LitStr,
-    api: Option<(ApiSet, &'static str)>,
-    errors: &mut Errors,
-) -> Option<&'static CatalogEntry> {
-    let name = literal.value();
-    let Some(entry) = catalog::system_value(&name) else {
-        let hint = catalog::closest(&name, SYSTEM_VALUES.iter().map(|e| e.name)).map_or_else(
-            || "; the system values are listed in `pw_runtime::catalog::SYSTEM_VALUES`".to_owned(),
-            |closest| format!(": did you mean `{closest}`?"),
-        );
-        errors.at(literal, format!("unknown system value `{name}`{hint}"));
-        return None;
-    };
-    if let Some((apis, _)) = api {
-        if !entry.apis.contains(apis) {
-            errors.at(
-                literal,
-                format!(
-                    "Paymentwall sends `{name}` only with {} pingbacks, not with this \
-                     schema's API type: remove the field",
-                    api_names(entry.apis)
-                ),
-            );
-            return None;
-        }
-    }
-    Some(entry)
-}
-
-fn standard(
-    literal: &LitStr,
-    api: Option<(ApiSet, &'static str)>,
-    errors: &mut Errors,
-) -> Option<&'static CatalogEntry> {
-    let name = literal.value();
-    let named: Vec<&'static CatalogEntry> = STANDARD_PARAMETERS
-        .iter()
-        .filter(|e| e.name == name)
-        .collect();
-    if named.is_empty() {
-        let reserved = if ["sig", "sign_version"].contains(&name.as_str()) {
-            format!("; `{name}` belongs to the signature, which pw checks before decoding")
-        } else {
-            did_you_mean(&name, STANDARD_PARAMETERS.iter().map(|e| e.name))
-        };
-        errors.at(
-            literal,
-            format!(
-                "`{name}` is not a standard parameter a field can bind{reserved}; the standard \
-                 parameters are uid, goodsid, slength, speriod, currency, type, ref, is_test \
-                 and reason"
-            ),
-        );
-        return None;
-    }
-    let (apis, _) = api?;
-    let found = named.iter().copied().find(|e| e.apis.contains(apis));
-    if found.is_none() {
-        let carriers = named
-            .iter()
-            .fold(ApiSet(0), |all, e| ApiSet(all.0 | e.apis.0));
-        errors.at(
-            literal,
-            format!(
-                "this schema's API type has no standard parameter `{name}`: only {} pingbacks \
-                 carry it; remove the field or change `api`",
-                api_names(carriers)
-            ),
-        );
-    }
-    found
-}
-
-/// The parameter name and the token that gave it (`param = "..."`).
-fn param_name(
-    ident: &syn::Ident,
-    attrs: &FieldAttrs,
-    source: &Source,
-    errors: &mut Errors,
-) -> (String, Option<Span>) {
-    if let Source::Standard(entry) = source {
-        if let Some(literal) = &attrs.param {
-            errors.at(
-                literal,
-                format!(
-                    "a standard parameter always arrives under its own name `{}`: remove \
-                     `param`",
-                    entry.name
-                ),
-            );
-        }
-        return (entry.name.to_owned(), None);
-    }
-    let (name, span) = match &attrs.param {
-        Some(literal) => (literal.value(), literal.span()),
-        None => (
-            ident.to_string().trim_start_matches("r#").to_owned(),
-            ident.span(),
-        ),
-    };
-    if let Some(bad) = unfit_character(&name) {
-        errors.at_span(
-            span,
-            format!(
-                "`{name}` cannot be a Paymentwall parameter name: {bad}; choose a name of \
-                 letters, digits and `_`{}",
-                if attrs.param.is_some() {
-                    ""
-                } else {
-                    " with `param = \"...\"`"
-                }
-            ),
-        );
-    } else if RESERVED_NAMES.contains(&name.as_str()) {
-        errors.at_span(
-            span,
-            format!(
-                "`{name}` is a standard Paymentwall parameter, so a custom parameter cannot \
-                 use the name: choose another with `param = \"...\"`{}",
-                if STANDARD_PARAMETERS.iter().any(|e| e.name == name) {
-                    format!(", or bind the standard one with `standard = \"{name}\"`")
-                } else {
-                    String::new()
-                }
-            ),
-        );
-    }
-    (name, Some(span))
-}
-
-/// Why a name cannot travel as a parameter name, if it cannot.
-fn unfit_character(name: &str) -> Option<String> {
-    if name.is_empty() {
-        return Some("it is empty".to_owned());
-    }
-    name.chars()
-        .find(|c| matches!(c, '[' | ']' | '=' | '&' | '#') || c.is_whitespace())
-        .map(|c| match c {
-            ' ' => "it contains a space".to_owned(),
-            c if c.is_whitespace() => format!("it contains the whitespace {c:?}"),
-            c => format!("it contains `{c}`"),
-        })
-}
-
-/// Rule: the field type can hold the kind.
-fn field_type(
-    ty: &syn::Type,
-    value_ty: &syn::Type,
-    kind: ValueKind,
-    source: &Source,
-    errors: &mut Errors,
-) {
-    let what = match source {
-        Source::Own => "an OWN parameter (text)".to_owned(),
-        Source::System(entry) => format!("`{}` ({})", entry.name, kind.description()),
-        Source::Standard(entry) => format!("`{}` ({})", entry.name, kind.description()),
-    };
-    let accepted = kind
-        .accepted_types()
-        .iter()
-        .map(|name| format!("`{name}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let implement = if kind == ValueKind::ProductIds {
-        String::new()
-    } else {
-        format!(
-            ", or a type of yours implementing `FromValue<pw_runtime::value::kind::{}>`",
-            kind.name()
-        )
-    };
-    match types::classify(value_ty) {
-        Known::Float(name) => errors.at(
-            ty,
-            format!(
-                "`{name}` cannot hold {what}: money and amounts are never floats; use one of \
-                 {accepted}{implement}"
-            ),
-        ),
-        Known::Type(name) if !types::accepts(kind, &name) => errors.at(
-            ty,
-            format!("`{name}` cannot hold {what}; use one of {accepted}{implement}"),
-        ),
-        Known::Type(_) | Known::Unknown => {
-            if kind == ValueKind::ProductIds && !types::is_vec_of_string(value_ty) {
-                errors.at(ty, "the cart's product ids are a list: use `Vec<String>`");
-            }
-        }
-    }
-}
-
-/// Rule: a value that may be empty sits in an `Option`, unless the field
-/// says the merchant's setup always fills it.
-fn emptiness(
-    field: &syn::Field,
-    optional: bool,
-    attrs: &FieldAttrs,
-    source: &Source,
-    errors: &mut Errors,
-) {
-    let entry = match source {
-        Source::Own => None,
-        Source::System(entry) | Source::Standard(entry) => Some(entry),
-    };
-    let empty_when = entry.and_then(|e| e.empty_when);
-    match (empty_when, optional, attrs.always_filled) {
-        (Some(when), false, None) => {
-            let entry = entry.map_or("", |e| e.name);
-            errors.at(
-                &field.ty,
-                format!(
-                    "`{entry}` may be empty ({when}), so this field must be an `Option<...>`; \
-                     if your Paymentwall setup always fills it, add `always_filled` to the \
-                     field's `#[pingback(...)]`"
-                ),
-            );
-        }
-        (_, true, Some(span)) => errors.at_span(
-            span,
-            "`always_filled` has no effect on an `Option` field: remove it, or make the field \
-             a plain type",
-        ),
-        (None, false, Some(span)) => errors.at_span(
-            span,
-            "`always_filled` is for values that may be empty, and this one never is: remove it",
-        ),
-        _ => {}
-    }
 }
 
 /// Rule: no two fields bind the same pingback parameter.

@@ -27,15 +27,17 @@ impl Errors {
         self.errors.push(error);
     }
 
-    /// Everything recorded as one error, or `Ok` when there is none.
-    pub fn finish(self) -> Result<(), TokenStream> {
-        let mut errors = self.errors.into_iter();
-        let Some(mut first) = errors.next() else {
-            return Ok(());
-        };
-        for error in errors {
-            first.combine(error);
-        }
-        Err(first.to_compile_error())
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// Everything recorded, as `compile_error!` invocations (empty when
+    /// nothing was).
+    pub fn into_tokens(self) -> TokenStream {
+        self.errors
+            .into_iter()
+            .map(|error| error.to_compile_error())
+            .collect()
     }
 }

@@ -2,17 +2,26 @@
 //! re-exports it; this crate is an implementation detail.
 //!
 //! The derive is a small compiler front end, one stage per module:
-//! `attr` reads the `#[pingback(...)]` attributes, `check` applies every
-//! rule and builds the `model` (collecting all errors, see `ctxt`), and
-//! `expand` writes the code. `catalog` is the runtime's table of
-//! parameters, compiled in; `types` reads field types.
+//! `attr` reads the `#[pingback(...)]` attributes, `check` applies the
+//! rules about the struct (with `field` for each field, `names` for
+//! parameter names and `krate` for the runtime's path) and builds the
+//! `model`, collecting all errors (see `ctxt`), and `expand` writes the
+//! code. `catalog` is the runtime's table of parameters, compiled in;
+//! `types` reads the one thing a type's spelling tells (`Option<...>`).
+//!
+//! A schema with errors still expands to the items the user's code refers
+//! to (the handler trait, the implementations, the `OWN` struct), so that
+//! one mistake is one error.
 
 mod attr;
 mod catalog;
 mod check;
 mod ctxt;
 mod expand;
+mod field;
+mod krate;
 mod model;
+mod names;
 mod types;
 
 use proc_macro::TokenStream;
@@ -21,8 +30,16 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Pingback, attributes(pingback))]
 pub fn derive_pingback(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    match check::schema(&input) {
-        Ok(schema) => expand::schema(&schema).into(),
-        Err(errors) => errors.into(),
+    if let Some(error) = check::derived_again(&input.attrs) {
+        return error.to_compile_error().into();
     }
+    let (schema, errors) = check::schema(&input);
+    if !input.generics.params.is_empty() {
+        // Nothing can be generated for a generic struct without its
+        // parameters: the one error says so.
+        return errors.into_tokens().into();
+    }
+    let mut out = errors.into_tokens();
+    out.extend(expand::schema(&schema));
+    out.into()
 }

@@ -1,4 +1,7 @@
 //! Stage 2: the checked model of a schema, from which the code is written.
+//! A schema with errors still has a model (the fields whose source could
+//! be decided), so that the items the rest of the user's code refers to
+//! are still generated and one mistake gives one error.
 
 use crate::catalog::{CatalogEntry, ValueKind};
 use syn::{Ident, Path, Type, Visibility};
@@ -9,6 +12,8 @@ pub struct Schema {
     pub ident: Ident,
     /// The struct's visibility, given to the generated trait and types.
     pub vis: Visibility,
+    /// The name of the generated handler trait.
+    pub handler: Ident,
     /// The API type's variant name in `pw_runtime::ApiType`.
     pub api_variant: &'static str,
     /// The lowest accepted signature version, 1 to 3.
@@ -17,6 +22,10 @@ pub struct Schema {
     pub krate: Path,
     /// The fields, in declaration order.
     pub fields: Vec<Field>,
+    /// Whether every rule held: only then is the parser generated (a
+    /// schema with errors gets a parser that is never compiled into a
+    /// program, since the errors stop the build).
+    pub valid: bool,
 }
 
 /// A field of the schema, checked.
@@ -25,16 +34,16 @@ pub struct Field {
     pub ident: Ident,
     /// The field's type as written.
     pub ty: Type,
-    /// `T` of `Option<T>`, or the type itself.
-    pub value_ty: Type,
-    /// Whether the field is an `Option`.
-    pub optional: bool,
     /// Where the value comes from.
     pub source: Source,
     /// The pingback parameter the value arrives under.
     pub param: String,
     /// The kind of value.
     pub kind: ValueKind,
+    /// Whether the type must hold an empty value (the parameter may be
+    /// empty, the field does not say `always_filled`, and its type is not
+    /// written `Option<...>`): the compiler then checks it is an `Option`.
+    pub check_optional: bool,
 }
 
 /// Where a field's value comes from.

@@ -1,6 +1,9 @@
-//! [`Delivery`]: one verified, decoded pingback as a handler receives it,
-//! and [`OriginalPayment`], the payment a chargeback takes back.
+//! [`Delivery`]: one verified, decoded pingback as a handler receives it;
+//! [`OriginalPayment`], the payment a reversal takes back; and
+//! [`RecordedReversal`], the reversal a delivery of the same `ref` arrives
+//! after.
 
+use crate::handler::Reversal;
 use crate::ledger::Lease;
 use crate::schema::{DecodeError, Pingback};
 use crate::{Envelope, Params, PingbackType, UniqueRef, VerifiedPingback};
@@ -189,8 +192,8 @@ impl<P> Deref for Delivery<P> {
     }
 }
 
-/// The payment (type 0, 1 or 201) a chargeback refers to, as the ledger
-/// recorded it when it was delivered.
+/// The payment (type 0, 1 or 201) a chargeback or a declined risk review
+/// takes back, as the ledger recorded it when it was delivered.
 ///
 /// ```
 /// use pw_runtime::{Limits, OriginalPayment, Params, PingbackType, UniqueRef};
@@ -252,5 +255,84 @@ impl OriginalPayment {
     /// schema (for example after the schema changed).
     pub fn fields<P: Pingback>(&self) -> Result<P, DecodeError> {
         P::from_params(&self.params)
+    }
+}
+
+/// A reversal of a `ref` (a chargeback, type 2, or a declined risk review,
+/// type 202) that the ledger recorded before a delivery (type 0, 1 or 201)
+/// of the same `ref` arrived: the generated `deliver` method receives it in
+/// [`Grant::AlreadyReversed`](crate::Grant::AlreadyReversed), so goods are
+/// not granted after their refund.
+///
+/// ```
+/// use pw_runtime::{ChargebackReason, Params, RecordedReversal, Reversal};
+/// use std::time::SystemTime;
+///
+/// let params = Params::from_pairs([("uid", "u1"), ("type", "2"), ("ref", "r1"), ("reason", "9")]).unwrap();
+/// let reversal = RecordedReversal::from_params(params, SystemTime::UNIX_EPOCH).unwrap();
+/// assert_eq!(reversal.reversal(), Reversal::Chargeback { reason: Some(ChargebackReason::CancelledOrder) });
+/// assert_eq!(reversal.unique_ref().to_string(), "r1_2");
+/// ```
+#[derive(Debug, Clone)]
+pub struct RecordedReversal {
+    unique_ref: UniqueRef,
+    reversal: Reversal,
+    params: Params,
+    recorded_at: SystemTime,
+}
+
+impl RecordedReversal {
+    /// The reversal whose verified parameters are `params`, recorded at
+    /// `recorded_at`; `None` unless their `type` is 2 or 202 and they carry
+    /// a `ref`.
+    ///
+    /// ```
+    /// use pw_runtime::{Params, RecordedReversal};
+    /// let payment = Params::from_pairs([("type", "0"), ("ref", "r1")]).unwrap();
+    /// assert!(RecordedReversal::from_params(payment, std::time::SystemTime::now()).is_none());
+    /// ```
+    pub fn from_params(params: Params, recorded_at: SystemTime) -> Option<Self> {
+        let code = crate::kinds::parse_code(params.get("type")?)?;
+        let kind = PingbackType::from_code(code);
+        let reason = params
+            .get("reason")
+            .and_then(crate::kinds::parse_code)
+            .map(crate::ChargebackReason::from_code);
+        let reversal = Reversal::from_type(kind, reason)?;
+        let reference = params.get("ref").filter(|r| !r.is_empty())?;
+        Some(RecordedReversal {
+            unique_ref: UniqueRef::new(reference, kind),
+            reversal,
+            params,
+            recorded_at,
+        })
+    }
+
+    /// The reversal a ledger recorded, or `None` when its stored
+    /// parameters no longer parse or are not a reversal's.
+    #[allow(dead_code)] // the ledger's record of reversals plugs in here
+    pub(crate) fn from_record(record: &crate::ledger::PaymentRecord) -> Option<Self> {
+        RecordedReversal::from_params(record.params().ok()?, record.delivered_at())
+    }
+
+    /// The reversal's unique reference (its type is 2 or 202).
+    pub fn unique_ref(&self) -> &UniqueRef {
+        &self.unique_ref
+    }
+
+    /// What reversed the `ref`: a chargeback with its reason, or a declined
+    /// risk review.
+    pub fn reversal(&self) -> Reversal {
+        self.reversal
+    }
+
+    /// The reversal's verified parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// When the ledger recorded the reversal.
+    pub fn recorded_at(&self) -> SystemTime {
+        self.recorded_at
     }
 }

@@ -27,7 +27,7 @@ mod api;
 pub mod catalog;
 mod delivery;
 mod envelope;
-mod handler;
+pub mod handler;
 pub mod http;
 mod kinds;
 pub mod ledger;
@@ -37,9 +37,11 @@ mod schema;
 mod secret;
 pub mod signature;
 mod standard;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod value;
 mod verify;
-mod widget;
+pub mod widget;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -50,9 +52,9 @@ pub use allowlist::{
     PAYMENTWALL_SOURCES,
 };
 pub use api::{ApiType, UnknownApiType};
-pub use delivery::{Delivery, OriginalPayment};
+pub use delivery::{Delivery, OriginalPayment, RecordedReversal};
 pub use envelope::{Envelope, EnvelopeError, Goods};
-pub use handler::{Dispatch, HandlerError};
+pub use handler::{DeliveryKind, Grant, HandledBy, HandlerError, Notice, RefHistory, Reversal};
 pub use iso_currency::Currency;
 pub use isocountry::CountryCode;
 pub use kinds::{
@@ -62,12 +64,12 @@ pub use kinds::{
 pub use params::{Limits, Param, Params, ParamsError};
 pub use pw_derive::Pingback;
 pub use rust_decimal::Decimal;
-pub use schema::{DecodeError, Pingback, Setting, SettingValue, SettingsTable};
+pub use schema::{DecodeError, Pingback, Setting, SettingValue, SettingsTable, SHOWN_VALUE_CHARS};
 pub use secret::SecretKey;
 pub use signature::{SignatureError, SignatureVersion, VersionPolicy};
 pub use time;
 pub use verify::{Rejection, VerifiedPingback, Verifier, VerifierBuilder};
-pub use widget::{OwnParams, WidgetCall, WidgetError, DIGITAL_GOODS_ENDPOINT};
+pub use widget::{OwnParams, WidgetCall, WidgetError};
 
 /// The examples of `README.md`, compiled and run as doctests.
 #[doc = include_str!("../../README.md")]

@@ -1,6 +1,7 @@
 //! What `#[derive(Pingback)]` implements: a typed schema of a project's
 //! pingbacks, its decoding error and its settings table.
 
+use crate::catalog::NameRuleViolation;
 use crate::signature::{SignatureVersion, VersionPolicy};
 use crate::{ApiType, Params, SecretKey, Verifier, VerifierBuilder};
 use std::fmt;
@@ -136,6 +137,21 @@ impl fmt::Display for SettingValue {
 /// The settings table of a schema, rendered as the rows to enter in
 /// Paymentwall's dashboard.
 ///
+/// A row whose name breaks the parameter-name rule
+/// ([`catalog::PARAMETER_NAME_RULE`](crate::catalog::PARAMETER_NAME_RULE),
+/// the rule the derive enforces) is followed by a warning stating it, so a
+/// table built by hand never hides a name Paymentwall cannot carry:
+///
+/// ```
+/// use pw_runtime::{Setting, SettingValue, SettingsTable};
+///
+/// let table = SettingsTable::new(&[Setting { parameter: "my%param", value: SettingValue::Own }]);
+/// assert!(table.to_string().ends_with(
+///     "warning: `my%param` cannot be a Paymentwall parameter name: it contains `%`; \
+///      a parameter name is 1 to 64 characters, each an ASCII letter, digit or `_`\n"
+/// ));
+/// ```
+///
 /// ```
 /// use pw_runtime::{Setting, SettingValue, SettingsTable};
 ///
@@ -215,6 +231,13 @@ impl fmt::Display for SettingsTable {
                 setting.parameter
             )?;
         }
+        // A table built by hand (not by the derive, which refuses such
+        // names) says which rows Paymentwall could never send back.
+        for setting in self.settings {
+            if let Some(violation) = NameRuleViolation::of(setting.parameter) {
+                writeln!(f, "warning: {violation}")?;
+            }
+        }
         Ok(())
     }
 }
@@ -255,7 +278,9 @@ pub enum DecodeError {
         parameter: &'static str,
         /// What the value should be.
         expected: &'static str,
-        /// The offending value.
+        /// The offending value, cut to its first [`SHOWN_VALUE_CHARS`]
+        /// characters (then `…`): the error goes to logs and response
+        /// bodies, which need not repeat a long received value.
         value: String,
         /// Why it is not of the kind.
         reason: String,
@@ -294,5 +319,37 @@ impl DecodeError {
             DecodeError::VersionTooLow { .. } => 403,
             DecodeError::WrongApi { .. } => 500,
         }
+    }
+}
+
+/// How many characters of a received value a [`DecodeError`] shows.
+///
+/// ```
+/// assert_eq!(pw_runtime::SHOWN_VALUE_CHARS, 32);
+/// ```
+pub const SHOWN_VALUE_CHARS: usize = 32;
+
+/// `text` as a [`DecodeError`] shows it: its first [`SHOWN_VALUE_CHARS`]
+/// characters, then `…` when it is longer.
+pub(crate) fn shown_value(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_VALUE_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shown_value_is_cut_on_a_character_boundary() {
+        assert_eq!(shown_value("9,99"), "9,99");
+        let exact = "x".repeat(SHOWN_VALUE_CHARS);
+        assert_eq!(shown_value(&exact), exact);
+        let long = "é".repeat(100);
+        let shown = shown_value(&long);
+        assert_eq!(shown.chars().count(), SHOWN_VALUE_CHARS + 1);
+        assert!(shown.ends_with('…'));
     }
 }

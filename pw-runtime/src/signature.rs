@@ -615,12 +615,23 @@ pub enum SignError {
     },
 }
 
-/// The widget signature (`sign` of the payment page URL).
+/// The widget signature (`sign` of the payment page URL), as Paymentwall's
+/// official library computes it.
 ///
-/// Version 1 is MD5 of `uid` then the secret; versions 2 and 3 are MD5 /
-/// SHA-256 of every parameter sorted by name as `name=value`, then the
-/// secret. Pass every widget parameter except `sign` (including
-/// `sign_version`).
+/// Version 1 is MD5 of `uid` then the secret. Versions 2 and 3 are MD5 /
+/// SHA-256 of every parameter as `name=value` (an array element as
+/// `name[key]=value`), then the secret, in the library's order: sorted by
+/// name, then the elements of each array by key, each comparison PHP 8's
+/// (`ksort`: two numeric names or keys compare as numbers, `9` before `10`
+/// and `1e1`; anything else as bytes); names that compare equal keep their
+/// order. Pass every widget parameter except `sign` (including
+/// `sign_version`), in the order of the URL.
+///
+/// Where PHP's comparisons of a call's names contradict each other (`9`,
+/// `1e1` and `1f`), PHP's own order depends on its sort algorithm; this
+/// function still returns one deterministic signature (an insertion sort
+/// in the order given), and [`WidgetCall`](crate::WidgetCall) refuses to
+/// build such a call.
 ///
 /// ```
 /// use pw_runtime::{signature, SecretKey, SignatureVersion};
@@ -652,6 +663,31 @@ where
     digest(version, secret, &WidgetBase { version, pairs }).to_hex()
 }
 
+/// The base string of a widget call, without the secret that ends it.
+///
+/// ```
+/// use pw_runtime::{signature, SignatureVersion};
+/// let params = [("uid", "u"), ("history[reg2]", "b"), ("history2", "c"), ("history[reg]", "a"), ("ids[10]", "y"), ("ids[9]", "x")];
+/// assert_eq!(
+///     signature::widget_base_string(SignatureVersion::V3, &params),
+///     "history[reg]=ahistory[reg2]=bhistory2=cids[9]=xids[10]=yuid=u",
+/// );
+/// assert_eq!(signature::widget_base_string(SignatureVersion::V1, &params), "u");
+/// ```
+pub fn widget_base_string<N, V>(version: SignatureVersion, params: &[(N, V)]) -> String
+where
+    N: AsRef<str>,
+    V: AsRef<str>,
+{
+    let pairs: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(n, v)| (n.as_ref(), v.as_ref()))
+        .collect();
+    let mut out = Vec::new();
+    WidgetBase { version, pairs }.write(&mut out);
+    String::from_utf8(out).expect("parameters are UTF-8")
+}
+
 /// The base string of a widget call.
 struct WidgetBase<'a> {
     version: SignatureVersion,
@@ -665,9 +701,9 @@ impl BaseString for WidgetBase<'_> {
             out.push(uid.map_or("", |(_, value)| value).as_bytes());
             return;
         }
-        let mut sorted = self.pairs.clone();
-        sorted.sort_by(|a, b| crate::params::compare_php_keys(a.0.as_bytes(), b.0.as_bytes()));
-        for (name, value) in sorted {
+        let names: Vec<&str> = self.pairs.iter().map(|(name, _)| *name).collect();
+        for index in crate::widget::order::signing_order(&names).indices {
+            let (name, value) = self.pairs[index];
             push_param(out, name, None, value);
         }
     }

@@ -62,40 +62,7 @@ fn disagreement(case: &Value) -> Option<String> {
     let id = case["id"].as_str().unwrap_or("?");
     let text = |key: &str| case[key].as_str().unwrap_or_else(|| panic!("{id}: {key}"));
     if case["kind"] == "widget" {
-        let params: Vec<(String, String)> =
-            serde_json::from_value(case["params"].clone()).expect("widget params");
-        let find = |name: &str| {
-            params
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
-        let (key, widget) = (find("key"), find("widget"));
-        let version = case["sign_version"].to_string();
-        let mut args = vec![
-            "widget-url".to_owned(),
-            "--key".to_owned(),
-            key,
-            "--widget".to_owned(),
-            widget,
-            "--version".to_owned(),
-            version,
-            "--secret".to_owned(),
-            text("secret").to_owned(),
-        ];
-        args.extend(
-            params
-                .iter()
-                .filter(|(n, _)| !["key", "widget", "sign_version"].contains(&n.as_str()))
-                .map(|(n, v)| format!("{n}={v}")),
-        );
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let output = pw_pingback(&args);
-        let url = stdout(&output);
-        let sign = url.trim().rsplit_once("&sign=").map(|(_, s)| s.to_owned());
-        return (sign.as_deref() != Some(text("sign")))
-            .then(|| format!("{id}: widget-url gave {url:?} ({})", stderr(&output)));
+        return widget_disagreement(case);
     }
     let output = pw_pingback(&[
         "verify",
@@ -161,8 +128,61 @@ fn verify_and_widget_url_agree_with_every_vector() {
         cases.len()
     );
     std::io::stderr().write_all(line.as_bytes()).unwrap();
-    assert!(cases.len() >= 211, "only {} cases", cases.len());
+    assert!(cases.len() >= 337, "only {} cases", cases.len());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Runs `widget-url` on one widget vector case: the URL it prints must
+/// carry the case's `sign`, and be the case's `url` when it has one.
+fn widget_disagreement(case: &Value) -> Option<String> {
+    let id = case["id"].as_str().unwrap_or("?");
+    let params: Vec<(String, String)> =
+        serde_json::from_value(case["params"].clone()).expect("widget params");
+    let find = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut args = vec![
+        "widget-url".to_owned(),
+        "--api".to_owned(),
+        case["api"].as_str().unwrap_or("digital_goods").to_owned(),
+        "--key".to_owned(),
+        find("key"),
+        "--widget".to_owned(),
+        find("widget"),
+        "--version".to_owned(),
+        case["sign_version"].to_string(),
+        "--secret".to_owned(),
+        case["secret"].as_str().expect("secret").to_owned(),
+        // Names may start with `-` (`-1`).
+        "--".to_owned(),
+    ];
+    args.extend(
+        params
+            .iter()
+            .filter(|(n, _)| !["key", "widget", "sign_version"].contains(&n.as_str()))
+            .map(|(n, v)| format!("{n}={v}")),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = pw_pingback(&args);
+    let url = stdout(&output);
+    let url = url.strip_suffix('\n').unwrap_or(&url);
+    let sign = url.rsplit_once("&sign=").map(|(_, s)| s);
+    if sign != case["sign"].as_str() {
+        return Some(format!(
+            "{id}: widget-url gave {url:?} ({})",
+            stderr(&output)
+        ));
+    }
+    match case["url"].as_str() {
+        Some(expected) if expected != url => Some(format!(
+            "{id}: widget-url gave\n  {url}\nexpected\n  {expected}"
+        )),
+        _ => None,
+    }
 }
 
 // ------------------------------------------------------------------- sign
@@ -762,36 +782,129 @@ fn every_command_has_help_with_an_example() {
 }
 
 #[test]
-fn widget_url_is_signed_by_the_runtime() {
-    let output = pw_pingback(&[
+fn widget_url_sends_what_the_builder_sends() {
+    use pw_runtime::widget::{Cart, DigitalGoods, VirtualCurrency, WidgetApi};
+    use pw_runtime::WidgetCall;
+
+    fn built<A: WidgetApi>(params: &[(&str, &str)]) -> String {
+        params
+            .iter()
+            .fold(
+                WidgetCall::<A>::new("K1", SECRET).widget("p1_1"),
+                |call, (name, value)| call.param(*name, *value),
+            )
+            .url()
+            .unwrap()
+    }
+    let calls: [(&str, Vec<(&str, &str)>); 3] = [
+        (
+            "digital_goods",
+            vec![
+                ("uid", "u 1"),
+                ("amount", "4.50"),
+                ("currencyCode", "USD"),
+                ("ag_external_id", "gems"),
+                ("ag_type", "subscription"),
+                ("ag_period_length", "1"),
+                ("ag_period_type", "month"),
+                ("history[registration_date]", "1700000000"),
+                ("campaign", "*spring*"),
+            ],
+        ),
+        ("virtual_currency", vec![("uid", "u"), ("lang", "de")]),
+        (
+            "cart",
+            vec![
+                ("uid", "u"),
+                ("external_ids[0]", "a"),
+                ("prices[0]", "3.30"),
+                ("currencies[0]", "EUR"),
+            ],
+        ),
+    ];
+    for (api, params) in calls {
+        let mut args = vec![
+            "widget-url",
+            "--api",
+            api,
+            "--key",
+            "K1",
+            "--secret",
+            SECRET,
+        ];
+        let pairs: Vec<String> = params.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        args.extend(pairs.iter().map(String::as_str));
+        let output = pw_pingback(&args);
+        assert!(output.status.success(), "{api}: {}", stderr(&output));
+        let url = stdout(&output).trim().to_owned();
+        let expected = match api {
+            "digital_goods" => built::<DigitalGoods>(&params),
+            "virtual_currency" => built::<VirtualCurrency>(&params),
+            _ => built::<Cart>(&params),
+        };
+        assert_eq!(url, expected, "{api}");
+        // The official library's defaults: version 3, and 2 for a cart;
+        // the amount in its shortest form; no ag_recurring for a
+        // subscription that does not renew.
+        let version = if api == "cart" { "2" } else { "3" };
+        assert!(url.contains(&format!("&sign_version={version}&")), "{url}");
+        assert!(!url.contains("ag_recurring"), "{url}");
+        assert!(!url.contains("4.50") && !url.contains("3.30"), "{url}");
+    }
+    let v1 = pw_pingback(&[
         "widget-url",
         "--key",
         "K1",
         "--secret",
         SECRET,
         "--version",
-        "3",
-        "uid=u 1",
-        "ag_external_id=gems",
-        "amount=4.99",
+        "1",
+        "uid=u",
     ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let url = stdout(&output).trim().to_owned();
-    let (base, query) = url.split_once('?').unwrap();
-    assert_eq!(base, "https://api.paymentwall.com/api/subscription");
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect();
-    let (last, unsigned) = pairs.split_last().unwrap();
-    assert_eq!(last.0, "sign");
-    let expected = pw_runtime::signature::widget_signature(
-        SignatureVersion::V3,
-        unsigned,
-        &pw_runtime::SecretKey::new(SECRET),
+    assert!(
+        stdout(&v1).contains("&sign_version=1&sign="),
+        "{}",
+        stdout(&v1)
     );
-    assert_eq!(last.1, expected);
-    assert!(unsigned.contains(&("widget".to_owned(), "p1_1".to_owned())));
-    assert!(unsigned.contains(&("sign_version".to_owned(), "3".to_owned())));
+}
+
+#[test]
+fn widget_url_refuses_what_paymentwall_cannot_charge() {
+    for (args, message) in [
+        (
+            vec!["amount=4.999", "currencyCode=USD"],
+            "`amount`: 4.999 USD has 3 decimals, but USD has 2 minor units",
+        ),
+        (vec!["amount=0", "currencyCode=USD"], "is not positive"),
+        (vec!["amount=5"], "`amount` needs `currencyCode`"),
+        (
+            vec!["lang=english"],
+            "`lang` must be an ISO 639-1 language code",
+        ),
+        (vec!["success_url=/ok"], "`success_url` must be an absolute"),
+        (vec!["sign=x"], "give `sign` with nothing"),
+    ] {
+        let mut all = vec!["widget-url", "--key", "K", "--secret", SECRET, "uid=u"];
+        all.extend(args.iter().copied());
+        let output = pw_pingback(&all);
+        assert_one_line_error(&output, message);
+        assert!(stderr(&output).contains(message), "{}", stderr(&output));
+    }
+    let output = pw_pingback(&["widget-url", "--key", "K", "--secret", SECRET]);
+    assert_one_line_error(&output, "uid");
+    assert!(stderr(&output).contains("uid=USER_ID"));
+    let cart = pw_pingback(&[
+        "widget-url",
+        "--api",
+        "cart",
+        "--key",
+        "K",
+        "--secret",
+        SECRET,
+        "uid=u",
+    ]);
+    assert_one_line_error(&cart, "cart");
+    assert!(stderr(&cart).contains("external_ids[0]=PRODUCT_ID"));
 }
 
 /// The schema `settings` reads from source, compiled here too: both

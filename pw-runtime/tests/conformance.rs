@@ -6,13 +6,18 @@
 //! `accepted` (the whole verification) must both agree. The official library
 //! accepts signature version 1, so this test verifies with
 //! `minimum_version(V1)`; pw's default refuses it. Widget cases: `sign` must
-//! match.
+//! match, computed from `params` by the widget signer and by a `WidgetCall`
+//! given the same parameters; when the case has its `url` (the official
+//! library's `getUrl()`), the `WidgetCall`'s URL must be that URL, byte for
+//! byte.
 
 use std::path::{Path, PathBuf};
 
 use pw_runtime::signature::{self, widget_signature};
+use pw_runtime::widget::{Cart, DigitalGoods, VirtualCurrency, WidgetApi};
 use pw_runtime::{
     ApiType, Limits, Params, SecretKey, SignatureVersion, Source, Verifier, VersionPolicy,
+    WidgetCall,
 };
 use serde::Deserialize;
 
@@ -28,10 +33,17 @@ enum Case {
 struct WidgetCase {
     id: String,
     kind: WidgetKind,
+    /// The API (`digital_goods` when absent).
+    #[serde(default)]
+    api: Option<String>,
     secret: String,
     sign_version: u8,
+    /// Every parameter of the URL but `sign`, decoded, in URL order.
     params: Vec<(String, String)>,
     sign: String,
+    /// The whole URL, when the case comes from the library's `getUrl()`.
+    #[serde(default)]
+    url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +61,69 @@ struct PingbackCase {
     query: String,
     signature_valid: bool,
     accepted: bool,
+}
+
+/// A `WidgetCall` for the API `A` with the case's parameters, `key` and
+/// `sign_version` as the call's own.
+fn widget_call<A: WidgetApi>(case: &WidgetCase, version: SignatureVersion) -> WidgetCall<A> {
+    let key = case
+        .params
+        .iter()
+        .find(|(name, _)| name == "key")
+        .map_or("", |(_, key)| key.as_str());
+    case.params
+        .iter()
+        .filter(|(name, _)| name != "key" && name != "sign_version")
+        .fold(
+            WidgetCall::<A>::new(key, case.secret.as_str()).sign_version(version),
+            |call, (name, value)| call.param(name.as_str(), value.as_str()),
+        )
+}
+
+/// What pw says of a widget case: its sign from the signer, its sign and
+/// URL from a `WidgetCall`.
+fn judge_widget(case: &WidgetCase) -> Result<(), String> {
+    let version = SignatureVersion::from_number(case.sign_version)
+        .ok_or_else(|| format!("sign_version {} is not 1, 2 or 3", case.sign_version))?;
+    let sign = widget_signature(version, &case.params, &SecretKey::new(case.secret.as_str()));
+    if sign != case.sign {
+        return Err(format!("widget sign {sign}, expected {}", case.sign));
+    }
+    let api: ApiType = case
+        .api
+        .as_deref()
+        .unwrap_or("digital_goods")
+        .parse()
+        .map_err(|e| format!("{e}"))?;
+    let (pairs, url) = match api {
+        ApiType::DigitalGoods => {
+            let call = widget_call::<DigitalGoods>(case, version);
+            (call.pairs(), call.url())
+        }
+        ApiType::VirtualCurrency => {
+            let call = widget_call::<VirtualCurrency>(case, version);
+            (call.pairs(), call.url())
+        }
+        ApiType::Cart => {
+            let call = widget_call::<Cart>(case, version);
+            (call.pairs(), call.url())
+        }
+    };
+    let pairs = pairs.map_err(|e| format!("the WidgetCall refuses the case: {e}"))?;
+    let built_sign = pairs.last().map(|(_, sign)| sign.as_str());
+    if built_sign != Some(case.sign.as_str()) {
+        return Err(format!(
+            "WidgetCall sign {built_sign:?}, expected {}",
+            case.sign
+        ));
+    }
+    match (&case.url, url) {
+        (Some(expected), Ok(url)) if url != *expected => {
+            Err(format!("WidgetCall URL\n  {url}\nexpected\n  {expected}"))
+        }
+        (_, Err(e)) => Err(format!("the WidgetCall refuses the case: {e}")),
+        _ => Ok(()),
+    }
 }
 
 /// What pw says of a pingback case: (signature_valid, accepted).
@@ -96,14 +171,7 @@ fn run_file(path: &Path) -> Result<(usize, usize, Vec<String>), String> {
         let verdict = match &case {
             Case::Widget(w) => {
                 let WidgetKind::Widget = w.kind;
-                let version = SignatureVersion::from_number(w.sign_version).ok_or_else(|| {
-                    format!("{at}: sign_version {} is not 1, 2 or 3", w.sign_version)
-                })?;
-                let sign = widget_signature(version, &w.params, &SecretKey::new(w.secret.as_str()));
-                (sign == w.sign).then_some(()).ok_or(format!(
-                    "{at} {}: widget sign {sign}, expected {}",
-                    w.id, w.sign
-                ))
+                judge_widget(w).map_err(|e| format!("{at} {}: {e}", w.id))
             }
             Case::Pingback(p) => {
                 let (signature_valid, accepted) =
@@ -128,12 +196,7 @@ fn run_file(path: &Path) -> Result<(usize, usize, Vec<String>), String> {
 fn vector_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "the vectors directory {} is unreadable: {e}",
-                dir.display()
-            )
-        })
+        .unwrap_or_else(|e| panic!("the vectors directory {} is unreadable: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
         .collect();
@@ -174,6 +237,61 @@ fn every_vector_agrees_with_the_official_library() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+#[test]
+fn the_widget_vectors_cover_every_api_with_whole_urls() {
+    let mut per_api = std::collections::BTreeMap::new();
+    for path in vector_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            if let Ok(Case::Widget(case)) = serde_json::from_str::<Case>(line) {
+                if case.url.is_some() {
+                    *per_api.entry(case.api.unwrap_or_default()).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    let total: usize = per_api.values().sum();
+    assert!(total >= 100, "{per_api:?}");
+    for api in ["digital_goods", "virtual_currency", "cart"] {
+        assert!(per_api.get(api).is_some_and(|&n| n >= 20), "{per_api:?}");
+    }
+}
+
+#[test]
+fn a_wrong_widget_expectation_is_caught() {
+    let dir = std::env::temp_dir().join(format!("pw-widget-vectors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("wrong.jsonl");
+    let right = r#"{"kind":"widget","id":"w","api":"virtual_currency","secret":"s","sign_version":2,"params":[["key","k"],["uid","u"],["widget","p10"],["sign_version","2"]],"sign":"SIGN","url":"https://api.paymentwall.com/api/ps?key=k&uid=u&widget=p10&sign_version=2&sign=SIGN"}"#;
+    let sign = widget_signature(
+        SignatureVersion::V2,
+        &[
+            ("key", "k"),
+            ("uid", "u"),
+            ("widget", "p10"),
+            ("sign_version", "2"),
+        ],
+        &SecretKey::new("s"),
+    );
+    let right = right.replace("SIGN", &sign);
+    let cases = [
+        (right.clone(), 1),
+        (right.replace("api/ps?", "api/subscription?"), 0),
+        (right.replace("widget=p10", "widget=p1_1"), 0),
+        (right.replace(r#""secret":"s""#, r#""secret":"t""#), 0),
+        (
+            right.replace(r#""api":"virtual_currency""#, r#""api":"cart""#),
+            0,
+        ),
+    ];
+    for (line, passes) in cases {
+        std::fs::write(&path, format!("{line}\n")).unwrap();
+        let (passed, total, failures) = run_file(&path).unwrap();
+        assert_eq!((passed, total), (passes, 1), "{line}: {failures:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

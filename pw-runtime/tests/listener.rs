@@ -11,8 +11,8 @@ use std::time::Duration;
 use pw_runtime::ledger::{Claim, Ledger};
 use pw_runtime::listener::{Listener, Request, Response};
 use pw_runtime::{
-    signature, ApiType, ChargebackReason, Delivery, HandlerError, OriginalPayment, Pingback,
-    PingbackType, SecretKey, SignatureVersion, UniqueRef,
+    signature, ApiType, ChargebackReason, Delivery, Grant, HandlerError, Notice, OriginalPayment,
+    Pingback, PingbackType, Reversal, SecretKey, SignatureVersion, UniqueRef,
 };
 
 #[path = "support/backends.rs"]
@@ -103,7 +103,7 @@ impl Shop {
 }
 
 impl GemsHandler for Shop {
-    async fn payment(&self, payment: &mut Delivery<Gems>) -> Result<(), HandlerError> {
+    async fn deliver(&self, payment: &mut Delivery<Gems>, _: Grant) -> Result<(), HandlerError> {
         tokio::time::sleep(self.delay).await;
         self.grant(payment).await?;
         if self.state.fail_after_grant.load(Ordering::SeqCst) {
@@ -126,18 +126,22 @@ impl GemsHandler for Shop {
         Ok(())
     }
 
-    async fn chargeback(
+    async fn take_back(
         &self,
         chargeback: &mut Delivery<Gems>,
-        reason: Option<ChargebackReason>,
+        reversal: Reversal,
         original: Option<OriginalPayment>,
     ) -> Result<(), HandlerError> {
         let original = original.map(|o| o.fields::<Gems>().unwrap().campaign);
         self.state.chargebacks.lock().unwrap().push((
             chargeback.reference().to_owned(),
-            reason,
+            reversal.reason(),
             original,
         ));
+        Ok(())
+    }
+
+    async fn notice(&self, _: &mut Delivery<Gems>, _: Notice) -> Result<(), HandlerError> {
         Ok(())
     }
 }

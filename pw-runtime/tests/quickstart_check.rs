@@ -96,3 +96,136 @@ fn pw_pingback_check_passes_against_the_quickstart() {
     assert_eq!(grants, 1);
     server.task.abort();
 }
+
+/// One GET of `url?query` over a plain TCP connection: status and body.
+fn get(url: &str, query: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET /{path}?{query} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response.split_once("\r\n\r\n").unwrap().1.to_owned();
+    (status, body)
+}
+
+/// The quickstart's test payment of `reference`, as pingback type `kind`,
+/// signed with the development key.
+fn signed(reference: &str, kind: &str) -> String {
+    let mut pairs = quickstart::test_payment(reference);
+    for (name, value) in &mut pairs {
+        if *name == "type" {
+            *value = kind.to_owned();
+        }
+    }
+    if kind == "2" {
+        pairs.push(("reason", "9".to_owned()));
+    }
+    pw_runtime::signature::sign_pingback(
+        pw_runtime::ApiType::DigitalGoods,
+        pw_runtime::SignatureVersion::V2,
+        &pw_runtime::SecretKey::new(DEVELOPMENT_KEY),
+        pairs.iter().map(|(name, value)| (*name, value.as_str())),
+    )
+    .unwrap()
+}
+
+/// Over HTTP against the quickstart: goodwill credits (1) and accepted risk
+/// reviews (201) grant once, a pending review (200) grants nothing,
+/// chargebacks (2) and declined reviews (202) revoke, and an undocumented
+/// type is not acknowledged.
+#[test]
+fn the_quickstart_grants_and_revokes_by_pingback_type() {
+    let database = TempDatabase::new();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let settings = Settings::development("127.0.0.1:0".parse().unwrap(), database.0.clone());
+    let server = runtime.block_on(quickstart::start(&settings)).unwrap();
+    let shop = server.shop.clone();
+    let counts = || {
+        runtime.block_on(async { (shop.grants().await.unwrap(), shop.revoked().await.unwrap()) })
+    };
+    let ok = |reference: &str, kind: &str| {
+        let answer = get(&server.url, &signed(reference, kind));
+        assert_eq!(answer, (200, "OK".to_owned()), "{reference} type {kind}");
+    };
+
+    ok("goodwill1", "1");
+    ok("goodwill1", "1");
+    assert_eq!(counts(), (1, 0), "a goodwill credit grants once");
+
+    ok("review1", "200");
+    assert_eq!(counts(), (1, 0), "a pending review grants nothing");
+    ok("review1", "201");
+    ok("review1", "201");
+    assert_eq!(counts(), (2, 0), "an accepted review grants once");
+
+    ok("review2", "200");
+    ok("review2", "202");
+    assert_eq!(
+        counts(),
+        (2, 0),
+        "a declined review of nothing granted revokes nothing"
+    );
+
+    ok("review3", "201");
+    ok("review3", "202");
+    assert_eq!(
+        counts(),
+        (3, 1),
+        "a declined review revokes what was granted"
+    );
+
+    ok("payment1", "0");
+    ok("payment1", "2");
+    assert_eq!(counts(), (4, 2), "a chargeback revokes the payment");
+
+    let (status, body) = get(&server.url, &signed("odd1", "99"));
+    assert_eq!(status, 501, "{body}");
+    assert_eq!(counts(), (4, 2), "an undocumented type grants nothing");
+    server.task.abort();
+}
+
+/// A payment whose `ref` the ledger recorded as reversed before it arrived
+/// reaches the shop as `Grant::AlreadyReversed`, and the shop grants nothing.
+#[test]
+fn the_quickstart_grants_nothing_for_a_payment_already_reversed() {
+    use pw_runtime::{Delivery, HandledBy, Params, Pingback, RecordedReversal, RefHistory, Source};
+    let database = TempDatabase::new();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let settings = Settings::development("127.0.0.1:0".parse().unwrap(), database.0.clone());
+    runtime.block_on(async {
+        let server = quickstart::start(&settings).await.unwrap();
+        let shop = server.shop.clone();
+        let verified = quickstart::GemPurchase::verifier(DEVELOPMENT_KEY)
+            .build()
+            .verify(
+                signed("late1", "0").as_bytes(),
+                &Source::peer("174.36.92.186".parse().unwrap()),
+            )
+            .unwrap();
+        let mut delivery = Delivery::<quickstart::GemPurchase>::decode(verified).unwrap();
+        let chargeback = Params::parse(signed("late1", "2").as_bytes(), &Default::default());
+        let reversal =
+            RecordedReversal::from_params(chargeback.unwrap(), std::time::SystemTime::now());
+        assert!(reversal.is_some());
+        let history = RefHistory::new().with_reversal(reversal);
+        quickstart::GemPurchase::dispatch(&shop, &mut delivery, history)
+            .await
+            .unwrap();
+        assert_eq!(shop.grants().await.unwrap(), 0);
+        server.task.abort();
+    });
+}

@@ -6,9 +6,9 @@
 use pw_runtime::time::{OffsetDateTime, PrimitiveDateTime};
 use pw_runtime::{
     signature, ApiType, ChargebackReason, ChargebackType, CountryCode, Currency, Decimal,
-    DecodeError, Delivery, Dispatch, HandlerError, OriginalPayment, Pingback, PingbackType,
-    Reference, Rejection, SecretKey, SignatureVersion, Source, SubscriptionPeriod, UniqueRef,
-    VerifiedPingback,
+    DecodeError, Delivery, Grant, HandledBy, HandlerError, Notice, OriginalPayment, Pingback,
+    PingbackType, RecordedReversal, RefHistory, Reference, Rejection, Reversal, SecretKey,
+    SignatureVersion, Source, SubscriptionPeriod, UniqueRef, VerifiedPingback,
 };
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -204,6 +204,22 @@ fn a_malformed_value_names_the_parameter_the_kind_and_the_value() {
     }
 }
 
+/// A decode error goes to logs and response bodies: it shows a short
+/// prefix of the value received, not all of it.
+#[test]
+fn a_decode_error_shows_a_short_prefix_of_the_value() {
+    let long = format!("{}x", "9".repeat(500));
+    let error = decode(&with("rev", &long)).unwrap_err();
+    let message = error.to_string();
+    let shown = "9".repeat(pw_runtime::SHOWN_VALUE_CHARS);
+    assert!(message.contains(&format!("`{shown}…`")), "{message}");
+    assert!(message.len() < 200, "{message}");
+    let DecodeError::Invalid { value, .. } = error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(value, format!("{shown}…"));
+}
+
 #[test]
 fn an_empty_value_is_none_in_an_option_and_missing_otherwise() {
     for &(name, _, optional) in CASES {
@@ -378,94 +394,149 @@ fn a_pingback_of_another_api_does_not_decode() {
     assert!(matches!(error, DecodeError::WrongApi { .. }), "{error:?}");
 }
 
-/// Records which handler method ran.
+/// Records which handler method ran, with its argument.
 #[derive(Default)]
 struct Recorder {
     calls: Mutex<Vec<String>>,
 }
 
-impl SeedExampleHandler for Recorder {
-    async fn payment(&self, payment: &mut Delivery<SeedExample>) -> Result<(), HandlerError> {
-        self.calls
-            .lock()
-            .unwrap()
-            .push(format!("payment {}", payment.my_custom_param));
-        Ok(())
+impl Recorder {
+    fn record(&self, call: String) {
+        self.calls.lock().unwrap().push(call);
     }
+}
 
-    async fn chargeback(
+impl SeedExampleHandler for Recorder {
+    async fn deliver(
         &self,
-        chargeback: &mut Delivery<SeedExample>,
-        reason: Option<ChargebackReason>,
-        original: Option<OriginalPayment>,
+        payment: &mut Delivery<SeedExample>,
+        grant: Grant,
     ) -> Result<(), HandlerError> {
-        let original = original.map(|o| o.fields::<SeedExample>().unwrap().my_custom_param);
-        self.calls.lock().unwrap().push(format!(
-            "chargeback {} {reason:?} {original:?}",
-            chargeback.reference()
+        let reversed = grant.reversal().map(|r| r.unique_ref().to_string());
+        self.record(format!(
+            "deliver {} {:?} reversed={reversed:?}",
+            payment.my_custom_param,
+            grant.kind()
         ));
         Ok(())
     }
 
-    async fn risk_review_declined(
+    async fn take_back(
+        &self,
+        reversal: &mut Delivery<SeedExample>,
+        why: Reversal,
+        original: Option<OriginalPayment>,
+    ) -> Result<(), HandlerError> {
+        let original = original.map(|o| o.fields::<SeedExample>().unwrap().my_custom_param);
+        self.record(format!(
+            "take_back {} {why:?} {original:?}",
+            reversal.reference()
+        ));
+        Ok(())
+    }
+
+    async fn notice(
         &self,
         _: &mut Delivery<SeedExample>,
+        notice: Notice,
     ) -> Result<(), HandlerError> {
-        Err(HandlerError::new("declined"))
+        if notice == Notice::SubscriptionRenewalFailed {
+            return Err(HandlerError::new("renewal failed"));
+        }
+        self.record(format!("notice {notice:?}"));
+        Ok(())
     }
+}
+
+fn seed_pingback(kind: &str, reason: &str, campaign: &str) -> VerifiedPingback {
+    let mut pairs = vec![
+        ("uid", "u"),
+        ("goodsid", "g"),
+        ("type", kind),
+        ("ref", "r1"),
+        ("my_custom_param", campaign),
+    ];
+    if !reason.is_empty() {
+        pairs.push(("reason", reason));
+    }
+    verified(ApiType::DigitalGoods, &pairs)
+}
+
+async fn dispatch(
+    handler: &Recorder,
+    kind: &str,
+    reason: &str,
+    history: RefHistory,
+) -> Result<(), HandlerError> {
+    let mut delivery = Delivery::<SeedExample>::decode(seed_pingback(kind, reason, "c")).unwrap();
+    SeedExample::dispatch(handler, &mut delivery, history).await
 }
 
 #[tokio::test]
 async fn each_pingback_type_reaches_its_handler_method() {
     let handler = Recorder::default();
-    let run = |kind: &str, reason: &str, original: Option<OriginalPayment>| {
-        let mut pairs = vec![
-            ("uid", "u"),
-            ("goodsid", "g"),
-            ("type", kind),
-            ("ref", "r1"),
-            ("my_custom_param", "c"),
-        ];
-        if !reason.is_empty() {
-            pairs.push(("reason", reason));
-        }
-        let mut delivery =
-            Delivery::<SeedExample>::decode(verified(ApiType::DigitalGoods, &pairs)).unwrap();
-        let handler = &handler;
-        async move { SeedExample::dispatch(handler, &mut delivery, original).await }
-    };
-    run("0", "", None).await.unwrap();
-    let payment = verified(
-        ApiType::DigitalGoods,
-        &[
-            ("uid", "u"),
-            ("goodsid", "g"),
-            ("type", "0"),
-            ("ref", "r1"),
-            ("my_custom_param", "orig"),
-        ],
-    );
+    for kind in ["0", "1", "201", "200", "203", "12", "13"] {
+        dispatch(&handler, kind, "", RefHistory::new())
+            .await
+            .unwrap();
+    }
+    let payment = seed_pingback("0", "", "orig");
     let original = OriginalPayment::new(
         payment.unique_ref(),
         payment.into_params(),
         std::time::SystemTime::now(),
     );
-    run("2", "9", Some(original)).await.unwrap();
-    run("2", "", None).await.unwrap();
-    // Types with a default acknowledge without a call; an overridden one runs.
-    for kind in ["1", "12", "13", "14", "200", "201", "203", "77"] {
-        run(kind, "", None).await.unwrap();
-    }
-    let error = run("202", "", None).await.unwrap_err();
-    assert_eq!(error.to_string(), "declined");
+    let with_original = RefHistory::new().with_original(Some(original));
+    dispatch(&handler, "2", "9", with_original.clone())
+        .await
+        .unwrap();
+    dispatch(&handler, "2", "", RefHistory::new())
+        .await
+        .unwrap();
+    dispatch(&handler, "202", "", with_original).await.unwrap();
+    // A delivery after a recorded reversal of its ref says so.
+    let chargeback = seed_pingback("2", "2", "c").into_params();
+    let reversal = RecordedReversal::from_params(chargeback, std::time::SystemTime::now());
+    assert!(reversal.is_some());
+    dispatch(
+        &handler,
+        "201",
+        "",
+        RefHistory::new().with_reversal(reversal),
+    )
+    .await
+    .unwrap();
+    // A method's error is the dispatch's error.
+    let error = dispatch(&handler, "14", "", RefHistory::new())
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), "renewal failed");
     assert_eq!(
         *handler.calls.lock().unwrap(),
         [
-            "payment c",
-            "chargeback r1 Some(CancelledOrder) Some(\"orig\")",
-            "chargeback r1 None None",
+            "deliver c Payment reversed=None",
+            "deliver c Goodwill reversed=None",
+            "deliver c RiskReviewAccepted reversed=None",
+            "notice RiskReviewPending",
+            "notice AuthorizationVoided",
+            "notice SubscriptionCancelled",
+            "notice SubscriptionExpired",
+            "take_back r1 Chargeback { reason: Some(CancelledOrder) } Some(\"orig\")",
+            "take_back r1 Chargeback { reason: None } None",
+            "take_back r1 RiskReviewDeclined Some(\"orig\")",
+            "deliver c RiskReviewAccepted reversed=Some(\"r1_2\")",
         ]
     );
+}
+
+#[tokio::test]
+async fn an_undocumented_type_is_refused_by_default() {
+    let handler = Recorder::default();
+    let error = dispatch(&handler, "99", "", RefHistory::new())
+        .await
+        .unwrap_err();
+    assert_eq!(error.unhandled(), Some(PingbackType::Unknown(99)));
+    assert!(handler.calls.lock().unwrap().is_empty());
 }
 
 #[test]
@@ -476,7 +547,6 @@ fn the_widget_call_carries_the_own_parameters() {
     let url = SeedExample::widget_call("project-key", SECRET, &own)
         .uid("pwuser")
         .widget("p1_1")
-        .product_id("gold_membership")
         .ps("all")
         .success_url("https://example.com/ok")
         .failure_url("https://example.com/failed")

@@ -8,8 +8,8 @@
 use pw_runtime::ledger::MemoryLedger;
 use pw_runtime::listener::Listener;
 use pw_runtime::{
-    signature, ApiType, ChargebackReason, Delivery, HandlerError, Limits, OriginalPayment,
-    Pingback, SecretKey, SignatureVersion, SourceCheck,
+    signature, ApiType, Delivery, Grant, HandlerError, Limits, Notice, OriginalPayment, Pingback,
+    Reversal, SecretKey, SignatureVersion, SourceCheck,
 };
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
@@ -38,7 +38,11 @@ struct Counter {
 }
 
 impl PurchaseHandler for Counter {
-    async fn payment(&self, payment: &mut Delivery<Purchase>) -> Result<(), HandlerError> {
+    async fn deliver(
+        &self,
+        payment: &mut Delivery<Purchase>,
+        _: Grant,
+    ) -> Result<(), HandlerError> {
         // Decoded as sent, through every adapter: `+` and `%26` included.
         assert_eq!(payment.campaign, "spring & summer");
         if self.fail_next.swap(false, Ordering::SeqCst) {
@@ -48,12 +52,16 @@ impl PurchaseHandler for Counter {
         Ok(())
     }
 
-    async fn chargeback(
+    async fn take_back(
         &self,
         _: &mut Delivery<Purchase>,
-        _: Option<ChargebackReason>,
+        _: Reversal,
         _: Option<OriginalPayment>,
     ) -> Result<(), HandlerError> {
+        Ok(())
+    }
+
+    async fn notice(&self, _: &mut Delivery<Purchase>, _: Notice) -> Result<(), HandlerError> {
         Ok(())
     }
 }

@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What the shop records for one payment.
 #[derive(Debug)]
-pub(crate) struct Grant {
+pub(crate) struct GrantRow {
     pub reference: String,
     pub uid: String,
     pub goodsid: String,
@@ -122,41 +122,44 @@ impl Grants {
         })
     }
 
-    /// Records `grant`: in the ledger's transaction of `delivery` (SQL), or
-    /// once per `ref` (Redis).
+    /// Records `grant` once per `ref`, whichever of its delivery types (0, 1,
+    /// 201) comes first: in the ledger's transaction of `delivery` (SQL), or
+    /// with `HSETNX` (Redis). False when the `ref` was already granted.
     pub(crate) async fn grant<P>(
         &self,
         delivery: &mut Delivery<P>,
-        grant: &Grant,
-    ) -> Result<(), HandlerError> {
+        grant: &GrantRow,
+    ) -> Result<bool, HandlerError> {
         let insert = |table: &str, placeholders: &str| {
             format!(
                 "INSERT INTO {table} (reference, uid, goodsid, revenue, currency, campaign, granted_at) \
-                 VALUES ({placeholders})"
+                 VALUES ({placeholders}) ON CONFLICT (reference) DO NOTHING"
             )
         };
-        match self {
+        let granted = match self {
             Grants::Sqlite { table, .. } => {
                 let sql = insert(table, "?1, ?2, ?3, ?4, ?5, ?6, ?7");
                 let db = delivery.sqlite().await?;
-                bind_grant(sqlx::query(&sql), grant)
+                let done = bind_grant(sqlx::query(&sql), grant)
                     .execute(&mut *db)
                     .await?;
+                done.rows_affected() == 1
             }
             Grants::Postgres { table, .. } => {
                 let sql = insert(table, "$1, $2, $3, $4, $5, $6, $7");
                 let db = delivery.postgres().await?;
-                bind_grant(sqlx::query(&sql), grant)
+                let done = bind_grant(sqlx::query(&sql), grant)
                     .execute(&mut *db)
                     .await?;
+                done.rows_affected() == 1
             }
             Grants::Redis { conn, granted, .. } => {
                 let record = form_record(grant);
                 let mut conn = conn.clone();
-                let _first: bool = conn.hset_nx(granted, &grant.reference, record).await?;
+                conn.hset_nx(granted, &grant.reference, record).await?
             }
-        }
-        Ok(())
+        };
+        Ok(granted)
     }
 
     /// Revokes the grant of `reference`, if there is one not yet revoked;
@@ -248,7 +251,7 @@ impl Grants {
 
 fn bind_grant<'q, DB: sqlx::Database>(
     query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
-    grant: &'q Grant,
+    grant: &'q GrantRow,
 ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
 where
     String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -265,7 +268,7 @@ where
 }
 
 /// A grant as one Redis value: `uid=…&goodsid=…&…&granted_at=…`.
-fn form_record(grant: &Grant) -> String {
+fn form_record(grant: &GrantRow) -> String {
     form_urlencoded::Serializer::new(String::new())
         .append_pair("uid", &grant.uid)
         .append_pair("goodsid", &grant.goodsid)

@@ -4,6 +4,8 @@
 
 mod decode;
 mod handler;
+#[cfg(feature = "testing")]
+mod testing;
 mod widget;
 
 use crate::model::Schema;
@@ -15,9 +17,14 @@ pub fn schema(schema: &Schema) -> TokenStream {
     let decode = decode::expand(schema);
     let handler = handler::expand(schema);
     let widget = widget::expand(schema);
+    #[cfg(feature = "testing")]
+    let testing = testing::expand(schema);
+    #[cfg(not(feature = "testing"))]
+    let testing = TokenStream::new();
     quote! {
         #decode
         #handler
         #widget
+        #testing
     }
 }

@@ -4,7 +4,11 @@
 //!
 //! `#[derive(Pingback)]` checks a schema against this same table at compile
 //! time (the file is compiled into both crates), so the derive and the
-//! runtime cannot disagree.
+//! runtime cannot disagree. That includes the one rule on custom parameter
+//! names ([`PARAMETER_NAME_RULE`], checked by [`parameter_name_problem`]),
+//! the names the widget call itself uses ([`WIDGET_PARAMETERS`],
+//! [`collides_with_widget_call`]) and
+//! the system values no schema can declare ([`UNUSABLE_SYSTEM_VALUES`]).
 //!
 //! ```
 //! use pw_runtime::catalog::{self, ValueKind};
@@ -81,6 +85,35 @@ mod tests {
         for entry in STANDARD_PARAMETERS {
             assert!(is_reserved(entry.name), "{}", entry.name);
         }
+    }
+
+    #[test]
+    fn the_parameter_name_rule_is_its_text() {
+        assert_eq!(parameter_name_problem("my_param_2"), None);
+        assert_eq!(parameter_name_problem(""), Some(NameProblem::Empty));
+        assert_eq!(parameter_name_problem(&"a".repeat(64)), None);
+        assert_eq!(
+            parameter_name_problem(&"a".repeat(65)),
+            Some(NameProblem::TooLong { chars: 65 })
+        );
+        for (name, bad) in [
+            ("a%20b", '%'),
+            ("a+b", '+'),
+            ("café", 'é'),
+            ("a\0", '\0'),
+            ("a-b", '-'),
+        ] {
+            assert_eq!(
+                parameter_name_problem(name),
+                Some(NameProblem::Character(bad)),
+                "{name}"
+            );
+        }
+        assert!(PARAMETER_NAME_RULE.contains(&PARAMETER_NAME_MAX_LEN.to_string()));
+        assert_eq!(
+            NameProblem::Character('\0').to_string(),
+            "it contains the character '\\0'"
+        );
     }
 
     #[test]

@@ -252,3 +252,425 @@ pub const SYSTEM_VALUES: &[CatalogEntry] = &[
     entry("VIRTUAL_CURRENCY", ValueKind::Decimal, None, ApiSet::VIRTUAL_CURRENCY, "virtual currency received"),
     entry("VIRTUAL_CURRENCY_UNDISCOUNTED", ValueKind::Decimal, None, ApiSet::VIRTUAL_CURRENCY, "virtual currency before bonuses and discounts"),
 ];
+
+/// The signature version of every cart pingback: Paymentwall signs cart
+/// pingbacks with version 2 only, so a cart schema cannot require 3.
+///
+/// ```
+/// assert_eq!(pw_runtime::catalog::CART_SIGNATURE_VERSION, 2);
+/// ```
+pub const CART_SIGNATURE_VERSION: u8 = 2;
+
+/// System values a schema cannot declare, and why.
+///
+/// ```
+/// let (name, why) = pw_runtime::catalog::UNUSABLE_SYSTEM_VALUES[0];
+/// assert_eq!(name, "SIGNATURE");
+/// assert!(why.contains("cannot sign itself"));
+/// ```
+pub const UNUSABLE_SYSTEM_VALUES: &[(&str, &str)] = &[(
+    "SIGNATURE",
+    "a signature cannot sign itself: Paymentwall's libraries sign every parameter except \
+     `sig`, so a copy of the signature under another name is inside the signed text and no \
+     pingback carrying it can ever verify; remove the field (the listener checks `sig` before \
+     your code runs) and remove the parameter from Paymentwall's settings",
+)];
+
+/// The longest custom parameter name pw accepts.
+///
+/// ```
+/// assert_eq!(pw_runtime::catalog::PARAMETER_NAME_MAX_LEN, 64);
+/// ```
+pub const PARAMETER_NAME_MAX_LEN: usize = 64;
+
+/// The rule every custom pingback parameter name follows, as each message
+/// states it: the derive's errors, the settings table and the runtime's
+/// checks.
+///
+/// ```
+/// assert!(pw_runtime::catalog::PARAMETER_NAME_RULE.contains("ASCII letter, digit or `_`"));
+/// ```
+pub const PARAMETER_NAME_RULE: &str = "1 to 64 characters, each an ASCII letter, digit or `_`";
+
+/// Why a name breaks [`PARAMETER_NAME_RULE`].
+///
+/// ```
+/// use pw_runtime::catalog::NameProblem;
+/// assert_eq!(NameProblem::Character('%').to_string(), "it contains `%`");
+/// assert_eq!(NameProblem::TooLong { chars: 70 }.to_string(), "it is 70 characters long, more than 64");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameProblem {
+    /// The name is empty.
+    Empty,
+    /// The name is longer than [`PARAMETER_NAME_MAX_LEN`] characters.
+    TooLong {
+        /// Its length in characters.
+        chars: usize,
+    },
+    /// The name holds a character other than an ASCII letter, digit or `_`
+    /// (the first one).
+    Character(char),
+}
+
+impl core::fmt::Display for NameProblem {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            NameProblem::Empty => f.write_str("it is empty"),
+            NameProblem::TooLong { chars } => write!(
+                f,
+                "it is {chars} characters long, more than {PARAMETER_NAME_MAX_LEN}"
+            ),
+            NameProblem::Character(' ') => f.write_str("it contains a space"),
+            NameProblem::Character(c) if c.is_control() || c.is_whitespace() => {
+                write!(f, "it contains the character {:?}", c)
+            }
+            NameProblem::Character(c) if !c.is_ascii() => {
+                write!(f, "it contains `{c}`, which is not ASCII")
+            }
+            NameProblem::Character(c) => write!(f, "it contains `{c}`"),
+        }
+    }
+}
+
+/// Why `name` cannot be a custom pingback parameter name, or `None` when
+/// it follows [`PARAMETER_NAME_RULE`].
+///
+/// ```
+/// use pw_runtime::catalog::{parameter_name_problem, NameProblem};
+/// assert_eq!(parameter_name_problem("utm_source"), None);
+/// assert_eq!(parameter_name_problem("utm%5Fsource"), Some(NameProblem::Character('%')));
+/// ```
+pub fn parameter_name_problem(name: &str) -> Option<NameProblem> {
+    if name.is_empty() {
+        return Some(NameProblem::Empty);
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Some(NameProblem::Character(c));
+    }
+    let chars = name.len();
+    if chars > PARAMETER_NAME_MAX_LEN {
+        return Some(NameProblem::TooLong { chars });
+    }
+    None
+}
+
+/// A name that breaks [`PARAMETER_NAME_RULE`], displayed as every message
+/// of pw states it: `` `my%param` cannot be a Paymentwall parameter name:
+/// it contains `%`; a parameter name is 1 to 64 characters, each an ASCII
+/// letter, digit or `_` ``.
+///
+/// ```
+/// use pw_runtime::catalog::NameRuleViolation;
+/// let violation = NameRuleViolation::of("a+b").unwrap();
+/// assert!(violation.to_string().starts_with("`a+b` cannot be a Paymentwall parameter name: it contains `+`"));
+/// assert!(NameRuleViolation::of("ok_name").is_none());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameRuleViolation<'a> {
+    /// The name.
+    pub name: &'a str,
+    /// What is wrong with it.
+    pub problem: NameProblem,
+}
+
+impl<'a> NameRuleViolation<'a> {
+    /// The violation of `name`, or `None` when it follows the rule.
+    pub fn of(name: &'a str) -> Option<Self> {
+        parameter_name_problem(name).map(|problem| NameRuleViolation { name, problem })
+    }
+}
+
+impl core::fmt::Display for NameRuleViolation<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "`{}` cannot be a Paymentwall parameter name: {}; a parameter name is {}",
+            self.name.escape_debug(),
+            self.problem,
+            PARAMETER_NAME_RULE
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Widget-call parameters
+// ---------------------------------------------------------------------------
+
+/// The kind of value a widget-call parameter carries, as the widget call
+/// checks it before signing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WidgetValueKind {
+    /// Set by the widget call itself (`key`, `sign`, `sign_version`): never
+    /// given by name.
+    Reserved,
+    /// Free text.
+    Text,
+    /// A price: a positive decimal with at most the currency's minor units.
+    Amount,
+    /// An ISO 4217 currency code with minor units, such as `USD`.
+    Currency,
+    /// An ISO 3166-1 alpha-2 country code, such as `US`.
+    Country,
+    /// An ISO 639-1 language code, such as `en`, optionally with an ISO
+    /// 3166-1 alpha-2 region, such as `pt_BR` or `zh_CN`.
+    Language,
+    /// An absolute `http://` or `https://` URL.
+    Url,
+    /// A flag, `0` or `1`.
+    Flag,
+    /// A whole number of periods, at least 1.
+    Length,
+    /// A subscription period: `day`, `week`, `month` or `year`.
+    Period,
+    /// A product type: `fixed` or `subscription`.
+    ProductType,
+    /// A Unix time stamp in seconds.
+    Timestamp,
+    /// A whole number, 0 or more.
+    Count,
+    /// A decimal number, 0 or more.
+    Decimal,
+    /// A score from 0 to 100.
+    Score,
+    /// An IPv4 or IPv6 address.
+    IpAddress,
+    /// `male` or `female`.
+    Sex,
+}
+
+impl WidgetValueKind {
+    /// What a value of this kind looks like, for error messages.
+    pub const fn description(self) -> &'static str {
+        match self {
+            WidgetValueKind::Reserved => "nothing: the widget call sets it itself",
+            WidgetValueKind::Text => "text",
+            WidgetValueKind::Amount => "a positive decimal amount such as `9.99`",
+            WidgetValueKind::Currency => "an ISO 4217 currency code such as `USD`",
+            WidgetValueKind::Country => "an ISO 3166-1 alpha-2 country code such as `US`",
+            WidgetValueKind::Language => "an ISO 639-1 language code such as `en`, or one with a region such as `pt_BR`",
+            WidgetValueKind::Url => "an absolute http:// or https:// URL",
+            WidgetValueKind::Flag => "a flag `0` or `1`",
+            WidgetValueKind::Length => "a whole number of periods, 1 or more",
+            WidgetValueKind::Period => "`day`, `week`, `month` or `year`",
+            WidgetValueKind::ProductType => "`fixed` or `subscription`",
+            WidgetValueKind::Timestamp => "a Unix time stamp in seconds",
+            WidgetValueKind::Count => "a whole number, 0 or more",
+            WidgetValueKind::Decimal => "a decimal number, 0 or more",
+            WidgetValueKind::Score => "a whole number from 0 to 100",
+            WidgetValueKind::IpAddress => "an IPv4 or IPv6 address",
+            WidgetValueKind::Sex => "`male` or `female`",
+        }
+    }
+}
+
+/// How a widget-call parameter is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WidgetShape {
+    /// `name=value`.
+    Single,
+    /// `name[key]=value`: an array; every element has the entry's kind
+    /// unless the table has an entry for `name[key]` itself.
+    Array,
+    /// Either `name=value` or an array `name[key]=value`.
+    Either,
+    /// Every name that starts with the entry's name (`ag_`): Paymentwall's
+    /// product parameters.
+    Prefix,
+}
+
+/// One parameter of a widget call (the payment page URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WidgetParameter {
+    /// The name: `uid`, `customer[birthday]`, `external_ids` (an array),
+    /// `ag_` (a prefix).
+    pub name: &'static str,
+    /// How it is written.
+    pub shape: WidgetShape,
+    /// The kind of value.
+    pub kind: WidgetValueKind,
+    /// The API types whose widget calls send it.
+    pub apis: ApiSet,
+    /// What it means.
+    pub meaning: &'static str,
+}
+
+const fn widget(
+    name: &'static str,
+    shape: WidgetShape,
+    kind: WidgetValueKind,
+    apis: ApiSet,
+    meaning: &'static str,
+) -> WidgetParameter {
+    WidgetParameter { name, shape, kind, apis, meaning }
+}
+
+/// The Digital Goods API, whose widget call carries one product.
+const GOODS: ApiSet = ApiSet::DIGITAL_GOODS;
+
+/// The parameters of a widget call, for every API type: what the widget
+/// call itself sends and checks. A custom (`OWN`) parameter may not take
+/// any of these names, nor start with `ag_`, nor be the name of one of
+/// these arrays (`history`, `customer`, `external_ids`, ...).
+pub const WIDGET_PARAMETERS: &[WidgetParameter] = &[
+    // Set by the call itself.
+    widget("key", WidgetShape::Single, WidgetValueKind::Reserved, ApiSet::ALL, "the project key"),
+    widget("sign", WidgetShape::Single, WidgetValueKind::Reserved, ApiSet::ALL, "the widget signature"),
+    widget("sign_version", WidgetShape::Single, WidgetValueKind::Reserved, ApiSet::ALL, "the signature version"),
+    // Every API type.
+    widget("uid", WidgetShape::Single, WidgetValueKind::Text, ApiSet::ALL, "the merchant's user id"),
+    widget("widget", WidgetShape::Single, WidgetValueKind::Text, ApiSet::ALL, "the widget code, such as `p1_1`"),
+    widget("ps", WidgetShape::Single, WidgetValueKind::Text, ApiSet::ALL, "the payment system short code"),
+    widget("email", WidgetShape::Single, WidgetValueKind::Text, ApiSet::ALL, "the user's email address"),
+    widget("lang", WidgetShape::Single, WidgetValueKind::Language, ApiSet::ALL, "the language of the payment page"),
+    widget("country_code", WidgetShape::Single, WidgetValueKind::Country, ApiSet::ALL, "the user's country"),
+    widget("evaluation", WidgetShape::Single, WidgetValueKind::Flag, ApiSet::ALL, "show the widget before the project is live"),
+    widget("success_url", WidgetShape::Single, WidgetValueKind::Url, ApiSet::ALL, "where the user goes after paying"),
+    widget("failure_url", WidgetShape::Single, WidgetValueKind::Url, ApiSet::ALL, "where the user goes after a failed payment"),
+    widget("pingback_url", WidgetShape::Single, WidgetValueKind::Url, ApiSet::ALL, "where the pingbacks of this payment go"),
+    widget("ts", WidgetShape::Single, WidgetValueKind::Timestamp, ApiSet::ALL, "when the call was made (the page refuses old calls)"),
+    // The older user profile parameters, still read by Paymentwall.
+    widget("firstname", WidgetShape::Single, WidgetValueKind::Text, ApiSet::ALL, "the user's given name"),
+    widget("lastname", WidgetShape::Single, WidgetValueKind::Text, ApiSet::ALL, "the user's family name"),
+    widget("birthday", WidgetShape::Single, WidgetValueKind::Text, ApiSet::ALL, "the user's birthday"),
+    widget("sex", WidgetShape::Single, WidgetValueKind::Text, ApiSet::ALL, "the user's sex"),
+    widget("age", WidgetShape::Single, WidgetValueKind::Text, ApiSet::ALL, "the user's age"),
+    widget("location", WidgetShape::Array, WidgetValueKind::Text, ApiSet::ALL, "the user's address"),
+    // User Profile API.
+    widget("customer", WidgetShape::Array, WidgetValueKind::Text, ApiSet::ALL, "the user's profile"),
+    widget("customer[birthday]", WidgetShape::Single, WidgetValueKind::Timestamp, ApiSet::ALL, "the user's birthday"),
+    widget("customer[sex]", WidgetShape::Single, WidgetValueKind::Sex, ApiSet::ALL, "the user's sex"),
+    widget("customer[country]", WidgetShape::Single, WidgetValueKind::Country, ApiSet::ALL, "the user's country"),
+    widget("history", WidgetShape::Array, WidgetValueKind::Text, ApiSet::ALL, "the user's history with the merchant"),
+    widget("history[registration_date]", WidgetShape::Single, WidgetValueKind::Timestamp, ApiSet::ALL, "when the user registered"),
+    widget("history[membership_date]", WidgetShape::Single, WidgetValueKind::Timestamp, ApiSet::ALL, "when the membership last changed"),
+    widget("history[registration_country]", WidgetShape::Single, WidgetValueKind::Country, ApiSet::ALL, "the country the user registered from"),
+    widget("history[registration_ip]", WidgetShape::Single, WidgetValueKind::IpAddress, ApiSet::ALL, "the address the user registered from"),
+    widget("history[registration_email_verified]", WidgetShape::Single, WidgetValueKind::Flag, ApiSet::ALL, "whether the registration email was verified"),
+    widget("history[registration_age]", WidgetShape::Single, WidgetValueKind::Count, ApiSet::ALL, "the age given at registration"),
+    widget("history[logins_number]", WidgetShape::Single, WidgetValueKind::Count, ApiSet::ALL, "how many times the user logged in"),
+    widget("history[payments_number]", WidgetShape::Single, WidgetValueKind::Count, ApiSet::ALL, "how many payments the user made"),
+    widget("history[payments_amount]", WidgetShape::Single, WidgetValueKind::Decimal, ApiSet::ALL, "how much the user paid so far, in USD"),
+    widget("history[cancelled_payments]", WidgetShape::Single, WidgetValueKind::Count, ApiSet::ALL, "how many payments the user cancelled"),
+    widget("history[was_banned]", WidgetShape::Single, WidgetValueKind::Flag, ApiSet::ALL, "whether the user was ever banned"),
+    widget("history[risk_score]", WidgetShape::Single, WidgetValueKind::Score, ApiSet::ALL, "the merchant's risk score, 0 (reliable) to 100"),
+    // Products (Digital Goods). `amount` and `currencyCode` are reserved for
+    // every API type, where a custom parameter so named would read as a price.
+    widget("amount", WidgetShape::Single, WidgetValueKind::Amount, ApiSet::ALL, "the price"),
+    widget("currencyCode", WidgetShape::Single, WidgetValueKind::Currency, ApiSet::ALL, "the price's currency"),
+    widget("ag_", WidgetShape::Prefix, WidgetValueKind::Text, ApiSet::ALL, "Paymentwall's product parameters"),
+    widget("ag_name", WidgetShape::Single, WidgetValueKind::Text, GOODS, "the product name"),
+    widget("ag_external_id", WidgetShape::Single, WidgetValueKind::Text, GOODS, "the product id"),
+    widget("ag_type", WidgetShape::Single, WidgetValueKind::ProductType, GOODS, "fixed or subscription"),
+    widget("ag_period_length", WidgetShape::Single, WidgetValueKind::Length, GOODS, "the subscription length"),
+    widget("ag_period_type", WidgetShape::Single, WidgetValueKind::Period, GOODS, "the subscription period"),
+    widget("ag_recurring", WidgetShape::Single, WidgetValueKind::Flag, GOODS, "whether the subscription renews"),
+    widget("ag_trial", WidgetShape::Single, WidgetValueKind::Flag, GOODS, "whether the subscription starts with a trial"),
+    widget("ag_post_trial_external_id", WidgetShape::Single, WidgetValueKind::Text, GOODS, "the product id after the trial"),
+    widget("ag_post_trial_period_length", WidgetShape::Single, WidgetValueKind::Length, GOODS, "the subscription length after the trial"),
+    widget("ag_post_trial_period_type", WidgetShape::Single, WidgetValueKind::Period, GOODS, "the subscription period after the trial"),
+    widget("ag_post_trial_name", WidgetShape::Single, WidgetValueKind::Text, GOODS, "the product name after the trial"),
+    widget("post_trial_amount", WidgetShape::Single, WidgetValueKind::Amount, GOODS, "the price after the trial"),
+    widget("post_trial_currencyCode", WidgetShape::Single, WidgetValueKind::Currency, GOODS, "the currency of the price after the trial"),
+    // Which stored products the page shows (Digital Goods).
+    widget("default_goodsid", WidgetShape::Single, WidgetValueKind::Text, GOODS, "the stored product selected first"),
+    widget("display_goodsid", WidgetShape::Either, WidgetValueKind::Text, GOODS, "the stored products shown"),
+    widget("hide_goodsid", WidgetShape::Either, WidgetValueKind::Text, GOODS, "the stored products hidden"),
+    widget("hide_post_trial_good", WidgetShape::Single, WidgetValueKind::Text, GOODS, "hide the product after the trial"),
+    widget("show_trial_recurring", WidgetShape::Single, WidgetValueKind::Text, GOODS, "show recurring trials"),
+    widget("show_trial_non_recurring", WidgetShape::Single, WidgetValueKind::Text, GOODS, "show trials that do not renew"),
+    widget("show_post_trial_recurring", WidgetShape::Single, WidgetValueKind::Text, GOODS, "show recurring products after trials"),
+    widget("show_post_trial_non_recurring", WidgetShape::Single, WidgetValueKind::Text, GOODS, "show products after trials that do not renew"),
+    // Cart.
+    widget("external_ids", WidgetShape::Array, WidgetValueKind::Text, ApiSet::CART, "the product ids of the cart"),
+    widget("prices", WidgetShape::Array, WidgetValueKind::Amount, ApiSet::CART, "the prices of the cart's products"),
+    widget("currencies", WidgetShape::Array, WidgetValueKind::Currency, ApiSet::CART, "the currencies of the prices"),
+    widget("names", WidgetShape::Array, WidgetValueKind::Text, ApiSet::CART, "the names of the cart's products"),
+];
+
+/// The widget-call parameter that `name` (`uid`, `ag_name`,
+/// `customer[zip]`, `external_ids[0]`) is for the API types `apis`, if it
+/// is one: the entry of that name, else the entry of its base name (the
+/// array `customer` for `customer[zip]`; the single `uid` for `uid[0]`,
+/// which is then misused), else the prefix it starts with (`ag_`).
+pub const fn widget_parameter(name: &str, apis: ApiSet) -> Option<&'static WidgetParameter> {
+    let name = name.as_bytes();
+    let base = match find_byte(name, b'[') {
+        Some(at) => split_at(name, at),
+        None => name,
+    };
+    let mut by_base: Option<&'static WidgetParameter> = None;
+    let mut prefix: Option<&'static WidgetParameter> = None;
+    let mut i = 0;
+    while i < WIDGET_PARAMETERS.len() {
+        let entry = &WIDGET_PARAMETERS[i];
+        i += 1;
+        if entry.apis.0 & apis.0 == 0 {
+            continue;
+        }
+        let entry_name = entry.name.as_bytes();
+        match entry.shape {
+            WidgetShape::Single | WidgetShape::Array | WidgetShape::Either => {
+                if bytes_equal(entry_name, name) {
+                    return Some(entry);
+                }
+                if bytes_equal(entry_name, base) {
+                    by_base = Some(entry);
+                }
+            }
+            WidgetShape::Prefix => {
+                if starts_with(name, entry_name) {
+                    prefix = Some(entry);
+                }
+            }
+        }
+    }
+    match by_base {
+        Some(entry) => Some(entry),
+        None => prefix,
+    }
+}
+
+/// Whether a custom (`OWN`) parameter named `name` would collide with a
+/// parameter of the widget call of the API types `apis`: its name is one of
+/// [`WIDGET_PARAMETERS`], the name of one of their arrays, an element of one,
+/// or starts with `ag_`.
+pub const fn collides_with_widget_call(name: &str, apis: ApiSet) -> bool {
+    widget_parameter(name, apis).is_some()
+}
+
+const fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == byte {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+const fn split_at(bytes: &[u8], len: usize) -> &[u8] {
+    bytes.split_at(len).0
+}
+
+const fn bytes_equal(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn starts_with(bytes: &[u8], prefix: &[u8]) -> bool {
+    bytes.len() >= prefix.len() && bytes_equal(split_at(bytes, prefix.len()), prefix)
+}

@@ -12,15 +12,16 @@
 //! use pw_runtime::listener::Listener;
 //! use pw_runtime::{http, Pingback};
 //! use std::sync::Arc;
-//! # use pw_runtime::{ChargebackReason, Delivery, HandlerError, OriginalPayment};
+//! # use pw_runtime::{Delivery, Grant, HandlerError, Notice, OriginalPayment, Reversal};
 //!
 //! #[derive(Pingback)]
 //! #[pingback(api = "virtual_currency")]
 //! struct Coins {}
 //! # struct Bank;
 //! # impl CoinsHandler for Bank {
-//! #     async fn payment(&self, _: &mut Delivery<Coins>) -> Result<(), HandlerError> { Ok(()) }
-//! #     async fn chargeback(&self, _: &mut Delivery<Coins>, _: Option<ChargebackReason>, _: Option<OriginalPayment>) -> Result<(), HandlerError> { Ok(()) }
+//! #     async fn deliver(&self, _: &mut Delivery<Coins>, _: Grant) -> Result<(), HandlerError> { Ok(()) }
+//! #     async fn take_back(&self, _: &mut Delivery<Coins>, _: Reversal, _: Option<OriginalPayment>) -> Result<(), HandlerError> { Ok(()) }
+//! #     async fn notice(&self, _: &mut Delivery<Coins>, _: Notice) -> Result<(), HandlerError> { Ok(()) }
 //! # }
 //!
 //! # fn run() -> std::io::Result<()> {

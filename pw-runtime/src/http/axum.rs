@@ -10,15 +10,16 @@
 //! use pw_runtime::listener::Listener;
 //! use pw_runtime::{http, Pingback};
 //! use std::net::SocketAddr;
-//! # use pw_runtime::{ChargebackReason, Delivery, HandlerError, OriginalPayment};
+//! # use pw_runtime::{Delivery, Grant, HandlerError, Notice, OriginalPayment, Reversal};
 //!
 //! #[derive(Pingback)]
 //! #[pingback(api = "digital_goods")]
 //! struct Purchase {}
 //! # struct Shop;
 //! # impl PurchaseHandler for Shop {
-//! #     async fn payment(&self, _: &mut Delivery<Purchase>) -> Result<(), HandlerError> { Ok(()) }
-//! #     async fn chargeback(&self, _: &mut Delivery<Purchase>, _: Option<ChargebackReason>, _: Option<OriginalPayment>) -> Result<(), HandlerError> { Ok(()) }
+//! #     async fn deliver(&self, _: &mut Delivery<Purchase>, _: Grant) -> Result<(), HandlerError> { Ok(()) }
+//! #     async fn take_back(&self, _: &mut Delivery<Purchase>, _: Reversal, _: Option<OriginalPayment>) -> Result<(), HandlerError> { Ok(()) }
+//! #     async fn notice(&self, _: &mut Delivery<Purchase>, _: Notice) -> Result<(), HandlerError> { Ok(()) }
 //! # }
 //!
 //! # async fn run() -> std::io::Result<()> {

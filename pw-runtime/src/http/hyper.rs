@@ -6,15 +6,16 @@
 //! use pw_runtime::ledger::MemoryLedger;
 //! use pw_runtime::listener::Listener;
 //! use pw_runtime::{http, Pingback};
-//! # use pw_runtime::{ChargebackReason, Delivery, HandlerError, OriginalPayment};
+//! # use pw_runtime::{Delivery, Grant, HandlerError, Notice, OriginalPayment, Reversal};
 //!
 //! #[derive(Pingback)]
 //! #[pingback(api = "cart")]
 //! struct Order {}
 //! # struct Shop;
 //! # impl OrderHandler for Shop {
-//! #     async fn payment(&self, _: &mut Delivery<Order>) -> Result<(), HandlerError> { Ok(()) }
-//! #     async fn chargeback(&self, _: &mut Delivery<Order>, _: Option<ChargebackReason>, _: Option<OriginalPayment>) -> Result<(), HandlerError> { Ok(()) }
+//! #     async fn deliver(&self, _: &mut Delivery<Order>, _: Grant) -> Result<(), HandlerError> { Ok(()) }
+//! #     async fn take_back(&self, _: &mut Delivery<Order>, _: Reversal, _: Option<OriginalPayment>) -> Result<(), HandlerError> { Ok(()) }
+//! #     async fn notice(&self, _: &mut Delivery<Order>, _: Notice) -> Result<(), HandlerError> { Ok(()) }
 //! # }
 //!
 //! # async fn run() -> std::io::Result<()> {

@@ -25,15 +25,16 @@
 //! use pw_runtime::ledger::MemoryLedger;
 //! use pw_runtime::listener::Listener;
 //! use pw_runtime::{Limits, Pingback};
-//! # use pw_runtime::{ChargebackReason, Delivery, HandlerError, OriginalPayment};
+//! # use pw_runtime::{Delivery, Grant, HandlerError, Notice, OriginalPayment, Reversal};
 //!
 //! #[derive(Pingback)]
 //! #[pingback(api = "virtual_currency")]
 //! struct Coins {}
 //! # struct Bank;
 //! # impl CoinsHandler for Bank {
-//! #     async fn payment(&self, _: &mut Delivery<Coins>) -> Result<(), HandlerError> { Ok(()) }
-//! #     async fn chargeback(&self, _: &mut Delivery<Coins>, _: Option<ChargebackReason>, _: Option<OriginalPayment>) -> Result<(), HandlerError> { Ok(()) }
+//! #     async fn deliver(&self, _: &mut Delivery<Coins>, _: Grant) -> Result<(), HandlerError> { Ok(()) }
+//! #     async fn take_back(&self, _: &mut Delivery<Coins>, _: Reversal, _: Option<OriginalPayment>) -> Result<(), HandlerError> { Ok(()) }
+//! #     async fn notice(&self, _: &mut Delivery<Coins>, _: Notice) -> Result<(), HandlerError> { Ok(()) }
 //! # }
 //!
 //! let listener = Listener::<Coins, _, _>::builder("secret", Bank, MemoryLedger::new()).build();
@@ -55,7 +56,7 @@ mod http_types;
 
 use crate::ledger::Ledger;
 use crate::listener::{Listener, Request, Response};
-use crate::{Dispatch, Limits, Pingback};
+use crate::{HandledBy, Limits, Pingback};
 use std::future::Future;
 
 /// What an adapter reads beyond [`Limits::max_bytes`] before it stops: a
@@ -102,7 +103,7 @@ pub trait Endpoint: Send + Sync + 'static {
 
 impl<P, H, L> Endpoint for Listener<P, H, L>
 where
-    P: Pingback + Dispatch<H>,
+    P: Pingback + HandledBy<H>,
     H: Send + Sync + 'static,
     L: Ledger + 'static,
 {

@@ -18,6 +18,7 @@
 //! | 413 | what is wrong | the query or body is over the size or parameter-count limit | retries |
 //! | 415 | what is wrong | a POST body that is not `application/x-www-form-urlencoded` | retries |
 //! | 500 | what failed | the handler failed or panicked, or the ledger is unavailable: nothing was recorded | retries |
+//! | 501 | `pingback type N is not handled ...` | an undocumented pingback type the handler's `unknown_type` does not accept (its default), or a method returned [`HandlerError::unhandled_type`](crate::HandlerError::unhandled_type); logged at error level with the code | retries |
 //! | 503 | `in progress` | the same pingback is being handled by another delivery right now (`Retry-After`) | retries |
 //!
 //! Bodies never contain the secret key or the expected signature, and
@@ -29,7 +30,7 @@
 //! ```
 //! use pw_runtime::ledger::MemoryLedger;
 //! use pw_runtime::listener::{Listener, Request};
-//! use pw_runtime::{signature, ApiType, ChargebackReason, Delivery, HandlerError, OriginalPayment, Pingback, SecretKey, SignatureVersion};
+//! use pw_runtime::{signature, ApiType, Delivery, Grant, HandlerError, Notice, OriginalPayment, Pingback, Reversal, SecretKey, SignatureVersion};
 //!
 //! #[derive(Pingback)]
 //! #[pingback(api = "digital_goods")]
@@ -41,15 +42,18 @@
 //! struct Shop;
 //!
 //! impl PurchaseHandler for Shop {
-//!     async fn payment(&self, _: &mut Delivery<Purchase>) -> Result<(), HandlerError> {
+//!     async fn deliver(&self, _: &mut Delivery<Purchase>, _: Grant) -> Result<(), HandlerError> {
 //!         Ok(())
 //!     }
-//!     async fn chargeback(
+//!     async fn take_back(
 //!         &self,
 //!         _: &mut Delivery<Purchase>,
-//!         _: Option<ChargebackReason>,
+//!         _: Reversal,
 //!         _: Option<OriginalPayment>,
 //!     ) -> Result<(), HandlerError> {
+//!         Ok(())
+//!     }
+//!     async fn notice(&self, _: &mut Delivery<Purchase>, _: Notice) -> Result<(), HandlerError> {
 //!         Ok(())
 //!     }
 //! }
@@ -76,10 +80,11 @@ mod unwind;
 pub use request::Request;
 pub use response::Response;
 
-use crate::ledger::{Claim, Ledger, LedgerError};
+use crate::ledger::{Claim, Lease, Ledger, LedgerError};
 use crate::{
-    Delivery, Dispatch, Limits, OriginalPayment, Pingback, PingbackType, Rejection, SecretKey,
-    SignatureVersion, Source, SourceCheck, Verifier, VerifierBuilder,
+    Delivery, DeliveryKind, HandledBy, Limits, OriginalPayment, Pingback, PingbackType,
+    RecordedReversal, RefHistory, Rejection, Reversal, SecretKey, SignatureVersion, Source,
+    SourceCheck, Verifier, VerifierBuilder,
 };
 use std::fmt;
 use std::marker::PhantomData;
@@ -112,15 +117,16 @@ pub struct Listener<P, H, L> {
 /// use pw_runtime::ledger::MemoryLedger;
 /// use pw_runtime::listener::Listener;
 /// use pw_runtime::{Limits, Pingback, SignatureVersion, SourceCheck};
-/// # use pw_runtime::{ChargebackReason, Delivery, HandlerError, OriginalPayment};
+/// # use pw_runtime::{Delivery, Grant, HandlerError, Notice, OriginalPayment, Reversal};
 ///
 /// #[derive(Pingback)]
 /// #[pingback(api = "cart")]
 /// struct Order {}
 /// # struct Shop;
 /// # impl OrderHandler for Shop {
-/// #     async fn payment(&self, _: &mut Delivery<Order>) -> Result<(), HandlerError> { Ok(()) }
-/// #     async fn chargeback(&self, _: &mut Delivery<Order>, _: Option<ChargebackReason>, _: Option<OriginalPayment>) -> Result<(), HandlerError> { Ok(()) }
+/// #     async fn deliver(&self, _: &mut Delivery<Order>, _: Grant) -> Result<(), HandlerError> { Ok(()) }
+/// #     async fn take_back(&self, _: &mut Delivery<Order>, _: Reversal, _: Option<OriginalPayment>) -> Result<(), HandlerError> { Ok(()) }
+/// #     async fn notice(&self, _: &mut Delivery<Order>, _: Notice) -> Result<(), HandlerError> { Ok(()) }
 /// # }
 ///
 /// let listener = Listener::<Order, _, _>::builder("secret", Shop, MemoryLedger::new())
@@ -138,11 +144,11 @@ pub struct ListenerBuilder<P, H, L> {
     schema: PhantomData<fn() -> P>,
 }
 
+// `Listener::builder` requires the handler and the ledger; the builder's
+// own methods do not repeat it, so a handler that does not fit is one error.
 impl<P, H, L> ListenerBuilder<P, H, L>
 where
-    P: Pingback + Dispatch<H>,
-    H: Send + Sync,
-    L: Ledger,
+    P: Pingback,
 {
     /// Which source addresses are allowed, and which proxies are trusted
     /// (default: Paymentwall's addresses, no proxy).
@@ -196,6 +202,7 @@ enum Outcome {
     InProgress,
     Rejected,
     HandlerFailed,
+    Unhandled,
     LedgerUnavailable,
 }
 
@@ -207,6 +214,7 @@ impl fmt::Display for Outcome {
             Outcome::InProgress => "in_progress",
             Outcome::Rejected => "rejected",
             Outcome::HandlerFailed => "handler_failed",
+            Outcome::Unhandled => "unhandled_type",
             Outcome::LedgerUnavailable => "ledger_unavailable",
         })
     }
@@ -214,7 +222,7 @@ impl fmt::Display for Outcome {
 
 impl<P, H, L> Listener<P, H, L>
 where
-    P: Pingback + Dispatch<H>,
+    P: Pingback + HandledBy<H>,
     H: Send + Sync,
     L: Ledger,
 {
@@ -270,7 +278,7 @@ where
             Outcome::InProgress | Outcome::Rejected => {
                 tracing::warn!(%outcome, status = response.status, reason = %response.body, "pingback not acknowledged");
             }
-            Outcome::HandlerFailed | Outcome::LedgerUnavailable => {
+            Outcome::HandlerFailed | Outcome::Unhandled | Outcome::LedgerUnavailable => {
                 tracing::error!(%outcome, status = response.status, reason = %response.body, "pingback not acknowledged");
             }
         });
@@ -319,19 +327,15 @@ where
             }
             Err(error) => return (Outcome::LedgerUnavailable, ledger_failed(&error)),
         };
-        let original = if delivery.kind() == PingbackType::Chargeback {
-            match self.ledger.original_payment(delivery.reference()).await {
-                Ok(record) => record.as_ref().and_then(OriginalPayment::from_record),
-                Err(error) => {
-                    let _ = self.ledger.release(lease).await;
-                    return (Outcome::LedgerUnavailable, ledger_failed(&error));
-                }
+        let history = match self.history(&delivery).await {
+            Ok(history) => history,
+            Err(error) => {
+                let _ = self.ledger.release(lease).await;
+                return (Outcome::LedgerUnavailable, ledger_failed(&error));
             }
-        } else {
-            None
         };
         delivery.set_lease(lease);
-        let result = CatchUnwind::new(P::dispatch(&self.handler, &mut delivery, original)).await;
+        let result = CatchUnwind::new(P::dispatch(&self.handler, &mut delivery, history)).await;
         let Some(lease) = delivery.take_lease() else {
             return (
                 Outcome::HandlerFailed,
@@ -340,7 +344,10 @@ where
         };
         let failure = match result {
             Ok(Ok(())) => None,
-            Ok(Err(error)) => Some(format!("{error}")),
+            Ok(Err(error)) => match error.unhandled() {
+                Some(kind) => return self.unhandled(lease, kind).await,
+                None => Some(format!("{error}")),
+            },
             Err(panic) => Some(format!("panicked: {panic}")),
         };
         if let Some(failure) = failure {
@@ -360,6 +367,49 @@ where
             Ok(()) => (Outcome::Delivered, Response::ok()),
             Err(error) => (Outcome::LedgerUnavailable, ledger_failed(&error)),
         }
+    }
+
+    /// What the ledger recorded of the delivery's `ref` before it, for the
+    /// handler: the payment a reversal (2, 202) takes back, and the reversal
+    /// a delivery (0, 1, 201) arrives after. The one place the listener
+    /// supplies the handler's [`RefHistory`].
+    async fn history(&self, delivery: &Delivery<P>) -> Result<RefHistory, LedgerError> {
+        let kind = delivery.kind();
+        let mut history = RefHistory::new();
+        if Reversal::from_type(kind, None).is_some() {
+            let record = self.ledger.original_payment(delivery.reference()).await?;
+            history = history.with_original(record.as_ref().and_then(OriginalPayment::from_record));
+        }
+        if DeliveryKind::from_type(kind).is_some() {
+            // The reversal (2 or 202) of this `ref` recorded before this
+            // delivery. The ledger does not record reversals across the
+            // types of a `ref` yet (issue 11, point 2); until it does,
+            // every delivery is "not reversed".
+            let reversal: Option<RecordedReversal> = None;
+            history = history.with_reversal(reversal);
+        }
+        Ok(history)
+    }
+
+    /// The handler does not handle pingbacks of this type (by default, an
+    /// undocumented one): nothing is recorded, the pingback is logged at
+    /// error level with its code and answered 501, so Paymentwall sends it
+    /// again until the merchant's code handles it.
+    async fn unhandled(&self, lease: Lease, kind: PingbackType) -> (Outcome, Response) {
+        let code = kind.code();
+        tracing::error!(
+            code,
+            "pingback type {code} is not handled: not acknowledged (implement the handler's \
+             `unknown_type` method to accept it)"
+        );
+        if let Err(error) = self.ledger.release(lease).await {
+            tracing::error!(%error, "releasing the claim failed; it expires with its lease");
+        }
+        let response = Response::text(
+            501,
+            format!("pingback type {code} is not handled by this listener; it will be retried"),
+        );
+        (Outcome::Unhandled, response)
     }
 }
 

@@ -13,7 +13,7 @@ mod layout;
 mod order;
 mod scan;
 
-pub(crate) use order::{compare_php_keys, prefix_of};
+pub(crate) use order::prefix_of;
 
 use std::fmt;
 

@@ -23,10 +23,13 @@
 //! | [`kind::Integer`] | `i64`, `i32` |
 //! | [`kind::Period`] | [`SubscriptionPeriod`](crate::SubscriptionPeriod) |
 //! | [`kind::PingbackType`] | [`PingbackType`](crate::PingbackType) |
-//! | [`kind::ProductIds`] | `Vec<String>` |
+//! | [`kind::ProductIds`] | `Vec<String>`, `Vec<T>` of any `T` holding [`kind::Text`] ([`FromValues`]) |
 //!
-//! A value that may be empty goes in `Option<T>`: empty (or absent) is
-//! `None`. Accept a kind into a type of your own by implementing
+//! A value that may be empty goes in `Option<T>` (any `T` that holds the
+//! kind): empty (or absent) is `None`. What a field may hold is decided by
+//! these traits, as the compiler sees its type: a type alias, or a type of
+//! yours that happens to share a name with one of pw's, is judged by its
+//! implementations. Accept a kind into a type of your own by implementing
 //! [`FromValue`]:
 //!
 //! ```
@@ -61,26 +64,131 @@ use std::fmt;
 ///
 /// See the [module documentation](self) for the types pw accepts for each
 /// kind; implement it to accept a kind into a type of your own.
+/// `#[derive(Pingback)]` decides what a field may hold by this trait alone,
+/// as the compiler sees the field's type: a type alias, or a type of yours
+/// named like one of pw's, is judged by its implementations, not by its
+/// name.
+///
+/// `Option<T>` holds a kind whenever `T` does, and is the one type that
+/// holds an empty (or absent) parameter: `None`.
 ///
 /// ```
 /// use pw_runtime::value::{kind, FromValue};
 ///
 /// assert!(<bool as FromValue<kind::Flag>>::from_value("1").unwrap());
 /// assert!(<bool as FromValue<kind::Flag>>::from_value("yes").is_err());
+/// assert_eq!(<bool as FromValue<kind::Flag>>::from_empty(), None);
+/// assert_eq!(<Option<bool> as FromValue<kind::Flag>>::from_empty(), Some(None));
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "the field type `{Self}` cannot hold a Paymentwall value of kind `{K}`",
-    label = "this type cannot hold the parameter's value",
-    note = "the types each value kind accepts are listed in the documentation of `pw_runtime::value`",
-    note = "to accept it into your own type, implement `pw_runtime::value::FromValue<{K}>` for `{Self}`"
+    message = "the field type `{Self}` cannot hold this parameter's value, of kind `{K}`",
+    label = "`{Self}` does not implement `FromValue<{K}>`",
+    note = "the types each value kind accepts are listed in the documentation of `pw_runtime::value` (amounts are `Decimal`, never a float)",
+    note = "to accept it into a type of your own, implement `pw_runtime::value::FromValue<{K}>` for `{Self}`"
 )]
 pub trait FromValue<K: Kind>: Sized {
-    /// Parses the decoded parameter text.
+    /// Parses the decoded parameter text (never empty: an empty parameter
+    /// goes to [`FromValue::from_empty`]).
     ///
     /// # Errors
     ///
     /// A [`ValueError`] when the text is not a value of the kind.
     fn from_value(text: &str) -> Result<Self, ValueError>;
+
+    /// The value of an empty or absent parameter, when this type has one:
+    /// `None` by default (the parameter is then missing), `Some(None)` for
+    /// an `Option`.
+    fn from_empty() -> Option<Self> {
+        None
+    }
+}
+
+/// An `Option` holds what its `T` holds, and `None` for an empty or absent
+/// parameter.
+impl<K: Kind, T: FromValue<K>> FromValue<K> for Option<T> {
+    fn from_value(text: &str) -> Result<Self, ValueError> {
+        T::from_value(text).map(Some)
+    }
+
+    fn from_empty() -> Option<Self> {
+        Some(None)
+    }
+}
+
+/// Turns the elements of an array parameter of kind `K` (a cart's
+/// `goodsid[0]`, `goodsid[1]`, ...) into `Self`.
+///
+/// `Vec<T>` holds the product ids when `T` holds text (`Vec<String>`, or a
+/// vector of a product-id type of yours); `Option<T>` holds them when `T`
+/// does, and `None` when there are none.
+///
+/// ```
+/// use pw_runtime::value::{kind, FromValues};
+///
+/// let ids = <Vec<String> as FromValues<kind::ProductIds>>::from_values(&["sword", "shield"]).unwrap();
+/// assert_eq!(ids, ["sword", "shield"]);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the field type `{Self}` cannot hold the cart's product ids",
+    label = "use `Vec<String>` (or a `Vec` of a type implementing `FromValue<pw_runtime::value::kind::Text>`)",
+    note = "the product ids arrive as `goodsid[0]`, `goodsid[1]`, ...: a list"
+)]
+pub trait FromValues<K: Kind>: Sized {
+    /// Parses the elements, in key order (never none: no element goes to
+    /// [`FromValues::from_empty`]).
+    ///
+    /// # Errors
+    ///
+    /// A [`ValueError`] when an element is not a value of the kind.
+    fn from_values(values: &[&str]) -> Result<Self, ValueError>;
+
+    /// The value of an array parameter with no element: `None` by default
+    /// (the parameter is then missing), `Some(None)` for an `Option`.
+    fn from_empty() -> Option<Self> {
+        None
+    }
+}
+
+impl<T: FromValue<kind::Text>> FromValues<kind::ProductIds> for Vec<T> {
+    fn from_values(values: &[&str]) -> Result<Self, ValueError> {
+        values.iter().map(|value| T::from_value(value)).collect()
+    }
+}
+
+impl<K: Kind, T: FromValues<K>> FromValues<K> for Option<T> {
+    fn from_values(values: &[&str]) -> Result<Self, ValueError> {
+        T::from_values(values).map(Some)
+    }
+
+    fn from_empty() -> Option<Self> {
+        Some(None)
+    }
+}
+
+/// The field types that can hold a parameter Paymentwall may send empty:
+/// `Option<T>`. `#[derive(Pingback)]` requires it of a field whose
+/// parameter may be empty (unless the field says `always_filled`), judged
+/// on the type as the compiler sees it, so a type alias of an `Option`
+/// qualifies.
+///
+/// ```
+/// use pw_runtime::value::Optional;
+///
+/// type MaybeText = Option<String>;
+/// assert_eq!(<MaybeText as Optional>::NONE, None);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the field type `{Self}` cannot hold an empty value, and Paymentwall may send this parameter empty",
+    label = "make this field an `Option<...>`: empty or absent is `None`",
+    note = "if your Paymentwall setup always fills this parameter, add `always_filled` to the field's `#[pingback(...)]`"
+)]
+pub trait Optional: Sized {
+    /// The value of an empty parameter.
+    const NONE: Self;
+}
+
+impl<T> Optional for Option<T> {
+    const NONE: Self = None;
 }
 
 /// The text of a parameter is not a value of its kind.

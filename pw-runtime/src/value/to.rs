@@ -18,17 +18,46 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcDateTime};
 /// assert_eq!(pw_runtime::Decimal::new(999, 2).to_value(), "9.99");
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be sent as a widget parameter",
-    note = "implement `pw_runtime::value::ToValue` for `{Self}` to use it as an `OWN` parameter"
+    message = "`{Self}` cannot be sent as a widget-call parameter",
+    label = "`{Self}` does not implement `ToValue`",
+    note = "an `OWN` parameter is set in the widget call and echoed back in the pingback: implement `pw_runtime::value::ToValue` for `{Self}` (the text to send)"
 )]
 pub trait ToValue {
     /// The parameter text.
     fn to_value(&self) -> String;
+
+    /// The text a widget call sends, or `None` to leave the parameter out:
+    /// `Some(self.to_value())` by default, `None` for an `Option` that is
+    /// `None`.
+    ///
+    /// ```
+    /// use pw_runtime::value::ToValue;
+    /// assert_eq!(Some(true).widget_value().as_deref(), Some("1"));
+    /// assert_eq!(None::<bool>.widget_value(), None);
+    /// ```
+    fn widget_value(&self) -> Option<String> {
+        Some(self.to_value())
+    }
 }
 
 impl<T: ToValue + ?Sized> ToValue for &T {
     fn to_value(&self) -> String {
         (**self).to_value()
+    }
+
+    fn widget_value(&self) -> Option<String> {
+        (**self).widget_value()
+    }
+}
+
+/// `None` is left out of a widget call (and is empty text otherwise).
+impl<T: ToValue> ToValue for Option<T> {
+    fn to_value(&self) -> String {
+        self.as_ref().map(ToValue::to_value).unwrap_or_default()
+    }
+
+    fn widget_value(&self) -> Option<String> {
+        self.as_ref().map(ToValue::to_value)
     }
 }
 

@@ -59,19 +59,28 @@ pub struct Order {
 pub struct Shop;
 
 impl PurchaseHandler for Shop {
-    async fn payment(
+    async fn deliver(
         &self,
         payment: &mut pw::Delivery<Purchase>,
+        _grant: pw::Grant,
     ) -> ::core::result::Result<(), pw::HandlerError> {
         let _ = payment.revenue;
         ::core::result::Result::Ok(())
     }
 
-    async fn chargeback(
+    async fn take_back(
         &self,
-        _chargeback: &mut pw::Delivery<Purchase>,
-        _reason: ::core::option::Option<pw::ChargebackReason>,
+        _reversal: &mut pw::Delivery<Purchase>,
+        _why: pw::Reversal,
         _original: ::core::option::Option<pw::OriginalPayment>,
+    ) -> ::core::result::Result<(), pw::HandlerError> {
+        ::core::result::Result::Ok(())
+    }
+
+    async fn notice(
+        &self,
+        _pingback: &mut pw::Delivery<Purchase>,
+        _notice: pw::Notice,
     ) -> ::core::result::Result<(), pw::HandlerError> {
         ::core::result::Result::Ok(())
     }
@@ -81,7 +90,7 @@ impl PurchaseHandler for Shop {
 mod tests {
     use super::{Purchase, PurchaseOwn, Shop};
     use pw::{
-        signature, ApiType, Delivery, Dispatch, Pingback, SecretKey, SignatureVersion, Source,
+        signature, ApiType, Delivery, HandledBy, Pingback, SecretKey, SignatureVersion, Source,
     };
 
     #[tokio::test]
@@ -111,7 +120,7 @@ mod tests {
             .unwrap();
         let mut delivery = Delivery::<Purchase>::decode(verified).unwrap();
         assert_eq!(delivery.referrer, None);
-        Purchase::dispatch(&Shop, &mut delivery, None)
+        Purchase::dispatch(&Shop, &mut delivery, pw::RefHistory::new())
             .await
             .unwrap();
 

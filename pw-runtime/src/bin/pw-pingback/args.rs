@@ -65,9 +65,17 @@ every pingback. Exit status 1 when any check fails.")]
     #[command(after_help = "\
 Example:
   pw-pingback widget-url --key K --secret S --widget p1_1 \\
-      uid=u1 ag_external_id=gems ag_name='100 gems' ag_type=fixed amount=4.99 currencyCode=USD
+      uid=u1 amount=4.99 currencyCode=USD ag_name='100 gems' ag_external_id=gems ag_type=fixed
 prints
-  https://api.paymentwall.com/api/subscription?key=K&widget=p1_1&uid=u1&…&sign_version=2&sign=…")]
+  https://api.paymentwall.com/api/subscription?key=K&uid=u1&widget=p1_1&amount=4.99&…&sign_version=3&sign=…
+
+Example (a cart):
+  pw-pingback widget-url --api cart --key K --secret S uid=u1 \\
+      'external_ids[0]=a' 'prices[0]=3.33' 'currencies[0]=EUR'
+
+The URL is the one pw's WidgetCall builds for the same parameters, checked the same way
+(amounts: positive, no more decimals than the currency has, sent in their shortest form).
+Put -- before parameters whose name starts with -.")]
     WidgetUrl(WidgetArgs),
     /// Print the Paymentwall settings table of a #[derive(Pingback)] schema in a source file.
     #[command(after_help = "\
@@ -185,22 +193,31 @@ pub struct CheckArgs {
 /// `widget-url`.
 #[derive(Debug, Args)]
 pub struct WidgetArgs {
+    /// The project's API type: virtual_currency, digital_goods or cart.
+    #[arg(long, default_value = "digital_goods", value_parser = api)]
+    pub api: ApiType,
     /// The project key.
     #[arg(long)]
     pub key: String,
     #[command(flatten)]
     pub secret: SecretArg,
-    /// The signature version: 1, 2 or 3.
-    #[arg(long, default_value = "2", value_parser = version)]
-    pub version: SignatureVersion,
+    /// The signature version: 1, 2 or 3 (default 3, and 2 for cart, as Paymentwall's libraries).
+    #[arg(long, value_parser = version)]
+    pub version: Option<SignatureVersion>,
     /// The widget code.
     #[arg(long, default_value = "p1_1")]
     pub widget: String,
-    /// Where the payment page is served.
-    #[arg(long, default_value = "https://api.paymentwall.com/api/subscription")]
-    pub endpoint: String,
-    /// The widget parameters, name=value: uid (required), ag_external_id, amount, ...
-    #[arg(value_name = "NAME=VALUE", value_parser = pair)]
+    /// Where the payment page is served (default: the API's payment page).
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// The widget parameters, `name=value` (the help text, with the array
+    /// syntax, is the `help` below: rustdoc reads brackets as links).
+    #[arg(
+        value_name = "NAME=VALUE",
+        value_parser = pair,
+        help = "The widget parameters, name=value: uid (required), amount, currencyCode, \
+                external_ids[0], history[registration_date], ..."
+    )]
     pub params: Vec<(String, String)>,
 }
 

@@ -1,7 +1,9 @@
-//! `widget-url`: a signed payment page URL, signed by the runtime's widget
-//! signature.
+//! `widget-url`: a signed payment page URL, built by the runtime's
+//! `WidgetCall` from the parameters given, so that the tool, the builder
+//! and a schema's `widget_call` send the same URL for the same call.
 
-use pw_runtime::signature::widget_signature;
+use pw_runtime::widget::{Cart, DigitalGoods, VirtualCurrency, WidgetApi};
+use pw_runtime::{ApiType, WidgetCall, WidgetError};
 
 use crate::args::WidgetArgs;
 use crate::Outcome;
@@ -20,7 +22,7 @@ pub fn run(args: WidgetArgs) -> Result<Outcome, String> {
     Ok(Outcome::Success)
 }
 
-/// The signed URL: `key`, `widget`, the parameters in order, `sign_version`, `sign`.
+/// The signed URL, for the API of `--api`.
 fn url(args: &WidgetArgs) -> Result<String, String> {
     for (name, _) in &args.params {
         if let Some((_, flag)) = FLAGGED.iter().find(|(flagged, _)| flagged == name) {
@@ -36,20 +38,33 @@ fn url(args: &WidgetArgs) -> Result<String, String> {
             return Err(format!("parameter `{name}` is given more than once"));
         }
     }
-    if !args.params.iter().any(|(name, _)| name == "uid") {
-        return Err("a widget call needs uid=USER_ID (the user's id in your system)".to_owned());
+    match args.api {
+        ApiType::DigitalGoods => build::<DigitalGoods>(args),
+        ApiType::VirtualCurrency => build::<VirtualCurrency>(args),
+        ApiType::Cart => build::<Cart>(args),
     }
-    let version = args.version.number().to_string();
-    let mut params: Vec<(&str, &str)> = vec![("key", &args.key), ("widget", &args.widget)];
-    params.extend(args.params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-    params.push(("sign_version", &version));
-    let sign = widget_signature(args.version, &params, &args.secret.secret);
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    query.extend_pairs(&params).append_pair("sign", &sign);
-    let joint = if args.endpoint.contains('?') {
-        '&'
-    } else {
-        '?'
-    };
-    Ok(format!("{}{joint}{}", args.endpoint, query.finish()))
+    .map_err(|error| match error {
+        WidgetError::Missing("uid") => {
+            "a widget call needs uid=USER_ID (the user's id in your system)".to_owned()
+        }
+        WidgetError::Missing("external_ids") => {
+            "a cart widget call needs its products: external_ids[0]=PRODUCT_ID ...".to_owned()
+        }
+        other => other.to_string(),
+    })
+}
+
+fn build<A: WidgetApi>(args: &WidgetArgs) -> Result<String, WidgetError> {
+    let mut call =
+        WidgetCall::<A>::new(args.key.as_str(), args.secret.secret.clone()).widget(&args.widget);
+    if let Some(version) = args.version {
+        call = call.sign_version(version);
+    }
+    if let Some(endpoint) = &args.endpoint {
+        call = call.endpoint(endpoint.as_str());
+    }
+    for (name, value) in &args.params {
+        call = call.param(name.as_str(), value.as_str());
+    }
+    call.url()
 }

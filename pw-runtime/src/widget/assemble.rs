@@ -1,0 +1,99 @@
+//! The parameters of a widget URL, checked, in the official library's
+//! order, signed: `key`, `uid`, `widget`, the product parameters,
+//! `sign_version`, every other parameter in the order it was set (the
+//! elements of an array together, where its first one was set), `sign`.
+
+use super::check::check_params;
+use super::order::{signing_order, split_name};
+use super::WidgetError;
+use crate::signature::widget_signature;
+use crate::{ApiType, SecretKey, SignatureVersion};
+
+/// The parameters the official library writes before `sign_version`, in
+/// its order, for each API (array names stand for all their elements).
+fn leading(api: ApiType) -> &'static [&'static str] {
+    match api {
+        ApiType::VirtualCurrency => &["uid", "widget"],
+        ApiType::DigitalGoods => &[
+            "uid",
+            "widget",
+            "amount",
+            "currencyCode",
+            "ag_name",
+            "ag_external_id",
+            "ag_type",
+            "ag_period_length",
+            "ag_period_type",
+            "ag_recurring",
+            "ag_trial",
+            "ag_post_trial_external_id",
+            "ag_post_trial_period_length",
+            "ag_post_trial_period_type",
+            "ag_post_trial_name",
+            "post_trial_amount",
+            "post_trial_currencyCode",
+        ],
+        ApiType::Cart => &[
+            "uid",
+            "widget",
+            "external_ids",
+            "prices",
+            "currencies",
+            "names",
+        ],
+    }
+}
+
+/// `params` (every parameter but `key`, `sign_version` and `sign`) checked
+/// and in URL order, with `key`, `sign_version` and `sign`.
+pub(super) fn signed_pairs(
+    api: ApiType,
+    key: &str,
+    version: SignatureVersion,
+    params: &[(String, String)],
+    secret: &SecretKey,
+) -> Result<Vec<(String, String)>, WidgetError> {
+    for required in ["uid", "widget"] {
+        if !params.iter().any(|(name, _)| name == required) {
+            return Err(WidgetError::Missing(required));
+        }
+    }
+    let checked = check_params(api, params)?;
+    let base_of = |name: &str| split_name(name).0.to_owned();
+    let leading = leading(api);
+    let mut pairs = vec![("key".to_owned(), key.to_owned())];
+    for &base in leading {
+        pairs.extend(
+            checked
+                .iter()
+                .filter(|(name, _)| base_of(name) == base)
+                .cloned(),
+        );
+    }
+    pairs.push(("sign_version".to_owned(), version.number().to_string()));
+    // The rest, each array's elements together at its first element.
+    let mut rest: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for pair in checked {
+        let base = base_of(&pair.0);
+        if leading.contains(&base.as_str()) {
+            continue;
+        }
+        match rest.iter_mut().find(|(name, _)| *name == base) {
+            Some((_, members)) => members.push(pair),
+            None => rest.push((base, vec![pair])),
+        }
+    }
+    pairs.extend(rest.into_iter().flat_map(|(_, members)| members));
+    if version != SignatureVersion::V1 {
+        let names: Vec<&str> = pairs.iter().map(|(name, _)| name.as_str()).collect();
+        if let Some((a, b)) = signing_order(&names).contradiction {
+            return Err(WidgetError::AmbiguousOrder(format!(
+                "`{}` and `{}`",
+                names[a], names[b]
+            )));
+        }
+    }
+    let sign = widget_signature(version, &pairs, secret);
+    pairs.push(("sign".to_owned(), sign));
+    Ok(pairs)
+}

@@ -1,0 +1,12 @@
+use pw_runtime::Pingback;
+
+type ProductId = String;
+
+#[derive(Pingback)]
+#[pingback(api = "cart")]
+struct Order {
+    #[pingback(standard = "goodsid")]
+    products: ProductId,
+}
+
+fn main() {}
