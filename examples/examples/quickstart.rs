@@ -1,7 +1,8 @@
-//! A complete pingback listener: axum, the SQLite ledger in
-//! `pw-quickstart.db`, a digital-goods schema with an `OWN` and two system
-//! custom parameters, and a shop that grants and revokes in its own table
-//! inside the ledger's transaction (exactly once).
+//! A complete pingback listener: axum, a ledger chosen by one URL (SQLite
+//! in `pw-quickstart.db` by default, PostgreSQL or Redis for several
+//! instances), a digital-goods schema with an `OWN` and two system custom
+//! parameters, and a shop that grants and revokes in its own table inside
+//! the ledger's transaction (exactly once).
 //!
 //! ```sh
 //! cargo run -p pw-examples --example quickstart
@@ -17,7 +18,10 @@
 //! | `PW_ADDR` | `127.0.0.1:8080` | the address to listen on |
 //! | `PW_SECRET_KEY` | a development key, printed | the project's secret key |
 //! | `PW_ENV` | development | `production`: only Paymentwall's addresses may send pingbacks (development also allows loopback) |
-//! | `PW_DATABASE` | `pw-quickstart.db` | the SQLite file |
+//! | `PW_LEDGER_URL` | `sqlite:pw-quickstart.db` | the ledger: `sqlite:PATH` (one instance), `postgres://USER@HOST/DATABASE` or `redis://HOST:PORT` (any number of instances sharing it) |
+//! | `PW_LEDGER_PREFIX` | `pw_` | the prefix of the ledger's and the shop's tables (`pw_ledger`, `pw_grants`) or keys |
+//! | `PW_TRUSTED_PROXIES` | none | comma-separated networks of reverse proxies / load balancers whose `X-Forwarded-For` is believed |
+//! | `PW_HANDLER_DELAY_MS` | `0` | an artificial wait in the handler before it writes, standing for an external call (for the benchmark) |
 //! | `PW_LOG` | `info` | `error`, `warn`, `info` or `debug` |
 
 use pw_examples::quickstart::{self, GemPurchase, Settings};
@@ -67,7 +71,13 @@ async fn main() -> ExitCode {
              may send pingbacks (PW_ENV=production allows only Paymentwall's)"
         );
     }
-    println!("Ledger:       {}", settings.database.display());
+    println!("Ledger:       {}", settings.ledger);
+    if !settings.handler_delay.is_zero() {
+        println!(
+            "Handler:      waits {} ms before each grant (PW_HANDLER_DELAY_MS)",
+            settings.handler_delay.as_millis()
+        );
+    }
     let reference = quickstart::fresh_reference();
     println!(
         "\n{}",

@@ -1,7 +1,12 @@
 //! The quickstart: a digital-goods shop whose pingback listener grants and
-//! revokes gems in a small SQLite table of its own, in the ledger's
-//! transaction, so a grant and its ledger record commit together or not at
-//! all (exactly once, even across crashes and Paymentwall's retries).
+//! revokes gems in a small table of its own, next to the ledger: in the
+//! ledger's transaction on SQLite and PostgreSQL, so a grant and its ledger
+//! record commit together or not at all (exactly once, even across crashes
+//! and Paymentwall's retries), and idempotently on `ref` on Redis.
+//!
+//! The ledger is chosen by one URL ([`LedgerUrl`], `PW_LEDGER_URL`):
+//! `sqlite:PATH` for one instance on one machine, `postgres://…` or
+//! `redis://…` for several instances behind one address.
 //!
 //! `examples/quickstart.rs` runs it; the tests start it on `127.0.0.1:0`
 //! with a temporary file and run `pw-pingback check` against it.
@@ -17,18 +22,26 @@
 //! # Ok(()) }
 //! ```
 
-use pw_runtime::ledger::sqlx::{self, SqlitePool};
-use pw_runtime::ledger::{LedgerError, LedgerOptions, SqliteLedger};
+mod grants;
+mod ledger_url;
+
+pub use ledger_url::LedgerUrl;
+
+use grants::{GrantRow, Grants};
+use pw_runtime::ledger::{
+    Ledger, LedgerError, LedgerOptions, PostgresLedger, RedisLedger, SqliteLedger,
+};
 use pw_runtime::listener::Listener;
 use pw_runtime::{
     signature, ApiType, Currency, Decimal, Delivery, DeliveryKind, Goods, Grant, HandlerError,
-    Notice, OriginalPayment, Pingback, Reversal, SecretKey, SignatureVersion, SourceCheck,
+    Networks, Notice, OriginalPayment, Pingback, Reversal, SecretKey, SignatureVersion,
+    SourceCheck,
 };
 use std::error::Error;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::task::JoinHandle;
 
 /// The secret key used when `PW_SECRET_KEY` is not set, in development
@@ -182,45 +195,33 @@ pub fn fresh_reference() -> String {
 
 /// The shop: grants gems on a payment, a goodwill credit or an accepted
 /// risk review, and revokes them on a chargeback or a declined risk review,
-/// in its table `grants`, inside the ledger's transaction.
+/// in its table `<prefix>grants` next to the ledger (in the ledger's
+/// transaction with SQLite and PostgreSQL, once per `ref` with Redis).
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let ledger = pw_examples::quickstart::open_ledger("shop.db".as_ref()).await?;
-/// let shop = pw_examples::quickstart::Shop::new(ledger.pool().clone());
-/// println!("{} grants", shop.grants().await?);
+/// # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// let settings = pw_examples::quickstart::Settings::from_env()?;
+/// let server = pw_examples::quickstart::start(&settings).await?;
+/// println!("{} grants", server.shop.grants().await?);
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Shop {
-    pool: SqlitePool,
+    grants: Grants,
+    /// An artificial wait before each grant is written, standing for an
+    /// external call (`PW_HANDLER_DELAY_MS`; zero by default).
+    delay: Duration,
 }
 
-/// The shop's own table, in the ledger's file.
-const GRANTS_TABLE: &str = "CREATE TABLE IF NOT EXISTS grants (\
-     reference TEXT PRIMARY KEY, \
-     uid TEXT NOT NULL, \
-     goodsid TEXT NOT NULL, \
-     revenue TEXT NOT NULL, \
-     currency TEXT NOT NULL, \
-     campaign TEXT NOT NULL, \
-     granted_at INTEGER NOT NULL, \
-     revoked_at INTEGER, \
-     revoke_reason TEXT)";
+impl std::fmt::Debug for Shop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shop")
+            .field("delay", &self.delay)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Shop {
-    /// The shop on the ledger's pool (its table is in the same file).
-    ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// let ledger = pw_examples::quickstart::open_ledger("shop.db".as_ref()).await?;
-    /// let shop = pw_examples::quickstart::Shop::new(ledger.pool().clone());
-    /// # Ok(()) }
-    /// ```
-    pub fn new(pool: SqlitePool) -> Self {
-        Shop { pool }
-    }
-
     /// How many grants were made (revoked ones included).
     ///
     /// # Errors
@@ -232,10 +233,8 @@ impl Shop {
     /// assert_eq!(shop.grants().await?, 0);
     /// # Ok(()) }
     /// ```
-    pub async fn grants(&self) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM grants")
-            .fetch_one(&self.pool)
-            .await
+    pub async fn grants(&self) -> Result<u64, LedgerError> {
+        self.grants.count().await
     }
 
     /// How many grants were revoked.
@@ -249,19 +248,17 @@ impl Shop {
     /// assert!(shop.revoked().await? <= shop.grants().await?);
     /// # Ok(()) }
     /// ```
-    pub async fn revoked(&self) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM grants WHERE revoked_at IS NOT NULL")
-            .fetch_one(&self.pool)
-            .await
+    pub async fn revoked(&self) -> Result<u64, LedgerError> {
+        self.grants.count_revoked().await
     }
-}
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-        })
+    /// The external call a real shop might make before granting (none
+    /// unless `PW_HANDLER_DELAY_MS` is set).
+    async fn external_call(&self) {
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+    }
 }
 
 impl Shop {
@@ -282,30 +279,20 @@ impl Shop {
                 ))
             }
         };
-        let (reference, uid) = (envelope.reference.to_owned(), envelope.uid.to_owned());
-        let revenue = delivery.revenue.to_string();
-        let currency = delivery.paid_currency.code().to_owned();
-        let campaign = delivery.campaign.clone();
-        // The ledger's transaction: this row commits with the ledger record.
-        let db = delivery.sqlite().await?;
-        let granted = sqlx::query(
-            "INSERT INTO grants (reference, uid, goodsid, revenue, currency, campaign, granted_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (reference) DO NOTHING",
-        )
-        .bind(&reference)
-        .bind(&uid)
-        .bind(&goodsid)
-        .bind(&revenue)
-        .bind(&currency)
-        .bind(&campaign)
-        .bind(now())
-        .execute(&mut *db)
-        .await?
-        .rows_affected();
-        if granted == 0 {
-            tracing::info!(%reference, ?kind, "already granted by another type of this ref");
+        let row = GrantRow {
+            reference: envelope.reference.to_owned(),
+            uid: envelope.uid.to_owned(),
+            goodsid,
+            revenue: delivery.revenue.to_string(),
+            currency: delivery.paid_currency.code().to_owned(),
+            campaign: delivery.campaign.clone(),
+        };
+        self.external_call().await;
+        // In the ledger's transaction (SQL): this row commits with the ledger record.
+        if self.grants.grant(delivery, &row).await? {
+            tracing::info!(grant = ?row, ?kind, "granted");
         } else {
-            tracing::info!(%reference, %uid, %goodsid, %revenue, %currency, %campaign, ?kind, "granted");
+            tracing::info!(reference = %row.reference, ?kind, "already granted by another type of this ref");
         }
         Ok(())
     }
@@ -350,17 +337,7 @@ impl GemPurchaseHandler for Shop {
             Reversal::Chargeback { reason: None } => "chargeback".to_owned(),
             Reversal::RiskReviewDeclined => "risk review declined".to_owned(),
         };
-        let db = delivery.sqlite().await?;
-        let revoked = sqlx::query(
-            "UPDATE grants SET revoked_at = ?1, revoke_reason = ?2 \
-             WHERE reference = ?3 AND revoked_at IS NULL",
-        )
-        .bind(now())
-        .bind(&reason)
-        .bind(&reference)
-        .execute(&mut *db)
-        .await?
-        .rows_affected();
+        let revoked = self.grants.revoke(delivery, &reference, &reason).await?;
         tracing::info!(
             %reference,
             %reason,
@@ -383,10 +360,7 @@ impl GemPurchaseHandler for Shop {
     }
 }
 
-/// The quickstart's listener.
-pub type QuickstartListener = Listener<GemPurchase, Shop, SqliteLedger>;
-
-/// Where the quickstart listens, with which key and which database.
+/// Where the quickstart listens, with which key and which ledger.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The address to listen on (`PW_ADDR`, default `127.0.0.1:8080`).
@@ -399,16 +373,30 @@ pub struct Settings {
     /// Production mode (`PW_ENV=production`): only Paymentwall's addresses
     /// may send pingbacks. Otherwise loopback addresses may too.
     pub production: bool,
-    /// The SQLite file (`PW_DATABASE`, default `pw-quickstart.db`).
-    pub database: PathBuf,
+    /// The ledger (`PW_LEDGER_URL`, default `sqlite:pw-quickstart.db`).
+    pub ledger: LedgerUrl,
+    /// The prefix of the ledger's and the shop's tables or keys
+    /// (`PW_LEDGER_PREFIX`, default `pw_`: tables `pw_ledger` and
+    /// `pw_grants`).
+    pub prefix: String,
+    /// The reverse proxies or load balancers whose `X-Forwarded-For` is
+    /// believed (`PW_TRUSTED_PROXIES`, comma-separated networks; none by
+    /// default). Behind an HTTP load balancer in production, set it to the
+    /// balancer's addresses, or every pingback comes from the balancer.
+    pub trusted_proxies: Networks,
+    /// An artificial wait in the handler before it writes, standing for an
+    /// external call (`PW_HANDLER_DELAY_MS`, default 0): for the benchmark.
+    pub handler_delay: Duration,
 }
 
 impl Settings {
-    /// Development settings: this address and file, the development key.
+    /// Development settings: this address, a SQLite ledger in this file,
+    /// the development key.
     ///
     /// ```
     /// let settings = pw_examples::quickstart::Settings::development("127.0.0.1:0".parse().unwrap(), "test.db".into());
     /// assert!(!settings.production && settings.development_key);
+    /// assert_eq!(settings.ledger.to_string(), "sqlite:test.db");
     /// ```
     pub fn development(addr: SocketAddr, database: PathBuf) -> Self {
         Settings {
@@ -416,24 +404,51 @@ impl Settings {
             secret: SecretKey::new(DEVELOPMENT_KEY),
             development_key: true,
             production: false,
-            database,
+            ledger: LedgerUrl::Sqlite(database),
+            prefix: LEDGER_PREFIX.to_owned(),
+            trusted_proxies: Networks::empty(),
+            handler_delay: Duration::ZERO,
         }
     }
 
     /// The settings from the environment: `PW_ADDR`, `PW_SECRET_KEY`,
-    /// `PW_ENV`, `PW_DATABASE`.
+    /// `PW_ENV`, `PW_LEDGER_URL`, `PW_LEDGER_PREFIX`, `PW_TRUSTED_PROXIES`,
+    /// `PW_HANDLER_DELAY_MS`.
     ///
     /// # Errors
     ///
     /// A `PW_ADDR` that is not a socket address; production mode without
-    /// `PW_SECRET_KEY`.
+    /// `PW_SECRET_KEY`; a `PW_LEDGER_URL` of no known scheme (see
+    /// [`LedgerUrl`]); `PW_DATABASE`, which `PW_LEDGER_URL` replaced.
     ///
     /// ```
     /// let settings = pw_examples::quickstart::Settings::from_env().unwrap();
     /// # let _ = settings;
     /// ```
     pub fn from_env() -> Result<Self, String> {
-        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The settings from `var` (a name to its value), as
+    /// [`Settings::from_env`] reads the environment; an empty value counts
+    /// as unset.
+    ///
+    /// # Errors
+    ///
+    /// As [`Settings::from_env`].
+    ///
+    /// ```
+    /// use pw_examples::quickstart::{LedgerUrl, Settings};
+    ///
+    /// let settings = Settings::from_vars(|name| match name {
+    ///     "PW_LEDGER_URL" => Some("postgres://postgres@127.0.0.1/shop".into()),
+    ///     _ => None,
+    /// })?;
+    /// assert_eq!(settings.ledger, LedgerUrl::Postgres("postgres://postgres@127.0.0.1/shop".into()));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let var = |name: &str| var(name).filter(|value| !value.is_empty());
         let addr = var("PW_ADDR").unwrap_or_else(|| "127.0.0.1:8080".to_owned());
         let addr = addr
             .parse()
@@ -448,16 +463,47 @@ impl Settings {
             }
             None => (SecretKey::new(DEVELOPMENT_KEY), true),
         };
-        let database = var("PW_DATABASE").unwrap_or_else(|| "pw-quickstart.db".to_owned());
+        if let Some(path) = var("PW_DATABASE") {
+            return Err(format!(
+                "PW_DATABASE is now PW_LEDGER_URL, a URL: PW_LEDGER_URL=sqlite:{path}"
+            ));
+        }
+        let ledger = var("PW_LEDGER_URL")
+            .unwrap_or_else(|| DEFAULT_LEDGER_URL.to_owned())
+            .parse()
+            .map_err(|error| format!("PW_LEDGER_URL: {error}"))?;
+        let prefix = var("PW_LEDGER_PREFIX").unwrap_or_else(|| LEDGER_PREFIX.to_owned());
+        let trusted_proxies = match var("PW_TRUSTED_PROXIES") {
+            Some(networks) => networks
+                .parse()
+                .map_err(|error| format!("PW_TRUSTED_PROXIES: {error}"))?,
+            None => Networks::empty(),
+        };
+        let handler_delay = match var("PW_HANDLER_DELAY_MS") {
+            Some(millis) => Duration::from_millis(millis.parse().map_err(|_| {
+                format!("PW_HANDLER_DELAY_MS={millis} is not a number of milliseconds")
+            })?),
+            None => Duration::ZERO,
+        };
         Ok(Settings {
             addr,
             secret,
             development_key,
             production,
-            database: database.into(),
+            ledger,
+            prefix,
+            trusted_proxies,
+            handler_delay,
         })
     }
 }
+
+/// The ledger when `PW_LEDGER_URL` is not set: a SQLite file in the
+/// current directory.
+pub const DEFAULT_LEDGER_URL: &str = "sqlite:pw-quickstart.db";
+
+/// The prefix of the tables or keys when `PW_LEDGER_PREFIX` is not set.
+pub const LEDGER_PREFIX: &str = "pw_";
 
 /// Who may send pingbacks: Paymentwall's addresses; in development mode
 /// also loopback (127.0.0.0/8 and ::1), so a local `curl` works.
@@ -479,51 +525,25 @@ pub fn source_check(production: bool) -> SourceCheck {
         .expect("loopback networks parse")
 }
 
-/// Opens (or creates) the SQLite ledger at `path` and the shop's table in
-/// the same file.
+/// The listener of `settings` on `ledger`: the shop, the source check of
+/// the mode and the trusted proxies.
 ///
-/// # Errors
-///
-/// When the file cannot be opened or written.
-///
-/// ```no_run
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let ledger = pw_examples::quickstart::open_ledger("pw-quickstart.db".as_ref()).await?;
-/// # Ok(()) }
 /// ```
-pub async fn open_ledger(path: &std::path::Path) -> Result<SqliteLedger, LedgerError> {
-    let ledger = SqliteLedger::open(path, LedgerOptions::new()).await?;
-    sqlx::query(GRANTS_TABLE)
-        .execute(ledger.pool())
-        .await
-        .map_err(|error| LedgerError::Unavailable {
-            backend: "sqlite",
-            message: error.to_string(),
-        })?;
-    Ok(ledger)
-}
-
-/// The listener of `settings`: the SQLite ledger, the shop, the source
-/// check of the mode.
-///
-/// # Errors
-///
-/// As [`open_ledger`].
-///
-/// ```no_run
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let settings = pw_examples::quickstart::Settings::from_env()?;
-/// let listener = pw_examples::quickstart::listener(&settings).await?;
-/// # Ok(()) }
+/// use pw_runtime::ledger::MemoryLedger;
+/// # async fn run(shop: pw_examples::quickstart::Shop) {
+/// let settings = pw_examples::quickstart::Settings::development("127.0.0.1:0".parse().unwrap(), "test.db".into());
+/// let listener = pw_examples::quickstart::listener(&settings, shop, MemoryLedger::new());
+/// # }
 /// ```
-pub async fn listener(settings: &Settings) -> Result<QuickstartListener, LedgerError> {
-    let ledger = open_ledger(&settings.database).await?;
-    let shop = Shop::new(ledger.pool().clone());
-    Ok(
-        Listener::<GemPurchase, _, _>::builder(settings.secret.clone(), shop, ledger)
-            .source_check(source_check(settings.production))
-            .build(),
-    )
+pub fn listener<L: Ledger>(
+    settings: &Settings,
+    shop: Shop,
+    ledger: L,
+) -> Listener<GemPurchase, Shop, L> {
+    let check = source_check(settings.production).trust_proxies(settings.trusted_proxies.clone());
+    Listener::<GemPurchase, _, _>::builder(settings.secret.clone(), shop, ledger)
+        .source_check(check)
+        .build()
 }
 
 /// A running quickstart server.
@@ -533,22 +553,24 @@ pub struct Server {
     pub addr: SocketAddr,
     /// The pingback URL, `http://ADDR/pingback`.
     pub url: String,
-    /// The listener, shared with the server (its handler and ledger).
-    pub listener: Arc<QuickstartListener>,
+    /// The shop (its grants), shared with the server's handler.
+    pub shop: Shop,
     /// The server task; abort it to stop.
     pub task: JoinHandle<std::io::Result<()>>,
 }
 
-/// Opens the ledger, binds `settings.addr` and serves the listener at
-/// [`PATH`] on the current Tokio runtime: an axum router, served through
-/// hyper with pw's default time and connection limits
+/// Opens the ledger of `settings.ledger` and the shop's table beside it,
+/// binds `settings.addr` and serves the listener at [`PATH`] on the current
+/// Tokio runtime: an axum router, served through hyper with pw's default
+/// time and connection limits
 /// ([`ServerLimits`](pw_runtime::http::hyper::ServerLimits): headers and
 /// body within 10 s each, idle connections closed after 5 s, at most 1,024
 /// connections), as `axum::serve` has no header-read timeout.
 ///
 /// # Errors
 ///
-/// When the ledger cannot be opened or the address cannot be bound.
+/// When the ledger cannot be opened (a clear message: the URL's password is
+/// never in it) or the address cannot be bound.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -559,16 +581,55 @@ pub struct Server {
 /// # Ok(()) }
 /// ```
 pub async fn start(settings: &Settings) -> Result<Server, Box<dyn Error + Send + Sync>> {
-    let listener = Arc::new(listener(settings).await?);
+    let options = LedgerOptions::new().prefix(settings.prefix.as_str());
+    let prefix = settings.prefix.as_str();
+    let opened = |error: LedgerError| format!("the ledger {}: {error}", settings.ledger);
+    match &settings.ledger {
+        LedgerUrl::Sqlite(path) => {
+            let ledger = SqliteLedger::open(path, options).await.map_err(opened)?;
+            let grants = Grants::sqlite(ledger.pool().clone(), prefix)
+                .await
+                .map_err(opened)?;
+            serve(settings, grants, ledger).await
+        }
+        LedgerUrl::Postgres(url) => {
+            let ledger = PostgresLedger::connect(url, options)
+                .await
+                .map_err(opened)?;
+            let grants = Grants::postgres(ledger.pool().clone(), prefix)
+                .await
+                .map_err(opened)?;
+            serve(settings, grants, ledger).await
+        }
+        LedgerUrl::Redis(url) => {
+            let ledger = RedisLedger::connect(url, options).await.map_err(opened)?;
+            let grants = Grants::redis(url, prefix).await.map_err(opened)?;
+            serve(settings, grants, ledger).await
+        } // MySQL / MariaDB, once pw-runtime has its ledger: open it here, with
+          // `Grants::mysql` writing in the ledger's transaction.
+    }
+}
+
+/// Serves the shop on `grants` and `ledger` at `settings.addr`.
+async fn serve<L: Ledger + 'static>(
+    settings: &Settings,
+    grants: Grants,
+    ledger: L,
+) -> Result<Server, Box<dyn Error + Send + Sync>> {
+    let shop = Shop {
+        grants,
+        delay: settings.handler_delay,
+    };
+    let listener = Arc::new(listener(settings, shop.clone(), ledger));
     let tcp = tokio::net::TcpListener::bind(settings.addr).await?;
     let addr = tcp.local_addr()?;
-    let app = pw_runtime::http::axum::router(Arc::clone(&listener), PATH);
+    let app = pw_runtime::http::axum::router(listener, PATH);
     let limits = pw_runtime::http::hyper::ServerLimits::default();
     let task = tokio::spawn(pw_runtime::http::hyper::serve_service(app, tcp, limits));
     Ok(Server {
         addr,
         url: format!("http://{addr}{PATH}"),
-        listener,
+        shop,
         task,
     })
 }

@@ -68,7 +68,7 @@ fn pw_pingback_check_passes_against_the_quickstart() {
 
     // One payment granted once (check 2 is its duplicate), then revoked by
     // the chargeback (check 4), in the shop's own table.
-    let shop = server.listener.handler().clone();
+    let shop = server.shop.clone();
     let (grants, revoked) = runtime.block_on(async { (shop.grants().await, shop.revoked().await) });
     assert_eq!(grants.unwrap(), 1);
     assert_eq!(revoked.unwrap(), 1);
@@ -150,7 +150,7 @@ fn the_quickstart_grants_and_revokes_by_pingback_type() {
         .unwrap();
     let settings = Settings::development("127.0.0.1:0".parse().unwrap(), database.0.clone());
     let server = runtime.block_on(quickstart::start(&settings)).unwrap();
-    let shop = server.listener.handler().clone();
+    let shop = server.shop.clone();
     let counts = || {
         runtime.block_on(async { (shop.grants().await.unwrap(), shop.revoked().await.unwrap()) })
     };
@@ -205,9 +205,10 @@ fn the_quickstart_grants_nothing_for_a_payment_already_reversed() {
         .enable_all()
         .build()
         .unwrap();
+    let settings = Settings::development("127.0.0.1:0".parse().unwrap(), database.0.clone());
     runtime.block_on(async {
-        let ledger = quickstart::open_ledger(&database.0).await.unwrap();
-        let shop = quickstart::Shop::new(ledger.pool().clone());
+        let server = quickstart::start(&settings).await.unwrap();
+        let shop = server.shop.clone();
         let verified = quickstart::GemPurchase::verifier(DEVELOPMENT_KEY)
             .build()
             .verify(
@@ -225,5 +226,6 @@ fn the_quickstart_grants_nothing_for_a_payment_already_reversed() {
             .await
             .unwrap();
         assert_eq!(shop.grants().await.unwrap(), 0);
+        server.task.abort();
     });
 }
