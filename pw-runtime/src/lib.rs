@@ -38,6 +38,7 @@ mod params;
 mod schema;
 mod secret;
 pub mod signature;
+mod signing_order;
 mod standard;
 #[cfg(feature = "testing")]
 pub mod testing;
