@@ -12,13 +12,36 @@
 //!    may the listener answer `OK`. On failure, [`Ledger::release`] forgets
 //!    the claim so the next delivery runs the handler again.
 //!
-//! A lease expires after [`LedgerOptions::lease`] (5 minutes by default): a
-//! process that crashes mid-handler does not block the pingback forever. Once
-//! it has expired, the next claim is fresh again and the old lease can no
-//! longer complete ([`LedgerError::StaleLease`]).
+//! # The lease and the handler's running time
 //!
-//! The completed payments (types 0, 1 and 201) can be looked up by `ref`
-//! with [`Ledger::original_payment`], for the chargeback handler.
+//! A lease expires after [`LedgerOptions::lease`] (30 seconds by default)
+//! unless it is renewed ([`Ledger::renew`]): the listener renews it every
+//! third of the lease while the handler runs, and stops the handler at its
+//! own deadline (`ListenerBuilder::handler_deadline`, 30 s by default). So a
+//! handler may run as long as its deadline allows, whatever the lease, and
+//! a process that dies mid-handler blocks its pingback for one lease at
+//! most (answered 503 `in progress` meanwhile). Once a lease has expired,
+//! the next claim is fresh again and the old lease can no longer complete
+//! ([`LedgerError::StaleLease`]). A release that fails because the ledger
+//! is unreachable for a moment is retried by the listener; if the ledger
+//! stays down, the claim expires with its lease.
+//!
+//! # The state of a `ref` across its types
+//!
+//! Each `ref_type` is claimed and recorded on its own, but the types that
+//! move goods or money, [`MONEY_KINDS`] (0, 1, 2, 201, 202), of one `ref`
+//! are handled one at a time: while one of them is in progress, a claim of
+//! another is [`Claim::InProgress`]. The completed payment of a `ref`
+//! (types 0, 1 and 201) is looked up with [`Ledger::original_payment`], for
+//! the reversal's handler; its completed reversal (types 2 and 202) with
+//! [`Ledger::reversal`], recorded even when it arrived before the payment,
+//! so that the payment's handler learns it is already reversed.
+//!
+//! # Quarantine
+//!
+//! A verified pingback that the schema cannot decode is kept with
+//! [`Ledger::quarantine`] (listed by [`Ledger::quarantined`]) until a
+//! delivery of it completes, which removes it.
 //!
 //! | backend | feature | for |
 //! |---|---|---|
@@ -71,6 +94,7 @@ use crate::{Limits, Params, ParamsError, PingbackType, UniqueRef};
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod quarantine;
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(feature = "sqlite")]
@@ -79,6 +103,7 @@ mod sqlite;
 pub use memory::MemoryLedger;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresLedger;
+pub use quarantine::Quarantined;
 #[cfg(feature = "redis")]
 pub use redis::RedisLedger;
 #[cfg(feature = "sqlite")]
@@ -151,6 +176,14 @@ pub trait Ledger: Send + Sync {
     /// [`Claim::Fresh`]; the others are [`Claim::InProgress`] until that lease
     /// completes ([`Claim::AlreadyDone`] from then on), is released or expires
     /// (then the next claim is fresh again).
+    ///
+    /// For the types that move goods ([`MONEY_KINDS`]: 0, 1, 2, 201, 202),
+    /// the same holds across the types of one `ref`: while a lease on one of
+    /// them is unexpired, a claim of another type of that `ref` among them
+    /// is [`Claim::InProgress`] (unless that `ref_type` is already done:
+    /// [`Claim::AlreadyDone`]). So a payment and its chargeback arriving at
+    /// once are handled one after the other, and the second sees the first
+    /// in [`Ledger::original_payment`] or [`Ledger::reversal`].
     ///
     /// # Errors
     ///
@@ -244,6 +277,112 @@ pub trait Ledger: Send + Sync {
         &self,
         reference: &str,
     ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send;
+
+    /// The completed reversal (type 2 or 202) of `reference`: a chargeback
+    /// or a declined risk review, recorded even when no payment of that `ref`
+    /// was delivered before it, so that a payment arriving after its
+    /// reversal is not granted for good; `None` when no reversal of that
+    /// `ref` was completed. When several were, the earliest.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Unavailable`] when the backend fails.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Ledger, MemoryLedger};
+    /// use pw_runtime::{Params, UniqueRef};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let ledger = MemoryLedger::new();
+    /// let chargeback: UniqueRef = "b7_2".parse().unwrap();
+    /// let lease = ledger.claim(&chargeback).await?.into_lease().unwrap();
+    /// ledger.complete(lease, &Params::from_pairs([("ref", "b7"), ("type", "2"), ("reason", "1")]).unwrap()).await?;
+    /// // The payment b7_0 has not arrived yet; when it does, it is already reversed.
+    /// assert_eq!(ledger.reversal("b7").await?.unwrap().id(), &chargeback);
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    fn reversal(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send;
+
+    /// Extends the claim of the lease `(id, token)` ([`Lease::id`],
+    /// [`Lease::token`]) to [`LedgerOptions::lease`] from now. The listener
+    /// renews its lease every third of the lease while the handler runs, so
+    /// that a short lease frees the pingback soon after a process dies, yet
+    /// never expires under a handler that is still working.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::StaleLease`] when the claim is no longer this lease's
+    /// (expired, completed or released); [`LedgerError::Unavailable`] when
+    /// the backend fails.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Ledger, LedgerOptions, MemoryLedger};
+    /// use std::time::Duration;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let ledger = MemoryLedger::with_options(LedgerOptions::new().lease(Duration::from_millis(200)));
+    /// let lease = ledger.claim(&"b7_0".parse().unwrap()).await?.into_lease().unwrap();
+    /// for _ in 0..4 {
+    ///     tokio::time::sleep(Duration::from_millis(100)).await;
+    ///     ledger.renew(lease.id(), lease.token()).await?; // still ours after 400 ms
+    /// }
+    /// ledger.release(lease).await?;
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    fn renew(
+        &self,
+        id: &UniqueRef,
+        token: &str,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send;
+
+    /// Keeps a verified pingback that the schema could not decode, and gives
+    /// the claim of `lease` up, in one atomic step: the claim is removed as
+    /// by [`Ledger::release`], and `pingback` is stored under its `ref_type`
+    /// (a pingback already kept there keeps its first-seen time, and its
+    /// attempts grow by one). [`Ledger::complete`] of the same `ref_type`
+    /// removes it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ledger::release`]; on [`LedgerError::StaleLease`] nothing is
+    /// stored.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Ledger, MemoryLedger, Quarantined};
+    /// use std::time::SystemTime;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let ledger = MemoryLedger::new();
+    /// let id = "b7_0".parse().unwrap();
+    /// let lease = ledger.claim(&id).await?.into_lease().unwrap();
+    /// let entry = Quarantined::new(id, "ref=b7&type=0&paid_currency=XYZ", [127, 0, 0, 1].into(), "not a currency", SystemTime::now());
+    /// ledger.quarantine(lease, &entry).await?;
+    /// assert_eq!(ledger.quarantined().await?.len(), 1);
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    fn quarantine(
+        &self,
+        lease: Lease,
+        pingback: &Quarantined,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send;
+
+    /// Every quarantined pingback, the oldest (first seen) first.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Unavailable`] when the backend fails.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Ledger, MemoryLedger};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// assert!(MemoryLedger::new().quarantined().await?.is_empty());
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send;
 }
 
 /// A shared reference to a ledger is a ledger.
@@ -267,6 +406,29 @@ impl<L: Ledger> Ledger for &L {
     ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
         (**self).original_payment(reference)
     }
+    fn reversal(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        (**self).reversal(reference)
+    }
+    fn renew(
+        &self,
+        id: &UniqueRef,
+        token: &str,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).renew(id, token)
+    }
+    fn quarantine(
+        &self,
+        lease: Lease,
+        pingback: &Quarantined,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).quarantine(lease, pingback)
+    }
+    fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
+        (**self).quarantined()
+    }
 }
 
 /// A ledger behind an `Arc` is a ledger.
@@ -289,6 +451,29 @@ impl<L: Ledger> Ledger for std::sync::Arc<L> {
         reference: &str,
     ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
         (**self).original_payment(reference)
+    }
+    fn reversal(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        (**self).reversal(reference)
+    }
+    fn renew(
+        &self,
+        id: &UniqueRef,
+        token: &str,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).renew(id, token)
+    }
+    fn quarantine(
+        &self,
+        lease: Lease,
+        pingback: &Quarantined,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).quarantine(lease, pingback)
+    }
+    fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
+        (**self).quarantined()
     }
 }
 
@@ -366,6 +551,7 @@ impl Claim {
 pub struct Lease {
     id: UniqueRef,
     token: String,
+    length: Duration,
     deadline: Instant,
     backend: LeaseBackend,
 }
@@ -408,9 +594,43 @@ impl Lease {
         Lease {
             id,
             token,
+            length: lease,
             deadline: Instant::now() + lease,
             backend,
         }
+    }
+
+    /// The same claim without its transaction (rolled back when the
+    /// original is given back): to release the claim once more after a
+    /// release failed.
+    pub(crate) fn twin(&self) -> Lease {
+        let backend = match &self.backend {
+            LeaseBackend::Memory(lease) => LeaseBackend::Memory(lease.twin()),
+            #[cfg(feature = "sqlite")]
+            LeaseBackend::Sqlite(lease) => LeaseBackend::Sqlite(lease.twin()),
+            #[cfg(feature = "postgres")]
+            LeaseBackend::Postgres(lease) => LeaseBackend::Postgres(lease.twin()),
+            #[cfg(feature = "redis")]
+            LeaseBackend::Redis => LeaseBackend::Redis,
+            LeaseBackend::Custom => LeaseBackend::Custom,
+        };
+        Lease {
+            id: self.id.clone(),
+            token: self.token.clone(),
+            length: self.length,
+            deadline: self.deadline,
+            backend,
+        }
+    }
+
+    /// The lease was renewed ([`Ledger::renew`]) at `at`.
+    pub(crate) fn renewed_at(&mut self, at: Instant) {
+        self.deadline = self.deadline.max(at + self.length);
+    }
+
+    /// How long the lease lasts from a claim or a renewal.
+    pub(crate) fn length(&self) -> Duration {
+        self.length
     }
 
     /// A lease for a ledger of your own: a [`Ledger`] backed by a store pw
@@ -421,69 +641,124 @@ impl Lease {
     /// expired. The deadline is `lease` from now: expire the stored claim
     /// at the same time.
     ///
-    /// A complete backend, on a map in memory:
+    /// A complete backend, on a map in memory (a store of yours does the
+    /// same with its own transactions):
     ///
     /// ```
     /// use std::collections::HashMap;
     /// use std::future::{ready, Future};
     /// use std::sync::{Arc, Mutex};
     /// use std::time::{Duration, Instant, SystemTime};
-    /// use pw_runtime::ledger::{Claim, Lease, Ledger, LedgerError, PaymentRecord};
-    /// use pw_runtime::{Params, UniqueRef};
+    /// use pw_runtime::ledger::{Claim, Lease, Ledger, LedgerError, PaymentRecord, Quarantined, MONEY_KINDS};
+    /// use pw_runtime::{Params, PingbackType, UniqueRef};
+    ///
+    /// const LEASE: Duration = Duration::from_secs(30);
     ///
     /// enum State { Claimed { token: String, until: Instant }, Done { query: String, at: SystemTime } }
     ///
+    /// #[derive(Default)]
+    /// struct Maps { pingbacks: HashMap<String, State>, quarantine: HashMap<String, Quarantined> }
+    ///
     /// #[derive(Clone, Default)]
-    /// struct MapLedger(Arc<Mutex<HashMap<String, State>>>);
+    /// struct MapLedger(Arc<Mutex<Maps>>);
     ///
     /// impl MapLedger {
-    ///     fn finish(&self, lease: Lease, params: Option<&Params>) -> Result<(), LedgerError> {
+    ///     /// The claim of `id` is this lease's, unexpired.
+    ///     fn current(maps: &Maps, id: &UniqueRef, token: &str) -> bool {
+    ///         matches!(maps.pingbacks.get(&id.to_string()),
+    ///             Some(State::Claimed { token: t, until }) if t == token && *until > Instant::now())
+    ///     }
+    ///     /// Completes (with params), releases (without) or quarantines a lease.
+    ///     fn finish(&self, lease: Lease, params: Option<&Params>, kept: Option<&Quarantined>) -> Result<(), LedgerError> {
     ///         if lease.backend() != "custom" {
     ///             return Err(LedgerError::WrongBackend { expected: "custom", found: lease.backend() });
     ///         }
-    ///         let mut map = self.0.lock().unwrap();
+    ///         let mut maps = self.0.lock().unwrap();
     ///         let key = lease.id().to_string();
-    ///         match map.get(&key) {
-    ///             Some(State::Claimed { token, until }) if token == lease.token() && *until > Instant::now() => {}
-    ///             _ => return Err(LedgerError::StaleLease { id: lease.id().clone() }),
+    ///         if !Self::current(&maps, lease.id(), lease.token()) {
+    ///             return Err(LedgerError::StaleLease { id: lease.id().clone() });
     ///         }
     ///         match params {
-    ///             Some(params) => map.insert(key, State::Done { query: params.to_query_string(), at: SystemTime::now() }),
-    ///             None => map.remove(&key),
-    ///         };
+    ///             Some(params) => {
+    ///                 maps.pingbacks.insert(key.clone(), State::Done { query: params.to_query_string(), at: SystemTime::now() });
+    ///                 maps.quarantine.remove(&key); // delivered: out of quarantine
+    ///             }
+    ///             None => {
+    ///                 maps.pingbacks.remove(&key);
+    ///             }
+    ///         }
+    ///         if let Some(kept) = kept {
+    ///             let entry = match maps.quarantine.get(&key) {
+    ///                 Some(old) => kept.clone().seen_before(old.first_seen(), old.attempts() + 1),
+    ///                 None => kept.clone(),
+    ///             };
+    ///             maps.quarantine.insert(key, entry);
+    ///         }
     ///         Ok(())
+    ///     }
+    ///     /// The earliest completed pingback of `reference` among `kinds`.
+    ///     fn earliest(&self, reference: &str, kinds: &[PingbackType]) -> Option<PaymentRecord> {
+    ///         let maps = self.0.lock().unwrap();
+    ///         kinds.iter().filter_map(|kind| {
+    ///             let id = UniqueRef::new(reference, *kind);
+    ///             match maps.pingbacks.get(&id.to_string()) {
+    ///                 Some(State::Done { query, at }) => Some(PaymentRecord::new(id, query.clone(), *at)),
+    ///                 _ => None,
+    ///             }
+    ///         }).min_by_key(PaymentRecord::delivered_at)
     ///     }
     /// }
     ///
     /// impl Ledger for MapLedger {
     ///     fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
-    ///         let mut map = self.0.lock().unwrap();
-    ///         let claim = match map.get(&id.to_string()) {
+    ///         let mut maps = self.0.lock().unwrap();
+    ///         let now = Instant::now();
+    ///         let busy = |kind: &PingbackType| matches!(maps.pingbacks.get(&UniqueRef::new(&id.reference, *kind).to_string()),
+    ///             Some(State::Claimed { until, .. }) if *until > now);
+    ///         let sibling_busy = MONEY_KINDS.contains(&id.kind)
+    ///             && MONEY_KINDS.iter().filter(|kind| **kind != id.kind).any(busy);
+    ///         let claim = match maps.pingbacks.get(&id.to_string()) {
     ///             Some(State::Done { .. }) => Claim::AlreadyDone,
-    ///             Some(State::Claimed { until, .. }) if *until > Instant::now() => Claim::InProgress,
+    ///             Some(State::Claimed { until, .. }) if *until > now => Claim::InProgress,
+    ///             _ if sibling_busy => Claim::InProgress, // one money type of a ref at a time
     ///             _ => {
-    ///                 let lease = Lease::custom(id.clone(), Duration::from_secs(300));
+    ///                 let lease = Lease::custom(id.clone(), LEASE);
     ///                 let state = State::Claimed { token: lease.token().to_owned(), until: lease.deadline() };
-    ///                 map.insert(id.to_string(), state);
+    ///                 maps.pingbacks.insert(id.to_string(), state);
     ///                 Claim::Fresh(lease)
     ///             }
     ///         };
     ///         ready(Ok(claim))
     ///     }
     ///     fn complete(&self, lease: Lease, params: &Params) -> impl Future<Output = Result<(), LedgerError>> + Send {
-    ///         ready(self.finish(lease, Some(params)))
+    ///         ready(self.finish(lease, Some(params), None))
     ///     }
     ///     fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
-    ///         ready(self.finish(lease, None))
+    ///         ready(self.finish(lease, None, None))
     ///     }
     ///     fn original_payment(&self, reference: &str) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-    ///         let map = self.0.lock().unwrap();
-    ///         let found = UniqueRef::new(reference, pw_runtime::PingbackType::Payment);
-    ///         let record = match map.get(&found.to_string()) {
-    ///             Some(State::Done { query, at }) => Some(PaymentRecord::new(found, query.clone(), *at)),
-    ///             _ => None,
-    ///         };
-    ///         ready(Ok(record))
+    ///         use PingbackType::*;
+    ///         ready(Ok(self.earliest(reference, &[Payment, Goodwill, RiskReviewAccepted])))
+    ///     }
+    ///     fn reversal(&self, reference: &str) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+    ///         ready(Ok(self.earliest(reference, &[PingbackType::Chargeback, PingbackType::RiskReviewDeclined])))
+    ///     }
+    ///     fn renew(&self, id: &UniqueRef, token: &str) -> impl Future<Output = Result<(), LedgerError>> + Send {
+    ///         let mut maps = self.0.lock().unwrap();
+    ///         if !Self::current(&maps, id, token) {
+    ///             return ready(Err(LedgerError::StaleLease { id: id.clone() }));
+    ///         }
+    ///         let state = State::Claimed { token: token.to_owned(), until: Instant::now() + LEASE };
+    ///         maps.pingbacks.insert(id.to_string(), state);
+    ///         ready(Ok(()))
+    ///     }
+    ///     fn quarantine(&self, lease: Lease, pingback: &Quarantined) -> impl Future<Output = Result<(), LedgerError>> + Send {
+    ///         ready(self.finish(lease, None, Some(pingback)))
+    ///     }
+    ///     fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
+    ///         let mut all: Vec<Quarantined> = self.0.lock().unwrap().quarantine.values().cloned().collect();
+    ///         all.sort_by_key(|entry| (entry.first_seen(), entry.id().to_string()));
+    ///         ready(Ok(all))
     ///     }
     /// }
     ///
@@ -492,9 +767,12 @@ impl Lease {
     /// let id: UniqueRef = "b7_0".parse().unwrap();
     /// let lease = ledger.claim(&id).await?.into_lease().unwrap();
     /// assert!(matches!(ledger.claim(&id).await?, Claim::InProgress));
+    /// assert!(matches!(ledger.claim(&"b7_2".parse().unwrap()).await?, Claim::InProgress));
+    /// ledger.renew(lease.id(), lease.token()).await?;
     /// ledger.complete(lease, &Params::from_pairs([("ref", "b7"), ("type", "0")]).unwrap()).await?;
     /// assert!(matches!(ledger.claim(&id).await?, Claim::AlreadyDone));
     /// assert!(ledger.original_payment("b7").await?.is_some());
+    /// assert!(ledger.reversal("b7").await?.is_none());
     /// # Ok::<(), LedgerError>(())
     /// # }).unwrap();
     /// ```
@@ -671,8 +949,9 @@ impl fmt::Debug for Lease {
     }
 }
 
-/// A completed delivery (type 0, 1 or 201) as the ledger recorded it, from
-/// [`Ledger::original_payment`].
+/// A completed pingback as the ledger recorded it: a delivery (type 0, 1 or
+/// 201) from [`Ledger::original_payment`], or a reversal (type 2 or 202)
+/// from [`Ledger::reversal`].
 ///
 /// ```
 /// use pw_runtime::ledger::PaymentRecord;
@@ -857,20 +1136,31 @@ pub struct LedgerOptions {
     pub(crate) lease: Duration,
     pub(crate) prefix: String,
     pub(crate) schema: Option<String>,
+    pub(crate) accept_redis_data_loss: bool,
 }
+
+/// The default of [`LedgerOptions::lease`]: 30 s.
+///
+/// ```
+/// assert_eq!(pw_runtime::ledger::DEFAULT_LEASE.as_secs(), 30);
+/// ```
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 
 impl Default for LedgerOptions {
     fn default() -> Self {
         LedgerOptions {
-            lease: Duration::from_secs(300),
+            lease: DEFAULT_LEASE,
             prefix: "pw_".to_owned(),
             schema: None,
+            accept_redis_data_loss: false,
         }
     }
 }
 
 impl LedgerOptions {
-    /// The defaults: a 5-minute lease, prefix `pw_`, PostgreSQL's current schema.
+    /// The defaults: a 30-second lease ([`DEFAULT_LEASE`]), prefix `pw_`,
+    /// PostgreSQL's current schema, and a Redis ledger only on a server
+    /// that cannot lose an acknowledged write.
     ///
     /// ```
     /// let options = pw_runtime::ledger::LedgerOptions::new();
@@ -880,10 +1170,14 @@ impl LedgerOptions {
         Self::default()
     }
 
-    /// How long a claim stays [`Claim::InProgress`] without being completed
-    /// or released. Longer than the slowest handler, shorter than
-    /// Paymentwall's 30 minutes between retries. Rounded to milliseconds, at
-    /// least one.
+    /// How long a claim stays [`Claim::InProgress`] without being completed,
+    /// released or renewed ([`Ledger::renew`]): how long a pingback stays
+    /// blocked after the process handling it died. The listener renews it
+    /// every third of the lease while the handler runs, so it need not be
+    /// longer than the handler's running time (that is bounded by
+    /// `ListenerBuilder::handler_deadline`); it should be a few times the
+    /// ledger's own response time. 30 s by default. Rounded to
+    /// milliseconds, at least one.
     ///
     /// ```
     /// let options = pw_runtime::ledger::LedgerOptions::new().lease(std::time::Duration::from_secs(60));
@@ -921,18 +1215,77 @@ impl LedgerOptions {
         self
     }
 
+    /// Redis only: opens a `RedisLedger` on a server whose
+    /// persistence can lose acknowledged writes (`appendonly no`, or
+    /// `appendfsync` other than `always`), which it refuses by default.
+    ///
+    /// What is lost: on such a server, a crash or restart forgets the
+    /// records of the last second (`appendfsync everysec`), or everything
+    /// since the last snapshot (no AOF, or none at all). Paymentwall then
+    /// sends those pingbacks again, they are no longer known as done, and
+    /// the handler delivers them **a second time**; a reversal recorded
+    /// before its payment is forgotten, so the payment is granted for good.
+    /// Use it for tests and development only, or when the handler's own
+    /// writes are idempotent on `ref` and nothing else relies on the ledger.
+    ///
+    /// ```
+    /// let options = pw_runtime::ledger::LedgerOptions::new().accept_redis_data_loss();
+    /// # let _ = options;
+    /// ```
+    pub fn accept_redis_data_loss(mut self) -> Self {
+        self.accept_redis_data_loss = true;
+        self
+    }
+
+    /// The lease duration.
+    ///
+    /// ```
+    /// let options = pw_runtime::ledger::LedgerOptions::new();
+    /// assert_eq!(options.lease_duration(), pw_runtime::ledger::DEFAULT_LEASE);
+    /// ```
+    pub fn lease_duration(&self) -> Duration {
+        self.lease
+    }
+
     #[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
     pub(crate) fn lease_millis(&self) -> i64 {
         i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX / 4)
     }
 }
 
-/// Whether a code is one of the deliveries [`Ledger::original_payment`] returns.
+/// The deliveries [`Ledger::original_payment`] returns: 0, 1, 201.
 pub(crate) const PAYMENT_KINDS: [PingbackType; 3] = [
     PingbackType::Payment,
     PingbackType::Goodwill,
     PingbackType::RiskReviewAccepted,
 ];
+
+/// The reversals [`Ledger::reversal`] returns: 2, 202.
+pub(crate) const REVERSAL_KINDS: [PingbackType; 2] =
+    [PingbackType::Chargeback, PingbackType::RiskReviewDeclined];
+
+/// The pingback types that move goods or money — deliveries (0, 1, 201)
+/// and reversals (2, 202) — whose pingbacks of one `ref` a ledger handles
+/// one at a time ([`Ledger::claim`]).
+///
+/// ```
+/// use pw_runtime::ledger::MONEY_KINDS;
+/// use pw_runtime::PingbackType;
+/// assert!(MONEY_KINDS.contains(&PingbackType::Chargeback));
+/// assert!(!MONEY_KINDS.contains(&PingbackType::RiskReviewPending));
+/// ```
+pub const MONEY_KINDS: [PingbackType; 5] = [
+    PingbackType::Payment,
+    PingbackType::Goodwill,
+    PingbackType::Chargeback,
+    PingbackType::RiskReviewAccepted,
+    PingbackType::RiskReviewDeclined,
+];
+
+/// Whether pingbacks of `kind` are among [`MONEY_KINDS`].
+pub(crate) fn moves_money(kind: PingbackType) -> bool {
+    MONEY_KINDS.contains(&kind)
+}
 
 /// Checks a table prefix or schema name for SQL and returns it.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -972,6 +1325,31 @@ pub(crate) fn new_token() -> String {
         let _ = write!(token, "{:016x}", hasher.finish());
     }
     token
+}
+
+/// The pingback type of a kind column.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn kind_of(kind: i64) -> PingbackType {
+    PingbackType::from_code(u32::try_from(kind).unwrap_or(u32::MAX))
+}
+
+/// A quarantine entry read back from a store; an address that no longer
+/// parses reads as the unspecified address (a replay's source check then
+/// refuses it).
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
+pub(crate) fn quarantined_row(
+    id: UniqueRef,
+    query: String,
+    client: &str,
+    error: String,
+    (first_seen, last_seen): (SystemTime, SystemTime),
+    attempts: i64,
+) -> Quarantined {
+    let client = client
+        .parse()
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    Quarantined::new(id, query, client, error, last_seen)
+        .seen_before(first_seen, u64::try_from(attempts).unwrap_or(1))
 }
 
 /// Milliseconds since the Unix epoch of `time`.

@@ -8,10 +8,10 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
 
 use super::{
-    from_unix_millis, new_token, sql_name, Claim, Lease, LeaseBackend, Ledger, LedgerError,
-    LedgerOptions, PaymentRecord,
+    from_unix_millis, kind_of, moves_money, new_token, quarantined_row, sql_name, Claim, Lease,
+    LeaseBackend, Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined,
 };
-use crate::{Params, PingbackType, UniqueRef};
+use crate::{Params, UniqueRef};
 
 const BACKEND: &str = "postgres";
 
@@ -25,23 +25,43 @@ fn unavailable(err: sqlx::Error) -> LedgerError {
 struct Queries {
     schema: Option<String>,
     table: String,
+    quarantine_table: String,
     claim: String,
     state: String,
     complete: String,
+    unquarantine: String,
     release: String,
+    renew: String,
     lookup: String,
+    lookup_reversal: String,
+    quarantine: String,
+    quarantined: String,
 }
 
 impl Queries {
     fn new(schema: Option<String>, prefix: &str) -> Self {
-        let t = match &schema {
-            Some(schema) => format!("\"{schema}\".\"{prefix}ledger\""),
-            None => format!("\"{prefix}ledger\""),
+        let name = |table: &str| match &schema {
+            Some(schema) => format!("\"{schema}\".\"{prefix}{table}\""),
+            None => format!("\"{prefix}{table}\""),
+        };
+        let (t, q) = (name("ledger"), name("quarantine"));
+        let lookup = |kinds: &str| {
+            format!(
+                "SELECT kind, params, (extract(epoch FROM delivered_at) * 1000)::bigint FROM {t} \
+                 WHERE reference = $1 AND state = 'done' AND kind IN ({kinds}) \
+                 ORDER BY delivered_at, kind LIMIT 1"
+            )
         };
         Queries {
+            // $5: whether the kind moves money; then no other money kind of
+            // the ref may be in progress (MONEY_KINDS). Run after the ref's
+            // advisory lock, in its transaction, so claims of one ref take turns.
             claim: format!(
                 "INSERT INTO {t} AS l (reference, kind, state, token, expires_at) \
-                 VALUES ($1, $2, 'in_progress', $3, clock_timestamp() + $4::float8 * interval '1 millisecond') \
+                 SELECT $1, $2, 'in_progress', $3, clock_timestamp() + $4::float8 * interval '1 millisecond' \
+                 WHERE NOT ($5 AND EXISTS (SELECT 1 FROM {t} o WHERE o.reference = $1 AND o.kind <> $2 \
+                   AND o.kind IN (0, 1, 2, 201, 202) AND o.state = 'in_progress' \
+                   AND o.expires_at > clock_timestamp())) \
                  ON CONFLICT (reference, kind) DO UPDATE \
                  SET token = EXCLUDED.token, expires_at = EXCLUDED.expires_at \
                  WHERE l.state = 'in_progress' AND l.expires_at <= clock_timestamp()"
@@ -53,23 +73,41 @@ impl Queries {
                  WHERE reference = $2 AND kind = $3 AND state = 'in_progress' \
                  AND token = $4 AND expires_at > clock_timestamp()"
             ),
+            unquarantine: format!("DELETE FROM {q} WHERE reference = $1 AND kind = $2"),
             release: format!(
                 "DELETE FROM {t} WHERE reference = $1 AND kind = $2 AND state = 'in_progress' \
                  AND token = $3 AND expires_at > clock_timestamp()"
             ),
-            lookup: format!(
-                "SELECT kind, params, (extract(epoch FROM delivered_at) * 1000)::bigint FROM {t} \
-                 WHERE reference = $1 AND state = 'done' AND kind IN (0, 1, 201) \
-                 ORDER BY delivered_at, kind LIMIT 1"
+            renew: format!(
+                "UPDATE {t} SET expires_at = clock_timestamp() + $1::float8 * interval '1 millisecond' \
+                 WHERE reference = $2 AND kind = $3 AND state = 'in_progress' \
+                 AND token = $4 AND expires_at > clock_timestamp()"
+            ),
+            lookup: lookup("0, 1, 201"),
+            lookup_reversal: lookup("2, 202"),
+            quarantine: format!(
+                "INSERT INTO {q} AS k (reference, kind, query, client, error, first_seen, last_seen, attempts) \
+                 VALUES ($1, $2, $3, $4, $5, clock_timestamp(), clock_timestamp(), 1) \
+                 ON CONFLICT (reference, kind) DO UPDATE \
+                 SET query = EXCLUDED.query, client = EXCLUDED.client, error = EXCLUDED.error, \
+                 last_seen = EXCLUDED.last_seen, attempts = k.attempts + 1"
+            ),
+            quarantined: format!(
+                "SELECT reference, kind, query, client, error, \
+                 (extract(epoch FROM first_seen) * 1000)::bigint, \
+                 (extract(epoch FROM last_seen) * 1000)::bigint, attempts \
+                 FROM {q} ORDER BY first_seen, reference, kind"
             ),
             schema,
             table: t,
+            quarantine_table: q,
         }
     }
 
-    fn create_table(&self) -> String {
-        format!(
-            "CREATE TABLE IF NOT EXISTS {} (\
+    fn create_tables(&self) -> [String; 2] {
+        [
+            format!(
+                "CREATE TABLE IF NOT EXISTS {} (\
                  reference TEXT NOT NULL, \
                  kind BIGINT NOT NULL, \
                  state TEXT NOT NULL, \
@@ -78,8 +116,22 @@ impl Queries {
                  params TEXT, \
                  delivered_at TIMESTAMPTZ, \
                  PRIMARY KEY (reference, kind))",
-            self.table
-        )
+                self.table
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {} (\
+                 reference TEXT NOT NULL, \
+                 kind BIGINT NOT NULL, \
+                 query TEXT NOT NULL, \
+                 client TEXT NOT NULL, \
+                 error TEXT NOT NULL, \
+                 first_seen TIMESTAMPTZ NOT NULL, \
+                 last_seen TIMESTAMPTZ NOT NULL, \
+                 attempts BIGINT NOT NULL, \
+                 PRIMARY KEY (reference, kind))",
+                self.quarantine_table
+            ),
+        ]
     }
 }
 
@@ -92,6 +144,14 @@ pub(crate) struct PostgresLease {
 }
 
 impl PostgresLease {
+    pub(crate) fn twin(&self) -> Self {
+        PostgresLease {
+            pool: self.pool.clone(),
+            queries: Arc::clone(&self.queries),
+            tx: None,
+        }
+    }
+
     pub(crate) async fn transaction(&mut self) -> Result<&mut PgConnection, LedgerError> {
         let tx = match self.tx.take() {
             Some(tx) => tx,
@@ -202,10 +262,12 @@ impl PostgresLedger {
                 .await
                 .map_err(unavailable)?;
         }
-        sqlx::query(&queries.create_table())
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
+        for table in queries.create_tables() {
+            sqlx::query(&table)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
         tx.commit().await.map_err(unavailable)?;
         Ok(PostgresLedger {
             pool,
@@ -248,16 +310,30 @@ impl PostgresLedger {
         let kind = i64::from(id.kind.code());
         // A claim row that vanishes between the two statements (released)
         // is tried again; a few rounds settle any race.
+        let money = moves_money(id.kind);
         for _ in 0..8 {
             let token = new_token();
-            let inserted = sqlx::query(&self.queries.claim)
+            let claim = sqlx::query(&self.queries.claim)
                 .bind(&id.reference)
                 .bind(kind)
                 .bind(&token)
                 .bind(self.lease_millis)
-                .execute(&self.pool)
-                .await
-                .map_err(unavailable)?;
+                .bind(money);
+            let inserted = if money {
+                // The claims of one ref take turns: the check of its other
+                // money types sees what the previous claim committed.
+                let mut tx = self.pool.begin().await.map_err(unavailable)?;
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                    .bind(format!("{}:{}", self.queries.table, id.reference))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                let inserted = claim.execute(&mut *tx).await.map_err(unavailable)?;
+                tx.commit().await.map_err(unavailable)?;
+                inserted
+            } else {
+                claim.execute(&self.pool).await.map_err(unavailable)?
+            };
             if inserted.rows_affected() == 1 {
                 let backend = LeaseBackend::Postgres(PostgresLease {
                     pool: self.pool.clone(),
@@ -280,6 +356,8 @@ impl PostgresLedger {
             match state {
                 Some((state,)) if state == "done" => return Ok(Claim::AlreadyDone),
                 Some(_) => return Ok(Claim::InProgress),
+                // Another money type of the ref is in progress.
+                None if money => return Ok(Claim::InProgress),
                 None => continue,
             }
         }
@@ -308,32 +386,32 @@ impl Ledger for PostgresLedger {
                     found: backend.name(),
                 });
             };
-            let update = sqlx::query(&inner.queries.complete)
+            let kind = i64::from(id.kind.code());
+            let queries = Arc::clone(&inner.queries);
+            let mut tx = match inner.tx {
+                Some(tx) => tx,
+                None => inner.pool.begin().await.map_err(unavailable)?,
+            };
+            let done = sqlx::query(&queries.complete)
                 .bind(query)
                 .bind(&id.reference)
-                .bind(i64::from(id.kind.code()))
-                .bind(&token);
-            let updated = match inner.tx {
-                Some(mut tx) => {
-                    let done = update.execute(&mut *tx).await.map_err(unavailable)?;
-                    if done.rows_affected() == 1 {
-                        tx.commit().await.map_err(unavailable)?;
-                    } else {
-                        tx.rollback().await.map_err(unavailable)?;
-                    }
-                    done.rows_affected()
-                }
-                None => update
-                    .execute(&inner.pool)
-                    .await
-                    .map_err(unavailable)?
-                    .rows_affected(),
-            };
-            if updated == 1 {
-                Ok(())
-            } else {
-                Err(LedgerError::StaleLease { id })
+                .bind(kind)
+                .bind(&token)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            if done.rows_affected() != 1 {
+                tx.rollback().await.map_err(unavailable)?;
+                return Err(LedgerError::StaleLease { id });
             }
+            sqlx::query(&queries.unquarantine)
+                .bind(&id.reference)
+                .bind(kind)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            tx.commit().await.map_err(unavailable)?;
+            Ok(())
         }
     }
 
@@ -368,22 +446,112 @@ impl Ledger for PostgresLedger {
         &self,
         reference: &str,
     ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-        let reference = reference.to_owned();
-        async move {
-            let row: Option<(i64, Option<String>, Option<i64>)> =
-                sqlx::query_as(&self.queries.lookup)
-                    .bind(&reference)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(unavailable)?;
-            Ok(row.map(|(kind, query, at)| {
-                let kind = PingbackType::from_code(u32::try_from(kind).unwrap_or(u32::MAX));
-                PaymentRecord::new(
-                    UniqueRef::new(reference, kind),
-                    query.unwrap_or_default(),
-                    from_unix_millis(at.unwrap_or(0)),
-                )
-            }))
+        self.earliest(&self.queries.lookup, reference.to_owned())
+    }
+
+    fn reversal(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        self.earliest(&self.queries.lookup_reversal, reference.to_owned())
+    }
+
+    async fn renew(&self, id: &UniqueRef, token: &str) -> Result<(), LedgerError> {
+        let renewed = sqlx::query(&self.queries.renew)
+            .bind(self.lease_millis)
+            .bind(&id.reference)
+            .bind(i64::from(id.kind.code()))
+            .bind(token)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        if renewed.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(LedgerError::StaleLease { id: id.clone() })
         }
+    }
+
+    async fn quarantine(&self, lease: Lease, pingback: &Quarantined) -> Result<(), LedgerError> {
+        let Lease {
+            id, token, backend, ..
+        } = lease;
+        let LeaseBackend::Postgres(inner) = backend else {
+            return Err(LedgerError::WrongBackend {
+                expected: BACKEND,
+                found: backend.name(),
+            });
+        };
+        if let Some(tx) = inner.tx {
+            tx.rollback().await.map_err(unavailable)?;
+        }
+        let kind = i64::from(id.kind.code());
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let released = sqlx::query(&self.queries.release)
+            .bind(&id.reference)
+            .bind(kind)
+            .bind(&token)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        if released.rows_affected() != 1 {
+            tx.rollback().await.map_err(unavailable)?;
+            return Err(LedgerError::StaleLease { id });
+        }
+        sqlx::query(&self.queries.quarantine)
+            .bind(&id.reference)
+            .bind(kind)
+            .bind(pingback.query())
+            .bind(pingback.client().to_string())
+            .bind(pingback.error())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    async fn quarantined(&self) -> Result<Vec<Quarantined>, LedgerError> {
+        type Row = (String, i64, String, String, String, i64, i64, i64);
+        let rows: Vec<Row> = sqlx::query_as(&self.queries.quarantined)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(reference, kind, query, client, error, first, last, attempts)| {
+                    quarantined_row(
+                        UniqueRef::new(reference, kind_of(kind)),
+                        query,
+                        &client,
+                        error,
+                        (from_unix_millis(first), from_unix_millis(last)),
+                        attempts,
+                    )
+                },
+            )
+            .collect())
+    }
+}
+
+impl PostgresLedger {
+    /// The earliest completed pingback of `reference` found by `lookup`.
+    async fn earliest(
+        &self,
+        lookup: &str,
+        reference: String,
+    ) -> Result<Option<PaymentRecord>, LedgerError> {
+        let row: Option<(i64, Option<String>, Option<i64>)> = sqlx::query_as(lookup)
+            .bind(&reference)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(row.map(|(kind, query, at)| {
+            PaymentRecord::new(
+                UniqueRef::new(reference, kind_of(kind)),
+                query.unwrap_or_default(),
+                from_unix_millis(at.unwrap_or(0)),
+            )
+        }))
     }
 }

@@ -11,10 +11,10 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::{
-    from_unix_millis, new_token, sql_name, unix_millis, Claim, Lease, LeaseBackend, Ledger,
-    LedgerError, LedgerOptions, PaymentRecord,
+    from_unix_millis, kind_of, moves_money, new_token, quarantined_row, sql_name, unix_millis,
+    Claim, Lease, LeaseBackend, Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined,
 };
-use crate::{Params, PingbackType, UniqueRef};
+use crate::{Params, UniqueRef};
 
 const BACKEND: &str = "sqlite";
 
@@ -25,23 +25,41 @@ fn unavailable(err: sqlx::Error) -> LedgerError {
     LedgerError::unavailable(BACKEND, err)
 }
 
-/// The statements, with the table name in them.
+/// The statements, with the table names in them.
 struct Queries {
     table: String,
+    quarantine_table: String,
     claim: String,
     state: String,
     complete: String,
+    unquarantine: String,
     release: String,
+    renew: String,
     lookup: String,
+    lookup_reversal: String,
+    quarantine: String,
+    quarantined: String,
 }
 
 impl Queries {
     fn new(prefix: &str) -> Self {
         let t = format!("\"{prefix}ledger\"");
+        let q = format!("\"{prefix}quarantine\"");
+        let lookup = |kinds: &str| {
+            format!(
+                "SELECT kind, params, delivered_at FROM {t} \
+                 WHERE reference = ?1 AND state = 'done' AND kind IN ({kinds}) \
+                 ORDER BY delivered_at, kind LIMIT 1"
+            )
+        };
         Queries {
+            // ?6: whether the kind moves money; then no other money kind of
+            // the ref may be in progress (MONEY_KINDS).
             claim: format!(
                 "INSERT INTO {t} (reference, kind, state, token, expires_at) \
-                 VALUES (?1, ?2, 'in_progress', ?3, ?4) \
+                 SELECT ?1, ?2, 'in_progress', ?3, ?4 \
+                 WHERE NOT (?6 AND EXISTS (SELECT 1 FROM {t} WHERE reference = ?1 AND kind <> ?2 \
+                   AND kind IN (0, 1, 2, 201, 202) AND state = 'in_progress' AND expires_at > ?5)) \
                  ON CONFLICT (reference, kind) DO UPDATE \
                  SET token = excluded.token, expires_at = excluded.expires_at \
                  WHERE {t}.state = 'in_progress' AND {t}.expires_at <= ?5"
@@ -53,22 +71,38 @@ impl Queries {
                  WHERE reference = ?3 AND kind = ?4 AND state = 'in_progress' \
                  AND token = ?5 AND expires_at > ?2"
             ),
+            unquarantine: format!("DELETE FROM {q} WHERE reference = ?1 AND kind = ?2"),
             release: format!(
                 "DELETE FROM {t} WHERE reference = ?1 AND kind = ?2 AND state = 'in_progress' \
                  AND token = ?3 AND expires_at > ?4"
             ),
-            lookup: format!(
-                "SELECT kind, params, delivered_at FROM {t} \
-                 WHERE reference = ?1 AND state = 'done' AND kind IN (0, 1, 201) \
-                 ORDER BY delivered_at, kind LIMIT 1"
+            renew: format!(
+                "UPDATE {t} SET expires_at = ?1 \
+                 WHERE reference = ?2 AND kind = ?3 AND state = 'in_progress' \
+                 AND token = ?4 AND expires_at > ?5"
+            ),
+            lookup: lookup("0, 1, 201"),
+            lookup_reversal: lookup("2, 202"),
+            quarantine: format!(
+                "INSERT INTO {q} (reference, kind, query, client, error, first_seen, last_seen, attempts) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1) \
+                 ON CONFLICT (reference, kind) DO UPDATE \
+                 SET query = excluded.query, client = excluded.client, error = excluded.error, \
+                 last_seen = excluded.last_seen, attempts = {q}.attempts + 1"
+            ),
+            quarantined: format!(
+                "SELECT reference, kind, query, client, error, first_seen, last_seen, attempts \
+                 FROM {q} ORDER BY first_seen, reference, kind"
             ),
             table: t,
+            quarantine_table: q,
         }
     }
 
-    fn schema(&self) -> String {
-        format!(
-            "CREATE TABLE IF NOT EXISTS {} (\
+    fn schema(&self) -> [String; 2] {
+        [
+            format!(
+                "CREATE TABLE IF NOT EXISTS {} (\
                  reference TEXT NOT NULL, \
                  kind INTEGER NOT NULL, \
                  state TEXT NOT NULL, \
@@ -77,8 +111,22 @@ impl Queries {
                  params TEXT, \
                  delivered_at INTEGER, \
                  PRIMARY KEY (reference, kind))",
-            self.table
-        )
+                self.table
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {} (\
+                 reference TEXT NOT NULL, \
+                 kind INTEGER NOT NULL, \
+                 query TEXT NOT NULL, \
+                 client TEXT NOT NULL, \
+                 error TEXT NOT NULL, \
+                 first_seen INTEGER NOT NULL, \
+                 last_seen INTEGER NOT NULL, \
+                 attempts INTEGER NOT NULL, \
+                 PRIMARY KEY (reference, kind))",
+                self.quarantine_table
+            ),
+        ]
     }
 }
 
@@ -90,6 +138,26 @@ pub(crate) struct SqliteLease {
 }
 
 impl SqliteLease {
+    pub(crate) fn twin(&self) -> Self {
+        SqliteLease {
+            pool: self.pool.clone(),
+            queries: Arc::clone(&self.queries),
+            tx: None,
+        }
+    }
+
+    /// The lease's transaction, or a new one.
+    async fn into_transaction(self) -> Result<Transaction<'static, Sqlite>, LedgerError> {
+        match self.tx {
+            Some(tx) => Ok(tx),
+            None => self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(unavailable),
+        }
+    }
+
     pub(crate) async fn transaction(&mut self) -> Result<&mut SqliteConnection, LedgerError> {
         let tx = match self.tx.take() {
             Some(tx) => tx,
@@ -215,10 +283,12 @@ impl SqliteLedger {
     pub async fn from_pool(pool: SqlitePool, options: LedgerOptions) -> Result<Self, LedgerError> {
         let prefix = sql_name("table prefix", &options.prefix, true)?;
         let queries = Queries::new(&prefix);
-        sqlx::query(&queries.schema())
-            .execute(&pool)
-            .await
-            .map_err(unavailable)?;
+        for table in queries.schema() {
+            sqlx::query(&table)
+                .execute(&pool)
+                .await
+                .map_err(unavailable)?;
+        }
         Ok(SqliteLedger {
             pool,
             queries: Arc::new(queries),
@@ -268,6 +338,7 @@ impl SqliteLedger {
         let kind = i64::from(id.kind.code());
         // A claim row that vanishes between the two statements (released)
         // is tried again; a few rounds settle any race.
+        let money = moves_money(id.kind);
         for _ in 0..8 {
             let now = unix_millis(SystemTime::now());
             let token = new_token();
@@ -277,6 +348,7 @@ impl SqliteLedger {
                 .bind(&token)
                 .bind(now.saturating_add(self.lease_millis))
                 .bind(now)
+                .bind(money)
                 .execute(&self.pool)
                 .await
                 .map_err(unavailable)?;
@@ -302,6 +374,8 @@ impl SqliteLedger {
             match state {
                 Some((state,)) if state == "done" => return Ok(Claim::AlreadyDone),
                 Some(_) => return Ok(Claim::InProgress),
+                // Another money type of the ref is in progress.
+                None if money => return Ok(Claim::InProgress),
                 None => continue,
             }
         }
@@ -331,33 +405,30 @@ impl Ledger for SqliteLedger {
                 });
             };
             let now = unix_millis(SystemTime::now());
-            let update = sqlx::query(&inner.queries.complete)
+            let kind = i64::from(id.kind.code());
+            let queries = Arc::clone(&inner.queries);
+            let mut tx = inner.into_transaction().await?;
+            let done = sqlx::query(&queries.complete)
                 .bind(query)
                 .bind(now)
                 .bind(&id.reference)
-                .bind(i64::from(id.kind.code()))
-                .bind(&token);
-            let updated = match inner.tx {
-                Some(mut tx) => {
-                    let done = update.execute(&mut *tx).await.map_err(unavailable)?;
-                    if done.rows_affected() == 1 {
-                        tx.commit().await.map_err(unavailable)?;
-                    } else {
-                        tx.rollback().await.map_err(unavailable)?;
-                    }
-                    done.rows_affected()
-                }
-                None => update
-                    .execute(&inner.pool)
-                    .await
-                    .map_err(unavailable)?
-                    .rows_affected(),
-            };
-            if updated == 1 {
-                Ok(())
-            } else {
-                Err(LedgerError::StaleLease { id })
+                .bind(kind)
+                .bind(&token)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            if done.rows_affected() != 1 {
+                tx.rollback().await.map_err(unavailable)?;
+                return Err(LedgerError::StaleLease { id });
             }
+            sqlx::query(&queries.unquarantine)
+                .bind(&id.reference)
+                .bind(kind)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            tx.commit().await.map_err(unavailable)?;
+            Ok(())
         }
     }
 
@@ -395,22 +466,120 @@ impl Ledger for SqliteLedger {
         &self,
         reference: &str,
     ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-        let reference = reference.to_owned();
-        async move {
-            let row: Option<(i64, Option<String>, Option<i64>)> =
-                sqlx::query_as(&self.queries.lookup)
-                    .bind(&reference)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(unavailable)?;
-            Ok(row.map(|(kind, query, at)| {
-                let kind = PingbackType::from_code(u32::try_from(kind).unwrap_or(u32::MAX));
-                PaymentRecord::new(
-                    UniqueRef::new(reference, kind),
-                    query.unwrap_or_default(),
-                    from_unix_millis(at.unwrap_or(0)),
-                )
-            }))
+        self.earliest(&self.queries.lookup, reference.to_owned())
+    }
+
+    fn reversal(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        self.earliest(&self.queries.lookup_reversal, reference.to_owned())
+    }
+
+    async fn renew(&self, id: &UniqueRef, token: &str) -> Result<(), LedgerError> {
+        let now = unix_millis(SystemTime::now());
+        let renewed = sqlx::query(&self.queries.renew)
+            .bind(now.saturating_add(self.lease_millis))
+            .bind(&id.reference)
+            .bind(i64::from(id.kind.code()))
+            .bind(token)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        if renewed.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(LedgerError::StaleLease { id: id.clone() })
         }
+    }
+
+    async fn quarantine(&self, lease: Lease, pingback: &Quarantined) -> Result<(), LedgerError> {
+        let Lease {
+            id, token, backend, ..
+        } = lease;
+        let LeaseBackend::Sqlite(inner) = backend else {
+            return Err(LedgerError::WrongBackend {
+                expected: BACKEND,
+                found: backend.name(),
+            });
+        };
+        if let Some(tx) = inner.tx {
+            tx.rollback().await.map_err(unavailable)?;
+        }
+        let kind = i64::from(id.kind.code());
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(unavailable)?;
+        let released = sqlx::query(&self.queries.release)
+            .bind(&id.reference)
+            .bind(kind)
+            .bind(&token)
+            .bind(unix_millis(SystemTime::now()))
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        if released.rows_affected() != 1 {
+            tx.rollback().await.map_err(unavailable)?;
+            return Err(LedgerError::StaleLease { id });
+        }
+        sqlx::query(&self.queries.quarantine)
+            .bind(&id.reference)
+            .bind(kind)
+            .bind(pingback.query())
+            .bind(pingback.client().to_string())
+            .bind(pingback.error())
+            .bind(unix_millis(pingback.last_seen()))
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    async fn quarantined(&self) -> Result<Vec<Quarantined>, LedgerError> {
+        type Row = (String, i64, String, String, String, i64, i64, i64);
+        let rows: Vec<Row> = sqlx::query_as(&self.queries.quarantined)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(reference, kind, query, client, error, first, last, attempts)| {
+                    quarantined_row(
+                        UniqueRef::new(reference, kind_of(kind)),
+                        query,
+                        &client,
+                        error,
+                        (from_unix_millis(first), from_unix_millis(last)),
+                        attempts,
+                    )
+                },
+            )
+            .collect())
+    }
+}
+
+impl SqliteLedger {
+    /// The earliest completed pingback of `reference` found by `lookup`.
+    async fn earliest(
+        &self,
+        lookup: &str,
+        reference: String,
+    ) -> Result<Option<PaymentRecord>, LedgerError> {
+        let row: Option<(i64, Option<String>, Option<i64>)> = sqlx::query_as(lookup)
+            .bind(&reference)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(row.map(|(kind, query, at)| {
+            PaymentRecord::new(
+                UniqueRef::new(reference, kind_of(kind)),
+                query.unwrap_or_default(),
+                from_unix_millis(at.unwrap_or(0)),
+            )
+        }))
     }
 }
