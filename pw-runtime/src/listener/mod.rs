@@ -12,14 +12,14 @@
 //! | status | body | when | Paymentwall |
 //! |---|---|---|---|
 //! | 200 | `OK` | the pingback was processed now, or before (a duplicate is acknowledged and not delivered again) | done |
-//! | 400 | what is wrong | malformed parameters, missing parameters (named), a value not of its kind | retries |
+//! | 400 | what is wrong | malformed parameters, missing parameters (named), a value not of its kind; a verified pingback whose value does not fit the schema is also kept in the ledger's quarantine ([`Listener::quarantined`], [`Listener::replay`]) and logged at error level | retries |
 //! | 403 | what is wrong | wrong signature, signature version not accepted, source address not allowed | retries |
 //! | 405 | `method not allowed` | a method other than GET and POST (`Allow: GET, POST`) | retries |
 //! | 413 | what is wrong | the query or body is over the size or parameter-count limit | retries |
 //! | 415 | what is wrong | a POST body that is not `application/x-www-form-urlencoded` | retries |
 //! | 500 | what failed | the handler failed, panicked or ran past its deadline (default 30 s), or the ledger is unavailable: nothing was recorded | retries |
 //! | 501 | `pingback type N is not handled ...` | an undocumented pingback type the handler's `unknown_type` does not accept (its default), or a method returned [`HandlerError::unhandled_type`](crate::HandlerError::unhandled_type); logged at error level with the code | retries |
-//! | 503 | `in progress` | the same pingback is being handled by another delivery right now (`Retry-After`) | retries |
+//! | 503 | `in progress` | the same pingback, or another type that moves goods (0, 1, 2, 201, 202) of its `ref`, is being handled by another delivery right now (`Retry-After`) | retries |
 //!
 //! Bodies never contain the secret key or the expected signature, and
 //! never the handler's own error message (it goes to the log).
