@@ -134,7 +134,10 @@ fn min_version(
 /// The name of the generated handler trait: `<Struct>Handler`, or
 /// `handler = "..."`.
 fn handler_name(attrs: &StructAttrs, ident: &Ident, errors: &mut Errors) -> Ident {
-    let default = Ident::new(&format!("{ident}Handler"), ident.span());
+    // `format_ident!` drops a raw identifier's `r#`: `r#Order` gives
+    // `OrderHandler`, as it gives `OrderOwn`.
+    let default = quote::format_ident!("{}Handler", ident, span = ident.span());
+    let bare = syn::ext::IdentExt::unraw(ident);
     let Some(literal) = &attrs.handler else {
         return default;
     };
@@ -148,8 +151,8 @@ fn handler_name(attrs: &StructAttrs, ident: &Ident, errors: &mut Errors) -> Iden
             default
         }
         Ok(name)
-            if name == format!("{ident}Own").as_str()
-                || name == format!("{ident}TestPingback").as_str() =>
+            if name == format!("{bare}Own").as_str()
+                || name == format!("{bare}TestPingback").as_str() =>
         {
             errors.at(
                 literal,

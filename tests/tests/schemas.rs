@@ -361,7 +361,10 @@ fn a_schema_declared_in_a_function_body_decodes() {
     #[derive(Debug, Pingback, PartialEq)]
     #[pingback(api = "digital_goods", min_version = 3, crate = "::pw_runtime")]
     struct Local {
-        #[pingback(own, param = "a_name_of_sixty_four_characters_which_is_the_longest_allowed_xyz")]
+        #[pingback(
+            own,
+            param = "a_name_of_sixty_four_characters_which_is_the_longest_allowed_xyz"
+        )]
         long: String,
     }
 
@@ -409,4 +412,46 @@ fn a_schema_declared_in_a_function_body_decodes() {
             &Source::peer("174.36.92.186".parse().unwrap())
         )
         .is_err());
+}
+
+/// A struct named with a raw identifier: the generated names drop the `r#`.
+#[derive(Pingback)]
+#[pingback(api = "cart")]
+struct r#Basket {
+    #[pingback(standard = "goodsid")]
+    products: Vec<String>,
+}
+
+#[test]
+fn a_raw_struct_name_gives_plain_generated_names() {
+    fn handles<T: BasketHandler>() {}
+    let _ = handles::<Keeper2>;
+    let _ = BasketOwn {};
+    let pingback = verified::<r#Basket>(&[
+        ("uid", "u"),
+        ("goodsid[0]", "apple"),
+        ("type", "0"),
+        ("ref", "bk1"),
+    ]);
+    let basket = Delivery::<r#Basket>::decode(pingback).unwrap();
+    assert_eq!(basket.products, ["apple"]);
+}
+
+struct Keeper2;
+
+impl BasketHandler for Keeper2 {
+    async fn deliver(&self, _: &mut Delivery<Basket>, _: Grant) -> Result<(), HandlerError> {
+        Ok(())
+    }
+    async fn take_back(
+        &self,
+        _: &mut Delivery<Basket>,
+        _: Reversal,
+        _: Option<OriginalPayment>,
+    ) -> Result<(), HandlerError> {
+        Ok(())
+    }
+    async fn notice(&self, _: &mut Delivery<Basket>, _: Notice) -> Result<(), HandlerError> {
+        Ok(())
+    }
 }

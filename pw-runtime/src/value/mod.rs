@@ -135,7 +135,6 @@ impl<K: Kind, T: FromValue<K>> FromValue<K> for Option<T> {
     };
 }
 
-
 /// Turns the elements of an array parameter of kind `K` (a cart's
 /// `goodsid[0]`, `goodsid[1]`, ...) into `Self`.
 ///
