@@ -5,10 +5,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::{
-    new_token, Claim, Lease, LeaseBackend, Ledger, LedgerError, LedgerOptions, PaymentRecord,
-    PAYMENT_KINDS,
-};
+use super::{Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord, PAYMENT_KINDS};
 use crate::{Params, UniqueRef};
 
 type Store = Arc<Mutex<HashMap<(String, u32), Entry>>>;
@@ -18,8 +15,10 @@ enum Entry {
     Done { query: String, at: SystemTime },
 }
 
+const BACKEND: &str = "memory";
+
 /// What a memory lease holds: its ledger's store.
-pub(crate) struct MemoryLease {
+struct MemoryLease {
     store: Store,
 }
 
@@ -105,18 +104,17 @@ impl Ledger for MemoryLedger {
             Some(Entry::Done { .. }) => Claim::AlreadyDone,
             Some(Entry::InProgress { expires, .. }) if *expires > now => Claim::InProgress,
             _ => {
-                let token = new_token();
+                let lease = Lease::new(id.clone(), BACKEND, self.lease).with_state(MemoryLease {
+                    store: Arc::clone(&self.store),
+                });
                 entries.insert(
                     key(id),
                     Entry::InProgress {
-                        token: token.clone(),
+                        token: lease.token().to_owned(),
                         expires: now + self.lease,
                     },
                 );
-                let backend = LeaseBackend::Memory(MemoryLease {
-                    store: Arc::clone(&self.store),
-                });
-                Claim::Fresh(Lease::new(id.clone(), token, self.lease, backend))
+                Claim::Fresh(lease)
             }
         };
         drop(entries);
@@ -159,16 +157,16 @@ impl Ledger for MemoryLedger {
 }
 
 /// Completes (with `params`) or releases (without) a memory lease.
-#[allow(irrefutable_let_patterns)] // without the other backends' features
-fn finish(lease: Lease, params: Option<&Params>) -> Result<(), LedgerError> {
-    let LeaseBackend::Memory(MemoryLease { store }) = &lease.backend else {
-        return Err(lease.wrong_backend("memory"));
+fn finish(mut lease: Lease, params: Option<&Params>) -> Result<(), LedgerError> {
+    lease.expect_backend(BACKEND)?;
+    let Some(MemoryLease { store }) = lease.take_state::<MemoryLease>() else {
+        return Err(lease.stale());
     };
-    let mut entries = lock(store);
-    let key = key(&lease.id);
+    let mut entries = lock(&store);
+    let key = key(lease.id());
     let current = matches!(
         entries.get(&key),
-        Some(Entry::InProgress { token, expires }) if *token == lease.token && *expires > Instant::now()
+        Some(Entry::InProgress { token, expires }) if token == lease.token() && *expires > Instant::now()
     );
     if !current {
         return Err(lease.stale());

@@ -8,8 +8,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
 
 use super::{
-    from_unix_millis, new_token, sql_name, Claim, Lease, LeaseBackend, Ledger, LedgerError,
-    LedgerOptions, PaymentRecord,
+    from_unix_millis, sql_name, Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord,
 };
 use crate::{Params, PingbackType, UniqueRef};
 
@@ -85,14 +84,14 @@ impl Queries {
 
 /// What a PostgreSQL lease holds: the pool and, once asked for, its
 /// transaction.
-pub(crate) struct PostgresLease {
+struct PostgresLease {
     pool: PgPool,
     queries: Arc<Queries>,
     tx: Option<Transaction<'static, Postgres>>,
 }
 
 impl PostgresLease {
-    pub(crate) async fn transaction(&mut self) -> Result<&mut PgConnection, LedgerError> {
+    async fn transaction(&mut self) -> Result<&mut PgConnection, LedgerError> {
         let tx = match self.tx.take() {
             Some(tx) => tx,
             None => self.pool.begin().await.map_err(unavailable)?,
@@ -249,27 +248,21 @@ impl PostgresLedger {
         // A claim row that vanishes between the two statements (released)
         // is tried again; a few rounds settle any race.
         for _ in 0..8 {
-            let token = new_token();
+            let lease = Lease::new(id.clone(), BACKEND, self.lease);
             let inserted = sqlx::query(&self.queries.claim)
                 .bind(&id.reference)
                 .bind(kind)
-                .bind(&token)
+                .bind(lease.token())
                 .bind(self.lease_millis)
                 .execute(&self.pool)
                 .await
                 .map_err(unavailable)?;
             if inserted.rows_affected() == 1 {
-                let backend = LeaseBackend::Postgres(PostgresLease {
+                return Ok(Claim::Fresh(lease.with_state(PostgresLease {
                     pool: self.pool.clone(),
                     queries: Arc::clone(&self.queries),
                     tx: None,
-                });
-                return Ok(Claim::Fresh(Lease::new(
-                    id.clone(),
-                    token,
-                    self.lease,
-                    backend,
-                )));
+                })));
             }
             let state: Option<(String,)> = sqlx::query_as(&self.queries.state)
                 .bind(&id.reference)
@@ -287,6 +280,40 @@ impl PostgresLedger {
     }
 }
 
+impl Lease {
+    /// The ledger's PostgreSQL transaction for this lease, begun on the first
+    /// call: write the merchant's own data here and it commits with
+    /// [`Ledger::complete`], or rolls back with [`Ledger::release`].
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::WrongBackend`] for a lease of another ledger,
+    /// [`LedgerError::Unavailable`] when the transaction cannot begin.
+    ///
+    /// ```no_run
+    /// use pw_runtime::ledger::{sqlx, Ledger, LedgerOptions, PostgresLedger};
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ledger = PostgresLedger::connect("postgres://postgres@127.0.0.1/shop", LedgerOptions::new()).await?;
+    /// if let Some(mut lease) = ledger.claim(&"b7_0".parse()?).await?.into_lease() {
+    ///     sqlx::query("UPDATE wallets SET gems = gems + 100 WHERE uid = $1")
+    ///         .bind("u1")
+    ///         .execute(lease.postgres().await?)
+    ///         .await?;
+    ///     let params = pw_runtime::Params::from_pairs([("ref", "b7"), ("type", "0")])?;
+    ///     ledger.complete(lease, &params).await?; // the gems and the record, together
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn postgres(&mut self) -> Result<&mut sqlx::PgConnection, LedgerError> {
+        self.expect_backend(BACKEND)?;
+        let stale = self.stale();
+        match self.state_mut::<PostgresLease>() {
+            Some(lease) => lease.transaction().await,
+            None => Err(stale),
+        }
+    }
+}
+
 impl Ledger for PostgresLedger {
     fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
         self.try_claim(id)
@@ -299,20 +326,17 @@ impl Ledger for PostgresLedger {
     ) -> impl Future<Output = Result<(), LedgerError>> + Send {
         let query = params.to_query_string();
         async move {
-            let Lease {
-                id, token, backend, ..
-            } = lease;
-            let LeaseBackend::Postgres(inner) = backend else {
-                return Err(LedgerError::WrongBackend {
-                    expected: BACKEND,
-                    found: backend.name(),
-                });
+            let mut lease = lease;
+            lease.expect_backend(BACKEND)?;
+            let Some(inner) = lease.take_state::<PostgresLease>() else {
+                return Err(lease.stale());
             };
+            let (id, token) = (lease.id(), lease.token());
             let update = sqlx::query(&inner.queries.complete)
                 .bind(query)
                 .bind(&id.reference)
                 .bind(i64::from(id.kind.code()))
-                .bind(&token);
+                .bind(token);
             let updated = match inner.tx {
                 Some(mut tx) => {
                     let done = update.execute(&mut *tx).await.map_err(unavailable)?;
@@ -332,35 +356,32 @@ impl Ledger for PostgresLedger {
             if updated == 1 {
                 Ok(())
             } else {
-                Err(LedgerError::StaleLease { id })
+                Err(lease.stale())
             }
         }
     }
 
     async fn release(&self, lease: Lease) -> Result<(), LedgerError> {
-        let Lease {
-            id, token, backend, ..
-        } = lease;
-        let LeaseBackend::Postgres(inner) = backend else {
-            return Err(LedgerError::WrongBackend {
-                expected: BACKEND,
-                found: backend.name(),
-            });
+        let mut lease = lease;
+        lease.expect_backend(BACKEND)?;
+        let Some(inner) = lease.take_state::<PostgresLease>() else {
+            return Err(lease.stale());
         };
+        let (id, token) = (lease.id(), lease.token());
         if let Some(tx) = inner.tx {
             tx.rollback().await.map_err(unavailable)?;
         }
         let deleted = sqlx::query(&inner.queries.release)
             .bind(&id.reference)
             .bind(i64::from(id.kind.code()))
-            .bind(&token)
+            .bind(token)
             .execute(&inner.pool)
             .await
             .map_err(unavailable)?;
         if deleted.rows_affected() == 1 {
             Ok(())
         } else {
-            Err(LedgerError::StaleLease { id })
+            Err(lease.stale())
         }
     }
 

@@ -8,8 +8,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Script};
 
 use super::{
-    from_unix_millis, new_token, unix_millis, Claim, Lease, LeaseBackend, Ledger, LedgerError,
-    LedgerOptions, PaymentRecord, PAYMENT_KINDS,
+    from_unix_millis, unix_millis, Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord,
+    PAYMENT_KINDS,
 };
 use crate::{Params, UniqueRef};
 
@@ -179,19 +179,11 @@ impl RedisLedger {
         lease: Lease,
         done: Option<String>,
     ) -> Result<(), LedgerError> {
-        let Lease {
-            id, token, backend, ..
-        } = lease;
-        if !matches!(backend, LeaseBackend::Redis) {
-            return Err(LedgerError::WrongBackend {
-                expected: BACKEND,
-                found: backend.name(),
-            });
-        }
+        lease.expect_backend(BACKEND)?;
         let mut invocation = script.prepare_invoke();
         invocation
-            .key(self.key(&id))
-            .arg(format!("{IN_PROGRESS}{token}"));
+            .key(self.key(lease.id()))
+            .arg(format!("{IN_PROGRESS}{}", lease.token()));
         if let Some(done) = done {
             invocation.arg(done);
         }
@@ -202,7 +194,7 @@ impl RedisLedger {
         if applied == 1 {
             Ok(())
         } else {
-            Err(LedgerError::StaleLease { id })
+            Err(lease.stale())
         }
     }
 }
@@ -212,16 +204,16 @@ impl Ledger for RedisLedger {
         let key = self.key(id);
         let id = id.clone();
         async move {
-            let token = new_token();
+            let lease = Lease::new(id, BACKEND, self.lease);
             let outcome: i64 = CLAIM
                 .key(key)
-                .arg(format!("{IN_PROGRESS}{token}"))
+                .arg(format!("{IN_PROGRESS}{}", lease.token()))
                 .arg(self.lease_millis)
                 .invoke_async(&mut self.conn.clone())
                 .await
                 .map_err(unavailable)?;
             Ok(match outcome {
-                1 => Claim::Fresh(Lease::new(id, token, self.lease, LeaseBackend::Redis)),
+                1 => Claim::Fresh(lease),
                 2 => Claim::AlreadyDone,
                 _ => Claim::InProgress,
             })

@@ -11,8 +11,8 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::{
-    from_unix_millis, new_token, sql_name, unix_millis, Claim, Lease, LeaseBackend, Ledger,
-    LedgerError, LedgerOptions, PaymentRecord,
+    from_unix_millis, sql_name, unix_millis, Claim, Lease, Ledger, LedgerError, LedgerOptions,
+    PaymentRecord,
 };
 use crate::{Params, PingbackType, UniqueRef};
 
@@ -83,14 +83,14 @@ impl Queries {
 }
 
 /// What a SQLite lease holds: the pool and, once asked for, its transaction.
-pub(crate) struct SqliteLease {
+struct SqliteLease {
     pool: SqlitePool,
     queries: Arc<Queries>,
     tx: Option<Transaction<'static, Sqlite>>,
 }
 
 impl SqliteLease {
-    pub(crate) async fn transaction(&mut self) -> Result<&mut SqliteConnection, LedgerError> {
+    async fn transaction(&mut self) -> Result<&mut SqliteConnection, LedgerError> {
         let tx = match self.tx.take() {
             Some(tx) => tx,
             None => self
@@ -269,29 +269,23 @@ impl SqliteLedger {
         // A claim row that vanishes between the two statements (released)
         // is tried again; a few rounds settle any race.
         for _ in 0..8 {
+            let lease = Lease::new(id.clone(), BACKEND, self.lease);
             let now = unix_millis(SystemTime::now());
-            let token = new_token();
             let inserted = sqlx::query(&self.queries.claim)
                 .bind(&id.reference)
                 .bind(kind)
-                .bind(&token)
+                .bind(lease.token())
                 .bind(now.saturating_add(self.lease_millis))
                 .bind(now)
                 .execute(&self.pool)
                 .await
                 .map_err(unavailable)?;
             if inserted.rows_affected() == 1 {
-                let backend = LeaseBackend::Sqlite(SqliteLease {
+                return Ok(Claim::Fresh(lease.with_state(SqliteLease {
                     pool: self.pool.clone(),
                     queries: Arc::clone(&self.queries),
                     tx: None,
-                });
-                return Ok(Claim::Fresh(Lease::new(
-                    id.clone(),
-                    token,
-                    self.lease,
-                    backend,
-                )));
+                })));
             }
             let state: Option<(String,)> = sqlx::query_as(&self.queries.state)
                 .bind(&id.reference)
@@ -309,6 +303,51 @@ impl SqliteLedger {
     }
 }
 
+impl Lease {
+    /// The ledger's SQLite transaction for this lease, begun (`BEGIN
+    /// IMMEDIATE`) on the first call: write the merchant's own data here and
+    /// it commits with [`Ledger::complete`], or rolls back with
+    /// [`Ledger::release`].
+    ///
+    /// SQLite has one writer at a time: while this transaction is open, other
+    /// writes to the file (including other claims) wait, up to the busy
+    /// timeout. Keep the handler short, and do not write through another
+    /// connection from inside it.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::WrongBackend`] for a lease of another ledger,
+    /// [`LedgerError::Unavailable`] when the transaction cannot begin.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("pw-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use pw_runtime::ledger::{sqlx, Ledger, LedgerOptions, SqliteLedger};
+    ///
+    /// let ledger = SqliteLedger::open(dir.join("pingbacks.db"), LedgerOptions::new()).await?;
+    /// sqlx::query("CREATE TABLE gems (uid TEXT, amount INTEGER)").execute(ledger.pool()).await?;
+    /// if let Some(mut lease) = ledger.claim(&"b7_0".parse()?).await?.into_lease() {
+    ///     sqlx::query("INSERT INTO gems VALUES ('u1', 100)").execute(lease.sqlite().await?).await?;
+    ///     let params = pw_runtime::Params::from_pairs([("ref", "b7"), ("type", "0")])?;
+    ///     ledger.complete(lease, &params).await?; // the gems and the record, together
+    /// }
+    /// let (gems,): (i64,) = sqlx::query_as("SELECT sum(amount) FROM gems").fetch_one(ledger.pool()).await?;
+    /// assert_eq!(gems, 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub async fn sqlite(&mut self) -> Result<&mut sqlx::SqliteConnection, LedgerError> {
+        self.expect_backend(BACKEND)?;
+        let stale = self.stale();
+        match self.state_mut::<SqliteLease>() {
+            Some(lease) => lease.transaction().await,
+            None => Err(stale),
+        }
+    }
+}
+
 impl Ledger for SqliteLedger {
     fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
         self.try_claim(id)
@@ -321,22 +360,19 @@ impl Ledger for SqliteLedger {
     ) -> impl Future<Output = Result<(), LedgerError>> + Send {
         let query = params.to_query_string();
         async move {
-            let Lease {
-                id, token, backend, ..
-            } = lease;
-            let LeaseBackend::Sqlite(inner) = backend else {
-                return Err(LedgerError::WrongBackend {
-                    expected: BACKEND,
-                    found: backend.name(),
-                });
+            let mut lease = lease;
+            lease.expect_backend(BACKEND)?;
+            let Some(inner) = lease.take_state::<SqliteLease>() else {
+                return Err(lease.stale());
             };
+            let (id, token) = (lease.id(), lease.token());
             let now = unix_millis(SystemTime::now());
             let update = sqlx::query(&inner.queries.complete)
                 .bind(query)
                 .bind(now)
                 .bind(&id.reference)
                 .bind(i64::from(id.kind.code()))
-                .bind(&token);
+                .bind(token);
             let updated = match inner.tx {
                 Some(mut tx) => {
                     let done = update.execute(&mut *tx).await.map_err(unavailable)?;
@@ -356,21 +392,18 @@ impl Ledger for SqliteLedger {
             if updated == 1 {
                 Ok(())
             } else {
-                Err(LedgerError::StaleLease { id })
+                Err(lease.stale())
             }
         }
     }
 
     async fn release(&self, lease: Lease) -> Result<(), LedgerError> {
-        let Lease {
-            id, token, backend, ..
-        } = lease;
-        let LeaseBackend::Sqlite(inner) = backend else {
-            return Err(LedgerError::WrongBackend {
-                expected: BACKEND,
-                found: backend.name(),
-            });
+        let mut lease = lease;
+        lease.expect_backend(BACKEND)?;
+        let Some(inner) = lease.take_state::<SqliteLease>() else {
+            return Err(lease.stale());
         };
+        let (id, token) = (lease.id(), lease.token());
         // Roll back first: the transaction holds the write lock the
         // delete needs.
         if let Some(tx) = inner.tx {
@@ -379,7 +412,7 @@ impl Ledger for SqliteLedger {
         let deleted = sqlx::query(&inner.queries.release)
             .bind(&id.reference)
             .bind(i64::from(id.kind.code()))
-            .bind(&token)
+            .bind(token)
             .bind(unix_millis(SystemTime::now()))
             .execute(&inner.pool)
             .await
@@ -387,7 +420,7 @@ impl Ledger for SqliteLedger {
         if deleted.rows_affected() == 1 {
             Ok(())
         } else {
-            Err(LedgerError::StaleLease { id })
+            Err(lease.stale())
         }
     }
 
