@@ -11,7 +11,12 @@ pub(crate) fn unix_millis(time: SystemTime) -> i64 {
 }
 
 /// The time `millis` after the Unix epoch.
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
+#[cfg(any(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "mysql",
+    feature = "redis"
+))]
 pub(crate) fn from_unix_millis(millis: i64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0))
 }

@@ -57,7 +57,12 @@ impl LedgerError {
         500
     }
 
-    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
+    #[cfg(any(
+        feature = "sqlite",
+        feature = "postgres",
+        feature = "mysql",
+        feature = "redis"
+    ))]
     pub(crate) fn unavailable(backend: &'static str, err: impl fmt::Display) -> Self {
         LedgerError::Unavailable {
             backend,

@@ -6,14 +6,12 @@ mod error;
 mod lease;
 mod memory;
 mod options;
-#[cfg(feature = "postgres")]
-mod postgres;
 mod protocol;
 mod record;
 #[cfg(feature = "redis")]
 mod redis;
-#[cfg(feature = "sqlite")]
-mod sqlite;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod sql;
 mod token;
 
 pub use claim::Claim;
@@ -21,25 +19,33 @@ pub use error::LedgerError;
 pub use lease::Lease;
 pub use memory::MemoryLedger;
 pub use options::LedgerOptions;
-#[cfg(feature = "postgres")]
-pub use postgres::PostgresLedger;
 pub use protocol::Ledger;
 pub use record::PaymentRecord;
 #[cfg(feature = "redis")]
 pub use redis::RedisLedger;
+#[cfg(feature = "mysql")]
+pub use sql::MySqlLedger;
+#[cfg(feature = "postgres")]
+pub use sql::PostgresLedger;
 #[cfg(feature = "sqlite")]
-pub use sqlite::SqliteLedger;
+pub use sql::SqliteLedger;
 
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
+#[cfg(any(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "mysql",
+    feature = "redis"
+))]
 pub(crate) use clock::from_unix_millis;
 #[cfg(any(feature = "sqlite", feature = "redis"))]
 pub(crate) use clock::unix_millis;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub(crate) use options::sql_name;
 pub(crate) use record::PAYMENT_KINDS;
 
-/// The `sqlx` crate the SQL ledgers are built on, so that handlers use the
-/// same version for their own queries in `Lease::sqlite` / `Lease::postgres`.
+/// The `sqlx` crate the server SQL ledgers are built on, so that handlers
+/// use the same version for their own queries in `Lease::postgres` /
+/// `Lease::mysql`.
 ///
 /// ```
 /// use pw_runtime::ledger::sqlx;
@@ -49,8 +55,19 @@ pub(crate) use record::PAYMENT_KINDS;
 /// }
 /// assert!(worth_retrying(&sqlx::Error::PoolTimedOut));
 /// ```
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 pub use sqlx;
+
+/// The `rusqlite` crate the SQLite ledger is built on, so that handlers use
+/// the same version for their own statements in `Lease::sqlite`.
+///
+/// ```
+/// use pw_runtime::ledger::rusqlite::Connection;
+/// let db = Connection::open_in_memory().unwrap();
+/// assert_eq!(db.query_row("SELECT 1 + 1", [], |row| row.get::<_, i64>(0)).unwrap(), 2);
+/// ```
+#[cfg(feature = "sqlite")]
+pub use rusqlite;
 
 /// The `redis` crate [`RedisLedger`] is built on, for
 /// [`RedisLedger::from_client`].

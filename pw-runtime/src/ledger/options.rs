@@ -87,14 +87,19 @@ impl LedgerOptions {
         self
     }
 
-    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
+    #[cfg(any(
+        feature = "sqlite",
+        feature = "postgres",
+        feature = "mysql",
+        feature = "redis"
+    ))]
     pub(crate) fn lease_millis(&self) -> i64 {
         i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX / 4)
     }
 }
 
 /// Checks a table prefix or schema name for SQL and returns it.
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub(crate) fn sql_name(what: &str, name: &str, allow_empty: bool) -> Result<String, LedgerError> {
     let valid = (allow_empty || !name.is_empty())
         && name.len() <= 48
