@@ -1,14 +1,8 @@
-//! The runtime's catalog of standard parameters and system values,
-//! compiled into the derive so that both agree, plus name suggestions.
+//! The catalog of standard parameters and system values (the `pw-catalog`
+//! crate, which the runtime decodes with, so that both agree), plus name
+//! suggestions.
 
-#![allow(dead_code)]
-
-include!("../../pw-runtime/src/catalog/table.rs");
-
-/// The system value named `name`.
-pub fn system_value(name: &str) -> Option<&'static CatalogEntry> {
-    SYSTEM_VALUES.iter().find(|entry| entry.name == name)
-}
+pub use pw_catalog::*;
 
 /// The closest of `candidates` to `name`, when it is close enough to be a
 /// typo of it.

@@ -23,7 +23,6 @@
 //! ```
 
 mod allowlist;
-mod api;
 pub mod catalog;
 mod delivery;
 mod envelope;
@@ -51,7 +50,6 @@ pub use allowlist::{
     ForwardedHeader, InvalidNetwork, Networks, Source, SourceCheck, SourceRejection,
     PAYMENTWALL_SOURCES,
 };
-pub use api::{ApiType, UnknownApiType};
 pub use delivery::{Delivery, OriginalPayment, RecordedReversal};
 pub use envelope::{Envelope, EnvelopeError, Goods};
 pub use handler::{DeliveryKind, Grant, HandledBy, HandlerError, Notice, RefHistory, Reversal};
@@ -62,6 +60,7 @@ pub use kinds::{
     InvalidUniqueRef, PingbackType, Reference, SubscriptionPeriod, UniqueRef,
 };
 pub use params::{Limits, Param, Params, ParamsError};
+pub use pw_catalog::{ApiType, UnknownApiType};
 pub use pw_derive::Pingback;
 pub use rust_decimal::Decimal;
 pub use schema::{DecodeError, Pingback, Setting, SettingValue, SettingsTable, SHOWN_VALUE_CHARS};

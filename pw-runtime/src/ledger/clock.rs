@@ -1,6 +1,12 @@
 //! Times as milliseconds since the Unix epoch, as the SQL and Redis
 //! ledgers store them.
 
+#[cfg(any(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "mysql",
+    feature = "redis"
+))]
 use std::time::{Duration, SystemTime};
 
 /// Milliseconds since the Unix epoch of `time`.

@@ -1,5 +1,11 @@
 //! [`LedgerError`]: why a ledger operation failed.
 
+#[cfg(any(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "mysql",
+    feature = "redis"
+))]
 use std::fmt;
 
 use crate::UniqueRef;

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 #[cfg(doc)]
 use super::Claim;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 use super::LedgerError;
 
 /// How a ledger is set up: the lease duration and the names it uses.
@@ -87,12 +88,7 @@ impl LedgerOptions {
         self
     }
 
-    #[cfg(any(
-        feature = "sqlite",
-        feature = "postgres",
-        feature = "mysql",
-        feature = "redis"
-    ))]
+    #[cfg(any(feature = "postgres", feature = "mysql", feature = "redis"))]
     pub(crate) fn lease_millis(&self) -> i64 {
         i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX / 4)
     }

@@ -30,6 +30,8 @@ pub(crate) enum Dialect {
 
 /// The statements of one ledger, with its table names in them.
 #[derive(Debug)]
+#[allow(dead_code)] // each flow reads the statements it runs: SQLite's or the servers'
+
 pub(crate) struct Statements {
     /// The ledger's table, quoted (`"pw_ledger"`, `` `pw_ledger` ``).
     pub(crate) ledger: String,
@@ -71,6 +73,7 @@ impl Statements {
             None => quote(&name),
         };
         let t = qualified(format!("{prefix}ledger"));
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
         let c = qualified(format!("{prefix}claims"));
         let lookup_tail =
             "AND state = 'done' AND kind IN (0, 1, 201) ORDER BY delivered_at, kind LIMIT 1";

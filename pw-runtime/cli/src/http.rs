@@ -45,10 +45,10 @@ impl Client {
     /// A client for `url`, by POST (form body) or GET (query string).
     pub fn new(url: &str, post: bool, timeout: Duration) -> Result<Self, String> {
         let url = url.split('#').next().unwrap_or_default();
-        if url.starts_with("https://") && !cfg!(feature = "cli-tls") {
+        if url.starts_with("https://") && !cfg!(feature = "tls") {
             return Err(format!(
                 "{url}: this pw-pingback was built without TLS; use an http:// URL (for example \
-                 on 127.0.0.1) or install with --features cli-tls"
+                 on 127.0.0.1) or install with the feature `tls` (on by default)"
             ));
         }
         if !url.starts_with("http://") && !url.starts_with("https://") {

@@ -3,11 +3,13 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::ApiSet;
+
 /// The API type of a Paymentwall project: it decides which standard
 /// parameters a pingback carries and how a version 1 signature is computed.
 ///
 /// ```
-/// use pw_runtime::ApiType;
+/// use pw_catalog::ApiType;
 ///
 /// let api: ApiType = "digital_goods".parse().unwrap();
 /// assert_eq!(api, ApiType::DigitalGoods);
@@ -37,7 +39,7 @@ impl ApiType {
     /// `virtual_currency`, `digital_goods` or `cart`.
     ///
     /// ```
-    /// assert_eq!(pw_runtime::ApiType::Cart.name(), "cart");
+    /// assert_eq!(pw_catalog::ApiType::Cart.name(), "cart");
     /// ```
     pub const fn name(self) -> &'static str {
         match self {
@@ -52,7 +54,7 @@ impl ApiType {
     /// official libraries).
     ///
     /// ```
-    /// use pw_runtime::ApiType;
+    /// use pw_catalog::ApiType;
     /// assert_eq!(
     ///     ApiType::VirtualCurrency.required_parameters(),
     ///     &["uid", "currency", "type", "ref", "sig"]
@@ -68,7 +70,7 @@ impl ApiType {
     /// The parameters a version 1 signature covers, in signing order.
     ///
     /// ```
-    /// use pw_runtime::ApiType;
+    /// use pw_catalog::ApiType;
     /// assert_eq!(
     ///     ApiType::DigitalGoods.version1_parameters(),
     ///     &["uid", "goodsid", "slength", "speriod", "type", "ref"]
@@ -90,9 +92,28 @@ impl fmt::Display for ApiType {
 }
 
 /// The error of parsing an [`ApiType`] from a name that is not one.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown API type `{0}`: expected `virtual_currency`, `digital_goods` or `cart`")]
+///
+/// ```
+/// let err = "digitalgoods".parse::<pw_catalog::ApiType>().unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "unknown API type `digitalgoods`: expected `virtual_currency`, `digital_goods` or `cart`"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownApiType(pub String);
+
+impl fmt::Display for UnknownApiType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown API type `{}`: expected `virtual_currency`, `digital_goods` or `cart`",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownApiType {}
 
 impl FromStr for ApiType {
     type Err = UnknownApiType;
@@ -102,5 +123,15 @@ impl FromStr for ApiType {
             .into_iter()
             .find(|api| api.name() == s)
             .ok_or_else(|| UnknownApiType(s.to_owned()))
+    }
+}
+
+impl From<ApiType> for ApiSet {
+    fn from(api: ApiType) -> ApiSet {
+        match api {
+            ApiType::VirtualCurrency => ApiSet::VIRTUAL_CURRENCY,
+            ApiType::DigitalGoods => ApiSet::DIGITAL_GOODS,
+            ApiType::Cart => ApiSet::CART,
+        }
     }
 }

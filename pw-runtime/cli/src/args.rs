@@ -149,7 +149,7 @@ pub struct VerifyArgs {
 /// What `send` and `check` need to reach a listener.
 #[derive(Debug, Args)]
 pub struct Target {
-    /// The listener's pingback URL (http://..., or https://... with the cli-tls feature).
+    /// The listener's pingback URL (http://..., or https://... with the feature `tls`, on by default).
     pub url: String,
     #[command(flatten)]
     pub secret: SecretArg,

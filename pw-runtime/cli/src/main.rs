@@ -1,25 +1,18 @@
 //! `pw-pingback`: sign, verify, send and check Paymentwall pingbacks from the
 //! command line, with the very functions pw's listeners verify with.
 //!
-//! Install with `cargo install --path pw-runtime --features cli`; run
-//! `pw-pingback --help` for the commands.
+//! Install with `cargo install pw-pingback` (or `cargo install --path
+//! pw-runtime/cli` from a checkout); run `pw-pingback --help` for the
+//! commands.
 
-// One module a job, in `pw-pingback/` beside this file.
-#[path = "pw-pingback/args.rs"]
+// One module a job.
 mod args;
-#[path = "pw-pingback/check.rs"]
 mod check;
-#[path = "pw-pingback/http.rs"]
 mod http;
-#[path = "pw-pingback/send.rs"]
 mod send;
-#[path = "pw-pingback/settings.rs"]
 mod settings;
-#[path = "pw-pingback/sign.rs"]
 mod sign;
-#[path = "pw-pingback/verify.rs"]
 mod verify;
-#[path = "pw-pingback/widget.rs"]
 mod widget;
 
 use std::process::ExitCode;

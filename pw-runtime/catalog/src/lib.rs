@@ -1,45 +1,39 @@
-//! The catalog of Paymentwall pingback parameters: every standard parameter
-//! and every system value of a custom pingback parameter, with its value
-//! kind, whether it may be empty and which API types carry it.
+//! The catalog of Paymentwall pingbacks, the one source of every list pw
+//! knows: the API types ([`ApiType`]), the parameters each requires and signs
+//! with version 1, every standard parameter and every system value of a
+//! custom pingback parameter (with its value kind, whether it may be empty
+//! and which API types carry it), the rule on custom parameter names
+//! ([`PARAMETER_NAME_RULE`]), the names the widget call itself uses
+//! ([`WIDGET_PARAMETERS`]) and the system values no schema can declare
+//! ([`UNUSABLE_SYSTEM_VALUES`]).
 //!
-//! `#[derive(Pingback)]` checks a schema against this same table at compile
-//! time (the file is compiled into both crates), so the derive and the
-//! runtime cannot disagree. That includes the one rule on custom parameter
-//! names ([`PARAMETER_NAME_RULE`], checked by [`parameter_name_problem`]),
-//! the names the widget call itself uses ([`WIDGET_PARAMETERS`],
-//! [`collides_with_widget_call`]) and
-//! the system values no schema can declare ([`UNUSABLE_SYSTEM_VALUES`]).
+//! `pw-derive` checks a schema against these tables at compile time,
+//! `pw-runtime` decodes and signs with them at run time (it re-exports them
+//! as `pw_runtime::catalog`) and the `pw-pingback` command line prints them,
+//! so the three cannot disagree. Use it through `pw-runtime`.
 //!
 //! ```
-//! use pw_runtime::catalog::{self, ValueKind};
+//! use pw_catalog::{ApiType, ValueKind};
 //!
-//! let revenue = catalog::system_value("REVENUE_LOCAL").unwrap();
+//! let revenue = pw_catalog::system_value("REVENUE_LOCAL").unwrap();
 //! assert_eq!(revenue.kind, ValueKind::Decimal);
 //! assert!(!revenue.may_be_empty());
-//! assert_eq!(catalog::SYSTEM_VALUES.len(), 34);
+//! assert_eq!(pw_catalog::SYSTEM_VALUES.len(), 34);
+//! assert_eq!(ApiType::Cart.version1_parameters(), &["uid", "goodsid", "type", "ref"]);
 //! ```
 
-#![allow(clippy::too_many_lines)]
+mod api;
+#[rustfmt::skip]
+mod table;
 
-use crate::ApiType;
-
-include!("table.rs");
-
-impl From<ApiType> for ApiSet {
-    fn from(api: ApiType) -> ApiSet {
-        match api {
-            ApiType::VirtualCurrency => ApiSet::VIRTUAL_CURRENCY,
-            ApiType::DigitalGoods => ApiSet::DIGITAL_GOODS,
-            ApiType::Cart => ApiSet::CART,
-        }
-    }
-}
+pub use api::{ApiType, UnknownApiType};
+pub use table::*;
 
 /// The system value named `name` (`REVENUE_LOCAL`), if there is one.
 ///
 /// ```
-/// assert!(pw_runtime::catalog::system_value("USER_IP").is_some());
-/// assert!(pw_runtime::catalog::system_value("REVENUE_LOCALE").is_none());
+/// assert!(pw_catalog::system_value("USER_IP").is_some());
+/// assert!(pw_catalog::system_value("REVENUE_LOCALE").is_none());
 /// ```
 pub fn system_value(name: &str) -> Option<&'static CatalogEntry> {
     SYSTEM_VALUES.iter().find(|entry| entry.name == name)
@@ -49,10 +43,10 @@ pub fn system_value(name: &str) -> Option<&'static CatalogEntry> {
 /// does.
 ///
 /// ```
-/// use pw_runtime::{catalog, ApiType};
+/// use pw_catalog::ApiType;
 ///
-/// assert!(catalog::standard_parameter("slength", ApiType::DigitalGoods).is_some());
-/// assert!(catalog::standard_parameter("slength", ApiType::Cart).is_none());
+/// assert!(pw_catalog::standard_parameter("slength", ApiType::DigitalGoods).is_some());
+/// assert!(pw_catalog::standard_parameter("slength", ApiType::Cart).is_none());
 /// ```
 pub fn standard_parameter(name: &str, api: ApiType) -> Option<&'static CatalogEntry> {
     STANDARD_PARAMETERS
@@ -64,8 +58,8 @@ pub fn standard_parameter(name: &str, api: ApiType) -> Option<&'static CatalogEn
 /// that a custom parameter cannot use it.
 ///
 /// ```
-/// assert!(pw_runtime::catalog::is_reserved("sign_version"));
-/// assert!(!pw_runtime::catalog::is_reserved("campaign"));
+/// assert!(pw_catalog::is_reserved("sign_version"));
+/// assert!(!pw_catalog::is_reserved("campaign"));
 /// ```
 pub fn is_reserved(name: &str) -> bool {
     RESERVED_NAMES.contains(&name)

@@ -1,12 +1,6 @@
-// The one catalog of Paymentwall pingback parameters: the standard
-// parameters and the system values of custom pingback parameters (protocol
-// reference, sections 2 and 5).
-//
-// This file is the single source of truth. It is compiled twice, verbatim:
-// by pw-runtime (`src/catalog/mod.rs`, where it is public API and drives the
-// run-time decoding) and by pw-derive (`src/catalog.rs`, where it drives the
-// compile-time checks). So it may use only `core` and must not refer to
-// anything outside this file.
+// The tables of the catalog: value kinds, API sets, the standard parameters,
+// the system values, the parameter name rule and the widget call's own
+// parameters. Laid out one entry a line (rustfmt skips this file).
 
 /// The kind of value a pingback parameter carries.
 ///
@@ -257,14 +251,14 @@ pub const SYSTEM_VALUES: &[CatalogEntry] = &[
 /// pingbacks with version 2 only, so a cart schema cannot require 3.
 ///
 /// ```
-/// assert_eq!(pw_runtime::catalog::CART_SIGNATURE_VERSION, 2);
+/// assert_eq!(pw_catalog::CART_SIGNATURE_VERSION, 2);
 /// ```
 pub const CART_SIGNATURE_VERSION: u8 = 2;
 
 /// System values a schema cannot declare, and why.
 ///
 /// ```
-/// let (name, why) = pw_runtime::catalog::UNUSABLE_SYSTEM_VALUES[0];
+/// let (name, why) = pw_catalog::UNUSABLE_SYSTEM_VALUES[0];
 /// assert_eq!(name, "SIGNATURE");
 /// assert!(why.contains("cannot sign itself"));
 /// ```
@@ -279,7 +273,7 @@ pub const UNUSABLE_SYSTEM_VALUES: &[(&str, &str)] = &[(
 /// The longest custom parameter name pw accepts.
 ///
 /// ```
-/// assert_eq!(pw_runtime::catalog::PARAMETER_NAME_MAX_LEN, 64);
+/// assert_eq!(pw_catalog::PARAMETER_NAME_MAX_LEN, 64);
 /// ```
 pub const PARAMETER_NAME_MAX_LEN: usize = 64;
 
@@ -288,14 +282,14 @@ pub const PARAMETER_NAME_MAX_LEN: usize = 64;
 /// checks.
 ///
 /// ```
-/// assert!(pw_runtime::catalog::PARAMETER_NAME_RULE.contains("ASCII letter, digit or `_`"));
+/// assert!(pw_catalog::PARAMETER_NAME_RULE.contains("ASCII letter, digit or `_`"));
 /// ```
 pub const PARAMETER_NAME_RULE: &str = "1 to 64 characters, each an ASCII letter, digit or `_`";
 
 /// Why a name breaks [`PARAMETER_NAME_RULE`].
 ///
 /// ```
-/// use pw_runtime::catalog::NameProblem;
+/// use pw_catalog::NameProblem;
 /// assert_eq!(NameProblem::Character('%').to_string(), "it contains `%`");
 /// assert_eq!(NameProblem::TooLong { chars: 70 }.to_string(), "it is 70 characters long, more than 64");
 /// ```
@@ -337,7 +331,7 @@ impl core::fmt::Display for NameProblem {
 /// it follows [`PARAMETER_NAME_RULE`].
 ///
 /// ```
-/// use pw_runtime::catalog::{parameter_name_problem, NameProblem};
+/// use pw_catalog::{parameter_name_problem, NameProblem};
 /// assert_eq!(parameter_name_problem("utm_source"), None);
 /// assert_eq!(parameter_name_problem("utm%5Fsource"), Some(NameProblem::Character('%')));
 /// ```
@@ -364,7 +358,7 @@ pub fn parameter_name_problem(name: &str) -> Option<NameProblem> {
 /// letter, digit or `_` ``.
 ///
 /// ```
-/// use pw_runtime::catalog::NameRuleViolation;
+/// use pw_catalog::NameRuleViolation;
 /// let violation = NameRuleViolation::of("a+b").unwrap();
 /// assert!(violation.to_string().starts_with("`a+b` cannot be a Paymentwall parameter name: it contains `+`"));
 /// assert!(NameRuleViolation::of("ok_name").is_none());
