@@ -38,6 +38,9 @@ pub(crate) enum On<'a, DB: sqlx::Database> {
     Tx(&'a mut Transaction<'static, DB>),
 }
 
+/// A completed payment's row: `(kind, params, delivered_at millis)`.
+pub(crate) type RecordRow = (i64, Option<String>, Option<i64>);
+
 /// A server database: how to run the ledger's few kinds of statement on
 /// it. Implemented for PostgreSQL and MySQL by `server_database!`.
 pub(crate) trait Server: Send + Sync + 'static {
@@ -65,7 +68,7 @@ pub(crate) trait Server: Send + Sync + 'static {
         pool: &'a Pool<Self::Db>,
         sql: &'a str,
         args: Vec<Arg>,
-    ) -> impl Future<Output = Result<Option<(i64, Option<String>, Option<i64>)>, sqlx::Error>> + Send + 'a;
+    ) -> impl Future<Output = Result<Option<RecordRow>, sqlx::Error>> + Send + 'a;
 }
 
 /// Implements [`Server`] for `$server` on the sqlx database `$db`.
@@ -122,7 +125,7 @@ macro_rules! server_database {
                 sql: &'a str,
                 args: Vec<$crate::ledger::sql::server::Arg>,
             ) -> impl std::future::Future<
-                Output = Result<Option<(i64, Option<String>, Option<i64>)>, sqlx::Error>,
+                Output = Result<Option<$crate::ledger::sql::server::RecordRow>, sqlx::Error>,
             > + Send
                    + 'a {
                 async move {

@@ -31,7 +31,6 @@ pub(crate) enum Dialect {
 /// The statements of one ledger, with its table names in them.
 #[derive(Debug)]
 #[allow(dead_code)] // each flow reads the statements it runs: SQLite's or the servers'
-
 pub(crate) struct Statements {
     /// The ledger's table, quoted (`"pw_ledger"`, `` `pw_ledger` ``).
     pub(crate) ledger: String,
