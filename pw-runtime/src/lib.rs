@@ -35,6 +35,7 @@ mod params;
 mod schema;
 mod secret;
 pub mod signature;
+mod signing_order;
 mod standard;
 #[cfg(feature = "testing")]
 pub mod testing;

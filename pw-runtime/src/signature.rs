@@ -8,9 +8,8 @@
 //!   `name=value`, then the secret. Array elements are written
 //!   `name[key]=value` at the place of `name`, keys ascending. Signing order
 //!   is the official library's (PHP's `ksort` of names, then of each
-//!   array's keys): byte order of names that start with a letter or `_`,
-//!   numbers by value (before other names), made total where PHP's is not
-//!   (see `params::signing_order`).
+//!   array's keys: numbers compared as numbers, anything else as bytes),
+//!   made deterministic where PHP's is not defined (see `signing_order`).
 //! - Version 3: version 2 with SHA-256.
 //!
 //! Cart pingbacks are always version 2: as Paymentwall's libraries do, a cart
@@ -706,7 +705,8 @@ impl BaseString for WidgetBase<'_> {
             return;
         }
         let names: Vec<&str> = self.pairs.iter().map(|(name, _)| *name).collect();
-        for index in crate::widget::order::signing_order(&names).indices {
+        let paths = crate::widget::names::paths(&names);
+        for index in crate::signing_order::order(&paths).indices {
             let (name, value) = self.pairs[index];
             push_param(out, name, None, value);
         }

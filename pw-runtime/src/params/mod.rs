@@ -3,21 +3,22 @@
 //!
 //! The parser finds the pairs of the input ([`scan`]), decodes those with
 //! escapes ([`decode`]; a percent escape only ever shrinks), sorts the
-//! pairs in signing order ([`order`], by the total order of
-//! [`signing_order`]: PHP's `ksort` of names and of array keys), where
-//! duplicates are neighbours, and writes them in that order to the buffer
-//! the parameters keep ([`layout`]): the text the version 2 and 3
-//! signatures hash.
+//! pairs in [signing order](crate::signing_order) (PHP's `ksort` of names
+//! and of array keys; by bytes in [`order`] when every name starts with a
+//! letter), checks for repeated names, and writes the pairs in that order
+//! to the buffer the parameters keep ([`layout`]): the text the version 2
+//! and 3 signatures hash.
 
 mod decode;
 mod layout;
 mod order;
 mod scan;
-pub(crate) mod signing_order;
 
 pub(crate) use order::prefix_of;
 
 use std::fmt;
+
+use crate::signing_order;
 
 /// Limits on what [`Params::parse`] accepts, checked before any work.
 ///
@@ -147,7 +148,8 @@ fn invalid_utf8(entries: &[Entry], text: &[u8], error: std::str::Utf8Error) -> P
     }
 }
 
-/// Finds a repeated name among sorted entries, where repeats are neighbours.
+/// Finds a repeated name among entries sorted by their bytes
+/// ([`order::compare_bytes`]), where repeats are neighbours.
 fn check_duplicates(text: &[u8], entries: &[Entry]) -> Result<(), ParamsError> {
     for pair in entries.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
@@ -337,8 +339,21 @@ impl Params {
         }
         let text = String::from_utf8(buf)
             .map_err(|err| invalid_utf8(&entries, err.as_bytes(), err.utf8_error()))?;
-        order::sort_entries(text.as_bytes(), &mut entries);
-        check_duplicates(text.as_bytes(), &entries)?;
+        let bytes = text.as_bytes();
+        let mut by_bytes = entries.clone();
+        by_bytes.sort_unstable_by(|a, b| order::compare_bytes(bytes, a, b));
+        check_duplicates(bytes, &by_bytes)?;
+        // The signing order of the pairs in input order (PHP keeps names
+        // it finds equal, such as `10` and `1e1`, in input order).
+        let paths: Vec<signing_order::Path> = entries
+            .iter()
+            .map(|e| (&bytes[e.name.range()], e.key().map(|k| &bytes[k.range()])))
+            .collect();
+        let mut entries: Vec<Entry> = signing_order::order(&paths)
+            .indices
+            .into_iter()
+            .map(|index| entries[index])
+            .collect();
         let buf = layout::concatenate(text.as_bytes(), &mut entries)
             .expect("no escape is left to decode");
         let buf = String::from_utf8(buf).expect("whole pairs of a UTF-8 text");

@@ -1,11 +1,11 @@
-//! Sorting the entries of a [`Params`](super::Params) in signing order
-//! ([`signing_order`](super::signing_order)): fast for the pingbacks
-//! Paymentwall sends (names that start with a letter, at most 32 pairs),
-//! and by the full comparison for any other input.
+//! Sorting the entries of a [`Params`](super::Params) by the bytes of their
+//! names, fast for the pingbacks Paymentwall sends (names that start with
+//! a letter, at most 32 pairs): for such names, that is the
+//! [signing order](crate::signing_order). Any other input is put in
+//! signing order by [`crate::signing_order::order`].
 
 use std::cmp::Ordering;
 
-use super::signing_order::compare_paths;
 use super::{Entry, NO_KEY};
 
 /// The first eight bytes of `name`, big-endian, zero-padded: comparing two
@@ -60,16 +60,6 @@ pub(super) fn all_start_plainly(sorted: &[Entry]) -> bool {
         })
 }
 
-/// Sorts entries in signing order: by [`sort_by_bytes`] when every name
-/// starts above `9`, else by [`compare`], a total order.
-pub(super) fn sort_entries(buf: &[u8], entries: &mut [Entry]) {
-    if entries.iter().all(|e| e.prefix >= ABOVE_NINE) {
-        sort_by_bytes(buf, entries);
-    } else {
-        entries.sort_unstable_by(|a, b| compare(buf, a, b));
-    }
-}
-
 /// Sorts entries by the bytes of their names, their signing order when
 /// [`all_start_plainly`] holds of the result.
 ///
@@ -81,13 +71,13 @@ pub(super) fn sort_entries(buf: &[u8], entries: &mut [Entry]) {
 /// mispredicted branches, this about 40 with the moves. Entries whose
 /// 27-bit prefixes tie are then put in order by an insertion pass that is
 /// linear on such nearly sorted input. More entries are sorted by
-/// [`compare`].
+/// [`compare_bytes`].
 pub(super) fn sort_by_bytes(buf: &[u8], entries: &mut [Entry]) {
     match entries.len() {
         0..=16 => sort_small::<16, 4>(entries),
         17..=32 => sort_small::<32, 8>(entries),
         _ => {
-            entries.sort_unstable_by(|a, b| compare(buf, a, b));
+            entries.sort_unstable_by(|a, b| compare_bytes(buf, a, b));
             return;
         }
     }
@@ -95,7 +85,7 @@ pub(super) fn sort_by_bytes(buf: &[u8], entries: &mut [Entry]) {
         let mut j = i;
         while j > 0
             && entries[j - 1].prefix >> 37 == entries[j].prefix >> 37
-            && compare(buf, &entries[j - 1], &entries[j]).is_gt()
+            && compare_bytes(buf, &entries[j - 1], &entries[j]).is_gt()
         {
             entries.swap(j - 1, j);
             j -= 1;
@@ -196,22 +186,16 @@ mod rank {
     }
 }
 
-/// The signing order of two entries: [`compare_paths`] of their names and
-/// keys, with names that start above `9` compared by prefix first.
-pub(super) fn compare(buf: &[u8], a: &Entry, b: &Entry) -> Ordering {
-    if a.prefix >= ABOVE_NINE && b.prefix >= ABOVE_NINE {
-        // Text against text: byte order, mostly decided by the prefixes.
-        let names = a
-            .prefix
-            .cmp(&b.prefix)
-            .then_with(|| buf[a.name.range()].cmp(&buf[b.name.range()]));
-        if names.is_ne() {
-            return names;
-        }
-    }
-    let path =
-        |e: &Entry| std::iter::once(&buf[e.name.range()]).chain(e.key().map(|k| &buf[k.range()]));
-    compare_paths(path(a), path(b))
+/// Two entries by the bytes of their names (mostly decided by the
+/// prefixes), then of their keys (a single value first).
+pub(super) fn compare_bytes(buf: &[u8], a: &Entry, b: &Entry) -> Ordering {
+    a.prefix
+        .cmp(&b.prefix)
+        .then_with(|| buf[a.name.range()].cmp(&buf[b.name.range()]))
+        .then_with(|| {
+            let key = |e: &Entry| e.key().map(|k| &buf[k.range()]);
+            key(a).cmp(&key(b))
+        })
 }
 
 #[cfg(test)]

@@ -4,9 +4,10 @@
 //! elements of an array together, where its first one was set), `sign`.
 
 use super::check::check_params;
-use super::order::{signing_order, split_name};
+use super::names::{paths, split_name};
 use super::WidgetError;
 use crate::signature::widget_signature;
+use crate::signing_order;
 use crate::{ApiType, SecretKey, SignatureVersion};
 
 /// The parameters the official library writes before `sign_version`, in
@@ -86,7 +87,7 @@ pub(super) fn signed_pairs(
     pairs.extend(rest.into_iter().flat_map(|(_, members)| members));
     if version != SignatureVersion::V1 {
         let names: Vec<&str> = pairs.iter().map(|(name, _)| name.as_str()).collect();
-        if let Some((a, b)) = signing_order(&names).contradiction {
+        if let Some((a, b)) = signing_order::order(&paths(&names)).undefined {
             return Err(WidgetError::AmbiguousOrder(format!(
                 "`{}` and `{}`",
                 names[a], names[b]

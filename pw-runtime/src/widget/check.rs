@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::str::FromStr;
 
-use super::order::split_name;
+use super::names::split_name;
 use super::{AmountError, Price, WidgetError};
 use crate::catalog::{self, ApiSet, WidgetShape, WidgetValueKind};
 use crate::{ApiType, CountryCode, Currency, Decimal, SubscriptionPeriod};

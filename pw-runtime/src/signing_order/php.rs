@@ -1,80 +1,129 @@
-//! PHP 8's comparison of two array keys, as `ksort` applies it: two
-//! numeric strings compare as numbers, anything else compares as bytes.
+//! PHP 8's comparison of two array keys, as `ksort` (flag `SORT_REGULAR`)
+//! applies it: two numeric keys compare as numbers, anything else compares
+//! as bytes.
 //!
-//! The official library signs a widget call after `ksort` of its
-//! parameters (and of each array among them), so this comparison decides
-//! the signing order. An integer key compares as its decimal text, so one
-//! comparison of strings covers integer and text keys alike.
+//! PHP stores a key written as a canonical integer (`0`, `-5`, `10`, within
+//! 64 bits) as an integer and any other key as a string, and compares an
+//! integer key with a string key slightly differently from two string keys
+//! (no special case for numbers too long for an integer): [`Key`] keeps
+//! what the comparison needs, read once, so that sorting compares without
+//! parsing.
 
 use std::cmp::Ordering;
 
-/// PHP 8's comparison of the array keys `a` and `b`, as `ksort` compares
-/// them: numerically when both are numeric strings (`9`, `1e1`, ` 5`,
-/// `-0.5`, `007`), else by bytes.
-///
-/// PHP stores a key that is an integer written canonically (`0`, `-5`,
-/// `10`, within 64 bits) as an integer, and compares an integer key with a
-/// text key slightly differently from two text keys (no special case for
-/// numbers too long for an integer), so both are modelled.
-///
-/// It is not transitive once numeric and other keys mix (`9 < 1e1`,
-/// `1e1 < 1f`, `1f < 9`); the widget call refuses such a set of names
-/// instead of guessing the order PHP's sort would leave them in.
-pub(crate) fn compare(a: &str, b: &str) -> Ordering {
-    match (integer_key(a), integer_key(b)) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        (Some(x), None) => compare_integer_to_text(x, b),
-        (None, Some(y)) => compare_integer_to_text(y, a).reverse(),
-        (None, None) => compare_texts(a, b),
+/// An array key as PHP 8 compares it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Key<'a> {
+    /// The key as written.
+    pub bytes: &'a [u8],
+    /// True when PHP stores the key as an integer (`0`, `-5`, `10`).
+    pub integer_key: bool,
+    /// The key's value when PHP deems it numeric (`is_numeric`).
+    pub number: Option<Number>,
+}
+
+/// A numeric key's value: an integer, or a float with the side on which
+/// its integer part overflowed the 64-bit integers (`1`, `-1`; `0` when it
+/// is a float by its writing, such as `1.5` or `1e3`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Number {
+    Integer(i64),
+    Float(f64, i8),
+}
+
+impl<'a> Key<'a> {
+    /// Reads `bytes` as PHP does.
+    pub fn read(bytes: &'a [u8]) -> Key<'a> {
+        // No numeric string starts above `9`: most names end here.
+        if bytes.first().is_none_or(|&byte| byte > b'9') {
+            return Key {
+                bytes,
+                integer_key: false,
+                number: None,
+            };
+        }
+        let integer_key = is_integer_key(bytes);
+        Key {
+            bytes,
+            integer_key,
+            number: numeric(bytes),
+        }
+    }
+
+    /// True when PHP deems the key numeric.
+    pub fn is_number(&self) -> bool {
+        self.number.is_some()
     }
 }
 
-/// The integer PHP stores the key `key` as, if it does: `0`, or an
-/// optional `-` and digits without a leading zero, within 64 bits.
-fn integer_key(key: &str) -> Option<i64> {
-    let digits = key.strip_prefix('-').unwrap_or(key);
-    let canonical = match digits.as_bytes() {
+/// PHP 8's comparison of two keys, as `ksort` compares them.
+///
+/// Not transitive once numeric and other keys mix (`9 < 1e1` as numbers,
+/// `1e1 < 1f` and `1f < 9` as bytes), nor among numbers where 64-bit floats
+/// lose digits: the [signing order](super) decides what to do then.
+pub(super) fn compare(a: &Key, b: &Key) -> Ordering {
+    match (a.integer_key, b.integer_key) {
+        (true, true) => integer(a).cmp(&integer(b)),
+        (true, false) => integer_to_string(a, b),
+        (false, true) => integer_to_string(b, a).reverse(),
+        (false, false) => strings(a, b),
+    }
+}
+
+/// The value of an integer key (which is always numeric).
+fn integer(key: &Key) -> i64 {
+    match key.number {
+        Some(Number::Integer(value)) => value,
+        _ => 0,
+    }
+}
+
+/// True when PHP stores `key` as an integer key: `0`, or an optional `-`
+/// and digits without a leading zero, within 64 bits.
+fn is_integer_key(key: &[u8]) -> bool {
+    let digits = key.strip_prefix(b"-").unwrap_or(key);
+    let canonical = match digits {
         [b'0'] => digits.len() == key.len(),
         [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
         _ => false,
     };
-    canonical.then(|| key.parse().ok()).flatten()
+    canonical
+        && std::str::from_utf8(key)
+            .ok()
+            .and_then(|text| text.parse::<i64>().ok())
+            .is_some()
 }
 
-/// An integer key against a text key (`compare_longs_to_string`).
-fn compare_integer_to_text(integer: i64, text: &str) -> Ordering {
-    match numeric(text.as_bytes()) {
+/// An integer key against a string key (`zend_compare_long_to_string`):
+/// as numbers when the string is numeric, else the integer's decimal text
+/// (the integer key as written) against the string by bytes.
+fn integer_to_string(key: &Key, text: &Key) -> Ordering {
+    let integer = integer(key);
+    match text.number {
         Some(Number::Integer(other)) => integer.cmp(&other),
-        Some(Number::Float(other, _)) => {
-            let integer = integer as f64;
-            if integer == other {
-                Ordering::Equal
-            } else if integer < other {
-                Ordering::Less
-            } else {
-                Ordering::Greater
-            }
-        }
-        None => integer.to_string().as_bytes().cmp(text.as_bytes()),
+        #[allow(clippy::cast_precision_loss)] // as PHP converts it
+        Some(Number::Float(other, _)) => three_way(integer as f64, other),
+        None => key.bytes.cmp(text.bytes),
     }
 }
 
-/// Two text keys (`zendi_smart_strcmp`).
-fn compare_texts(a: &str, b: &str) -> Ordering {
-    let (Some(x), Some(y)) = (numeric(a.as_bytes()), numeric(b.as_bytes())) else {
-        return a.as_bytes().cmp(b.as_bytes());
+/// Two string keys (`zendi_smart_strcmp`).
+fn strings(a: &Key, b: &Key) -> Ordering {
+    let (Some(x), Some(y)) = (a.number, b.number) else {
+        return a.bytes.cmp(b.bytes);
     };
+    #[allow(clippy::cast_precision_loss)] // as PHP converts them
     match (x, y) {
         (Number::Integer(x), Number::Integer(y)) => x.cmp(&y),
         (Number::Integer(x), Number::Float(y, overflow)) => {
             if overflow != 0 {
-                return sign(-overflow);
+                return 0.cmp(&overflow);
             }
             difference(x as f64, y)
         }
         (Number::Float(x, overflow), Number::Integer(y)) => {
             if overflow != 0 {
-                return sign(overflow);
+                return overflow.cmp(&0);
             }
             difference(x, y as f64)
         }
@@ -85,11 +134,22 @@ fn compare_texts(a: &str, b: &str) -> Ordering {
             // Both infinite, with the same sign.
             let same_infinity = x == y && !x.is_finite();
             if same_overflow || same_infinity {
-                a.as_bytes().cmp(b.as_bytes())
+                a.bytes.cmp(b.bytes)
             } else {
                 difference(x, y)
             }
         }
+    }
+}
+
+/// `ZEND_THREEWAY_COMPARE` of two floats.
+fn three_way(x: f64, y: f64) -> Ordering {
+    if x == y {
+        Ordering::Equal
+    } else if x < y {
+        Ordering::Less
+    } else {
+        Ordering::Greater
     }
 }
 
@@ -103,19 +163,6 @@ fn difference(x: f64, y: f64) -> Ordering {
     } else {
         Ordering::Equal
     }
-}
-
-fn sign(value: i8) -> Ordering {
-    value.cmp(&0)
-}
-
-/// A numeric string's value: an integer, or a float with the side it
-/// overflowed the integers on (`1`, `-1`; `0` when it is a float by its
-/// writing, such as `1.5` or `1e3`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Number {
-    Integer(i64),
-    Float(f64, i8),
 }
 
 /// The value of `text` if PHP 8 deems it numeric (`is_numeric`): optional
@@ -139,13 +186,13 @@ fn numeric(text: &[u8]) -> Option<Number> {
     };
     let whole = digits(0);
     let mut at = whole;
-    let mut fraction = None;
+    let mut fraction = false;
     if unsigned.get(at) == Some(&b'.') {
         let count = digits(at + 1);
         if whole == 0 && count == 0 {
             return None;
         }
-        fraction = Some(count);
+        fraction = true;
         at += 1 + count;
     } else if whole == 0 {
         return None;
@@ -164,32 +211,50 @@ fn numeric(text: &[u8]) -> Option<Number> {
     if at != unsigned.len() {
         return None;
     }
-    let significant = unsigned[..whole].iter().skip_while(|&&b| b == b'0').count();
+    // Only ASCII digits, signs, `.` and `e` are left: valid UTF-8.
     let as_float = || {
         std::str::from_utf8(body)
             .ok()
             .and_then(|text| text.parse::<f64>().ok())
     };
     let overflow = if negative { -1 } else { 1 };
-    // PHP counts at most 19 significant digits of the integer part before
+    let leading_zeros = unsigned[..whole].iter().take_while(|&&b| b == b'0').count();
+    let significant = &unsigned[leading_zeros..whole];
+    // PHP reads at most 19 significant digits of the integer part before
     // it gives up on an integer, whatever follows them.
-    if significant >= 20 {
+    if significant.len() >= 20 {
         return as_float().map(|value| Number::Float(value, overflow));
     }
-    if fraction.is_some() || exponent {
+    if fraction || exponent {
         return as_float().map(|value| Number::Float(value, 0));
     }
-    let magnitude: i128 = std::str::from_utf8(&unsigned[..whole]).ok()?.parse().ok()?;
-    let value = if negative { -magnitude } else { magnitude };
-    match i64::try_from(value) {
-        Ok(value) => Some(Number::Integer(value)),
-        Err(_) => as_float().map(|value| Number::Float(value, overflow)),
+    if significant.len() == 19 {
+        // PHP compares the 19 digits and what follows them (trailing
+        // whitespace) with the magnitude of the smallest integer.
+        let rest = &text[end - significant.len()..];
+        let beyond = match rest.cmp(b"9223372036854775808") {
+            Ordering::Less => false,
+            Ordering::Equal => !negative,
+            Ordering::Greater => true,
+        };
+        if beyond {
+            return as_float().map(|value| Number::Float(value, overflow));
+        }
     }
+    let magnitude = significant
+        .iter()
+        .fold(0i128, |n, &d| n * 10 + i128::from(d - b'0'));
+    let value = if negative { -magnitude } else { magnitude };
+    i64::try_from(value).ok().map(Number::Integer)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cmp(a: &str, b: &str) -> Ordering {
+        compare(&Key::read(a.as_bytes()), &Key::read(b.as_bytes()))
+    }
 
     #[test]
     fn numeric_strings_are_recognised_as_php_does() {
@@ -207,6 +272,11 @@ mod tests {
                 "9223372036854775808",
                 Number::Float(9.223_372_036_854_776e18, 1),
             ),
+            // The digits and the trailing space, against `9223372036854775808`.
+            (
+                "-9223372036854775808 ",
+                Number::Float(-9.223_372_036_854_776e18, -1),
+            ),
             ("-99999999999999999999", Number::Float(-1e20, -1)),
             ("1e1", Number::Float(10.0, 0)),
             ("1E+1", Number::Float(10.0, 0)),
@@ -219,7 +289,7 @@ mod tests {
         }
         for text in [
             "", " ", "-", "+", ".", "e1", "1e", "1e+", "1 1", "0x1A", "1a", "inf", "NAN", "- 1",
-            "1..2", "1e1.5", "١",
+            "1..2", "1e1.5", "١", "+-5", "1_000",
         ] {
             assert_eq!(numeric(text.as_bytes()), None, "{text:?}");
         }
@@ -227,8 +297,8 @@ mod tests {
 
     #[test]
     fn integer_keys_are_those_php_stores_as_integers() {
-        for (key, integer) in [("0", Some(0)), ("-5", Some(-5)), ("10", Some(10))] {
-            assert_eq!(integer_key(key), integer, "{key}");
+        for key in ["0", "-5", "10", "-9223372036854775808"] {
+            assert!(is_integer_key(key.as_bytes()), "{key}");
         }
         for key in [
             "-0",
@@ -241,9 +311,8 @@ mod tests {
             "",
             "-",
         ] {
-            assert_eq!(integer_key(key), None, "{key}");
+            assert!(!is_integer_key(key.as_bytes()), "{key}");
         }
-        assert_eq!(integer_key("-9223372036854775808"), Some(i64::MIN));
     }
 
     #[test]
@@ -259,6 +328,7 @@ mod tests {
             ("010", "9", Greater),
             ("10", "9a", Less),
             ("9", "9a", Less),
+            ("9", "1z", Greater),
             ("a", "B", Greater),
             ("reg", "reg2", Less),
             ("customer", "customerId", Less),
@@ -271,7 +341,8 @@ mod tests {
             ("9223372036854775807", "9223372036854775808", Equal),
             ("00", "9223372036854775808", Less),
         ] {
-            assert_eq!(compare(a, b), expected, "{a:?} vs {b:?}");
+            assert_eq!(cmp(a, b), expected, "{a:?} vs {b:?}");
+            assert_eq!(cmp(b, a), expected.reverse(), "{b:?} vs {a:?}");
         }
     }
 }
