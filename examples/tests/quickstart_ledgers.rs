@@ -2,16 +2,20 @@
 //! behind one address sharing PostgreSQL.
 //!
 //! PostgreSQL at `PW_TEST_POSTGRES_URL` (default
-//! `postgres://postgres@127.0.0.1:5432/test`), MySQL / MariaDB at
-//! `PW_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`) and Redis at
-//! `PW_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`), each test under a
-//! table or key prefix of its own. An unreachable server fails its test
-//! under `CI=true` and skips it with one line otherwise.
+//! `postgres://postgres@127.0.0.1:5432/test`) and MySQL / MariaDB at
+//! `PW_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`), each
+//! test under a table prefix of its own; Redis: a `redis-server` with AOF
+//! that the test starts on a free loopback port
+//! (`pw-runtime/tests/support/redis_server.rs`). An unreachable server fails
+//! its test under `CI=true` and skips it with one line otherwise.
 
 use pw_examples::quickstart::{self, LedgerUrl, Server, Settings};
-use pw_runtime::ledger::redis_client;
 use pw_runtime::ledger::sqlx::{self, Connection};
 use pw_runtime::SecretKey;
+
+#[path = "../../pw-runtime/tests/support/redis_server.rs"]
+mod redis_server;
+use redis_server::RedisServer;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -38,10 +42,6 @@ fn postgres_url() -> String {
 
 fn mysql_url() -> String {
     std::env::var("PW_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
-}
-
-fn redis_url() -> String {
-    std::env::var("PW_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
 /// An unreachable server: a failure under `CI=true`, one line otherwise.
@@ -83,7 +83,7 @@ async fn mysql_reachable() -> bool {
 /// Drops the tables of `prefix` in the MySQL test database.
 async fn drop_mysql_tables(prefix: &str) {
     let mut conn = sqlx::MySqlConnection::connect(&mysql_url()).await.unwrap();
-    for table in ["ledger", "claims", "grants"] {
+    for table in ["ledger", "claims", "quarantine", "grants"] {
         sqlx::query(&format!("DROP TABLE IF EXISTS `{prefix}{table}`"))
             .execute(&mut conn)
             .await
@@ -91,46 +91,12 @@ async fn drop_mysql_tables(prefix: &str) {
     }
 }
 
-async fn redis_reachable() -> bool {
-    let url = redis_url();
-    let ping = async {
-        let client = redis_client::Client::open(url.as_str())?;
-        let mut conn = client.get_multiplexed_async_connection().await?;
-        redis_client::cmd("PING")
-            .query_async::<String>(&mut conn)
-            .await
-    };
-    match tokio::time::timeout(Duration::from_secs(5), ping).await {
-        Ok(Ok(_)) => true,
-        Ok(Err(error)) => !unreachable("redis", &url, &error),
-        Err(_) => !unreachable("redis", &url, &"no answer in 5 s"),
-    }
-}
-
 /// Drops the tables of `prefix` in the test database.
 async fn drop_postgres_tables(prefix: &str) {
     let mut conn = sqlx::PgConnection::connect(&postgres_url()).await.unwrap();
-    for table in ["ledger", "claims", "grants"] {
+    for table in ["ledger", "claims", "quarantine", "grants"] {
         sqlx::query(&format!("DROP TABLE IF EXISTS \"{prefix}{table}\""))
             .execute(&mut conn)
-            .await
-            .unwrap();
-    }
-}
-
-/// Deletes the keys of `prefix` in the test Redis.
-async fn delete_redis_keys(prefix: &str) {
-    let client = redis_client::Client::open(redis_url().as_str()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis_client::cmd("KEYS")
-        .arg(format!("{prefix}*"))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    if !keys.is_empty() {
-        redis_client::cmd("DEL")
-            .arg(keys)
-            .query_async::<()>(&mut conn)
             .await
             .unwrap();
     }
@@ -342,6 +308,7 @@ async fn the_quickstart_runs_on_postgres() {
     drop_postgres_tables(&prefix).await;
 }
 
+/// On a Redis of its own with the persistence the ledger requires.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_quickstart_runs_on_mysql() {
     if !mysql_reachable().await {
@@ -358,16 +325,30 @@ async fn the_quickstart_runs_on_mysql() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_quickstart_runs_on_redis() {
-    if !redis_reachable().await {
+    let Some(redis) = RedisServer::start() else {
         return;
-    }
+    };
     let prefix = unique("pwq");
-    let server = quickstart::start(&settings(&redis_url(), &prefix))
+    let server = quickstart::start(&settings(&redis.url, &prefix))
         .await
         .unwrap();
     grants_once_and_revokes(&server).await;
     server.task.abort();
-    delete_redis_keys(&prefix).await;
+}
+
+/// The machine's Redis has no persistence: the quickstart refuses to start
+/// on it and says what to set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quickstart_refuses_a_redis_that_can_lose_writes() {
+    let Some(redis) = RedisServer::start_with(&["--appendonly", "no"]) else {
+        return;
+    };
+    let error = match quickstart::start(&settings(&redis.url, "pw_")).await {
+        Ok(_) => panic!("the quickstart started on a Redis without AOF"),
+        Err(error) => error.to_string(),
+    };
+    assert!(error.contains("appendonly yes"), "{error}");
+    assert!(error.contains("appendfsync always"), "{error}");
 }
 
 #[tokio::test]

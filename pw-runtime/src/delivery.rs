@@ -327,7 +327,6 @@ impl RecordedReversal {
 
     /// The reversal a ledger recorded, or `None` when its stored
     /// parameters no longer parse or are not a reversal's.
-    #[allow(dead_code)] // the ledger's record of reversals plugs in here
     pub(crate) fn from_record(record: &crate::ledger::PaymentRecord) -> Option<Self> {
         RecordedReversal::from_params(record.params().ok()?, record.delivered_at())
     }

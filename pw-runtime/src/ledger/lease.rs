@@ -34,6 +34,8 @@ use crate::UniqueRef;
 pub struct Lease {
     id: UniqueRef,
     token: String,
+    /// How long the lease runs from its claim or its last renewal.
+    length: Duration,
     deadline: Instant,
     backend: &'static str,
     /// What the backend keeps for this lease (a transaction, a store), if
@@ -134,6 +136,7 @@ impl Lease {
         Lease {
             id,
             token: new_token(),
+            length: lease,
             deadline: Instant::now() + lease,
             backend,
             state: None,
@@ -225,6 +228,31 @@ impl Lease {
                 found: self.backend,
             })
         }
+    }
+
+    /// The same claim (pingback, token, deadline, backend) without the
+    /// backend's state: the listener retries a release with it after the
+    /// first attempt failed. Every backend finishes a lease from its
+    /// pingback and token alone when the state is missing.
+    pub(crate) fn twin(&self) -> Lease {
+        Lease {
+            id: self.id.clone(),
+            token: self.token.clone(),
+            length: self.length,
+            deadline: self.deadline,
+            backend: self.backend,
+            state: None,
+        }
+    }
+
+    /// The lease was renewed at `at`: it now runs until `at` plus its length.
+    pub(crate) fn renewed_at(&mut self, at: Instant) {
+        self.deadline = self.deadline.max(at + self.length);
+    }
+
+    /// How long the lease runs from its claim or its last renewal.
+    pub(crate) fn length(&self) -> Duration {
+        self.length
     }
 
     /// [`LedgerError::StaleLease`] for this lease.

@@ -7,9 +7,11 @@ mod lease;
 mod memory;
 mod options;
 mod protocol;
+mod quarantine;
 mod record;
 #[cfg(feature = "redis")]
 mod redis;
+mod rows;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod sql;
 mod token;
@@ -18,9 +20,10 @@ pub use claim::Claim;
 pub use error::LedgerError;
 pub use lease::Lease;
 pub use memory::MemoryLedger;
-pub use options::LedgerOptions;
+pub use options::{LedgerOptions, DEFAULT_LEASE};
 pub use protocol::Ledger;
-pub use record::PaymentRecord;
+pub use quarantine::Quarantined;
+pub use record::{PaymentRecord, MONEY_KINDS};
 #[cfg(feature = "redis")]
 pub use redis::RedisLedger;
 #[cfg(feature = "mysql")]
@@ -41,7 +44,16 @@ pub(crate) use clock::from_unix_millis;
 pub(crate) use clock::unix_millis;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub(crate) use options::sql_name;
-pub(crate) use record::PAYMENT_KINDS;
+pub(crate) use record::{moves_money, PAYMENT_KINDS, REVERSAL_KINDS};
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub(crate) use rows::kind_of;
+#[cfg(any(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "mysql",
+    feature = "redis"
+))]
+pub(crate) use rows::quarantined_row;
 
 /// The `sqlx` crate the server SQL ledgers are built on, so that handlers
 /// use the same version for their own queries in `Lease::postgres` /

@@ -24,20 +24,31 @@ pub struct LedgerOptions {
     pub(crate) lease: Duration,
     pub(crate) prefix: String,
     pub(crate) schema: Option<String>,
+    pub(crate) accept_redis_data_loss: bool,
 }
+
+/// The default of [`LedgerOptions::lease`]: 30 s.
+///
+/// ```
+/// assert_eq!(pw_runtime::ledger::DEFAULT_LEASE.as_secs(), 30);
+/// ```
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 
 impl Default for LedgerOptions {
     fn default() -> Self {
         LedgerOptions {
-            lease: Duration::from_secs(300),
+            lease: DEFAULT_LEASE,
             prefix: "pw_".to_owned(),
             schema: None,
+            accept_redis_data_loss: false,
         }
     }
 }
 
 impl LedgerOptions {
-    /// The defaults: a 5-minute lease, prefix `pw_`, PostgreSQL's current schema.
+    /// The defaults: a 30-second lease ([`DEFAULT_LEASE`]), prefix `pw_`,
+    /// PostgreSQL's current schema, and a Redis ledger only on a server
+    /// that cannot lose an acknowledged write.
     ///
     /// ```
     /// let options = pw_runtime::ledger::LedgerOptions::new();
@@ -47,10 +58,14 @@ impl LedgerOptions {
         Self::default()
     }
 
-    /// How long a claim stays [`Claim::InProgress`] without being completed
-    /// or released. Longer than the slowest handler, shorter than
-    /// Paymentwall's 30 minutes between retries. Rounded to milliseconds, at
-    /// least one.
+    /// How long a claim stays [`Claim::InProgress`] without being completed,
+    /// released or renewed ([`Ledger::renew`]): how long a pingback stays
+    /// blocked after the process handling it died. The listener renews it
+    /// every third of the lease while the handler runs, so it need not be
+    /// longer than the handler's running time (that is bounded by
+    /// `ListenerBuilder::handler_deadline`); it should be a few times the
+    /// ledger's own response time. 30 s by default. Rounded to
+    /// milliseconds, at least one.
     ///
     /// ```
     /// let options = pw_runtime::ledger::LedgerOptions::new().lease(std::time::Duration::from_secs(60));
@@ -86,6 +101,38 @@ impl LedgerOptions {
     pub fn schema(mut self, schema: impl Into<String>) -> Self {
         self.schema = Some(schema.into());
         self
+    }
+
+    /// Redis only: opens a `RedisLedger` on a server whose
+    /// persistence can lose acknowledged writes (`appendonly no`, or
+    /// `appendfsync` other than `always`), which it refuses by default.
+    ///
+    /// What is lost: on such a server, a crash or restart forgets the
+    /// records of the last second (`appendfsync everysec`), or everything
+    /// since the last snapshot (no AOF, or none at all). Paymentwall then
+    /// sends those pingbacks again, they are no longer known as done, and
+    /// the handler delivers them **a second time**; a reversal recorded
+    /// before its payment is forgotten, so the payment is granted for good.
+    /// Use it for tests and development only, or when the handler's own
+    /// writes are idempotent on `ref` and nothing else relies on the ledger.
+    ///
+    /// ```
+    /// let options = pw_runtime::ledger::LedgerOptions::new().accept_redis_data_loss();
+    /// # let _ = options;
+    /// ```
+    pub fn accept_redis_data_loss(mut self) -> Self {
+        self.accept_redis_data_loss = true;
+        self
+    }
+
+    /// The lease duration.
+    ///
+    /// ```
+    /// let options = pw_runtime::ledger::LedgerOptions::new();
+    /// assert_eq!(options.lease_duration(), pw_runtime::ledger::DEFAULT_LEASE);
+    /// ```
+    pub fn lease_duration(&self) -> Duration {
+        self.lease
     }
 
     #[cfg(any(feature = "postgres", feature = "mysql", feature = "redis"))]

@@ -1,8 +1,10 @@
-//! The [`Ledger`] trait: claim, complete, release, look up.
+//! The [`Ledger`] trait: claim, complete, release, renew, quarantine, look up.
 
 use std::future::Future;
 
-use super::{Claim, Lease, LedgerError, PaymentRecord};
+use super::{Claim, Lease, LedgerError, PaymentRecord, Quarantined};
+#[cfg(doc)]
+use super::{LedgerOptions, MONEY_KINDS};
 use crate::{Params, UniqueRef};
 
 /// A store that lets each pingback ([`UniqueRef`]) be handled exactly once.
@@ -47,6 +49,14 @@ pub trait Ledger: Send + Sync {
     /// [`Claim::Fresh`]; the others are [`Claim::InProgress`] until that lease
     /// completes ([`Claim::AlreadyDone`] from then on), is released or expires
     /// (then the next claim is fresh again).
+    ///
+    /// For the types that move goods ([`MONEY_KINDS`]: 0, 1, 2, 201, 202),
+    /// the same holds across the types of one `ref`: while a lease on one of
+    /// them is unexpired, a claim of another type of that `ref` among them
+    /// is [`Claim::InProgress`] (unless that `ref_type` is already done:
+    /// [`Claim::AlreadyDone`]). So a payment and its chargeback arriving at
+    /// once are handled one after the other, and the second sees the first
+    /// in [`Ledger::original_payment`] or [`Ledger::reversal`].
     ///
     /// # Errors
     ///
@@ -140,6 +150,112 @@ pub trait Ledger: Send + Sync {
         &self,
         reference: &str,
     ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send;
+
+    /// The completed reversal (type 2 or 202) of `reference`: a chargeback
+    /// or a declined risk review, recorded even when no payment of that `ref`
+    /// was delivered before it, so that a payment arriving after its
+    /// reversal is not granted for good; `None` when no reversal of that
+    /// `ref` was completed. When several were, the earliest.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Unavailable`] when the backend fails.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Ledger, MemoryLedger};
+    /// use pw_runtime::{Params, UniqueRef};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let ledger = MemoryLedger::new();
+    /// let chargeback: UniqueRef = "b7_2".parse().unwrap();
+    /// let lease = ledger.claim(&chargeback).await?.into_lease().unwrap();
+    /// ledger.complete(lease, &Params::from_pairs([("ref", "b7"), ("type", "2"), ("reason", "1")]).unwrap()).await?;
+    /// // The payment b7_0 has not arrived yet; when it does, it is already reversed.
+    /// assert_eq!(ledger.reversal("b7").await?.unwrap().id(), &chargeback);
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    fn reversal(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send;
+
+    /// Extends the claim of the lease `(id, token)` ([`Lease::id`],
+    /// [`Lease::token`]) to [`LedgerOptions::lease`] from now. The listener
+    /// renews its lease every third of the lease while the handler runs, so
+    /// that a short lease frees the pingback soon after a process dies, yet
+    /// never expires under a handler that is still working.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::StaleLease`] when the claim is no longer this lease's
+    /// (expired, completed or released); [`LedgerError::Unavailable`] when
+    /// the backend fails.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Ledger, LedgerOptions, MemoryLedger};
+    /// use std::time::Duration;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let ledger = MemoryLedger::with_options(LedgerOptions::new().lease(Duration::from_millis(200)));
+    /// let lease = ledger.claim(&"b7_0".parse().unwrap()).await?.into_lease().unwrap();
+    /// for _ in 0..4 {
+    ///     tokio::time::sleep(Duration::from_millis(100)).await;
+    ///     ledger.renew(lease.id(), lease.token()).await?; // still ours after 400 ms
+    /// }
+    /// ledger.release(lease).await?;
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    fn renew(
+        &self,
+        id: &UniqueRef,
+        token: &str,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send;
+
+    /// Keeps a verified pingback that the schema could not decode, and gives
+    /// the claim of `lease` up, in one atomic step: the claim is removed as
+    /// by [`Ledger::release`], and `pingback` is stored under its `ref_type`
+    /// (a pingback already kept there keeps its first-seen time, and its
+    /// attempts grow by one). [`Ledger::complete`] of the same `ref_type`
+    /// removes it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ledger::release`]; on [`LedgerError::StaleLease`] nothing is
+    /// stored.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Ledger, MemoryLedger, Quarantined};
+    /// use std::time::SystemTime;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let ledger = MemoryLedger::new();
+    /// let id = "b7_0".parse().unwrap();
+    /// let lease = ledger.claim(&id).await?.into_lease().unwrap();
+    /// let entry = Quarantined::new(id, "ref=b7&type=0&paid_currency=XYZ", [127, 0, 0, 1].into(), "not a currency", SystemTime::now());
+    /// ledger.quarantine(lease, &entry).await?;
+    /// assert_eq!(ledger.quarantined().await?.len(), 1);
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    fn quarantine(
+        &self,
+        lease: Lease,
+        pingback: &Quarantined,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send;
+
+    /// Every quarantined pingback, the oldest (first seen) first.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Unavailable`] when the backend fails.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::{Ledger, MemoryLedger};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// assert!(MemoryLedger::new().quarantined().await?.is_empty());
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send;
 }
 
 /// A shared reference to a ledger is a ledger.
@@ -163,6 +279,29 @@ impl<L: Ledger> Ledger for &L {
     ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
         (**self).original_payment(reference)
     }
+    fn reversal(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        (**self).reversal(reference)
+    }
+    fn renew(
+        &self,
+        id: &UniqueRef,
+        token: &str,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).renew(id, token)
+    }
+    fn quarantine(
+        &self,
+        lease: Lease,
+        pingback: &Quarantined,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).quarantine(lease, pingback)
+    }
+    fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
+        (**self).quarantined()
+    }
 }
 
 /// A ledger behind an `Arc` is a ledger.
@@ -185,5 +324,28 @@ impl<L: Ledger> Ledger for std::sync::Arc<L> {
         reference: &str,
     ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
         (**self).original_payment(reference)
+    }
+    fn reversal(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        (**self).reversal(reference)
+    }
+    fn renew(
+        &self,
+        id: &UniqueRef,
+        token: &str,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).renew(id, token)
+    }
+    fn quarantine(
+        &self,
+        lease: Lease,
+        pingback: &Quarantined,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        (**self).quarantine(lease, pingback)
+    }
+    fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
+        (**self).quarantined()
     }
 }

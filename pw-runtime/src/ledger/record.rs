@@ -7,8 +7,9 @@ use std::time::SystemTime;
 use super::Ledger;
 use crate::{Limits, Params, ParamsError, PingbackType, UniqueRef};
 
-/// A completed delivery (type 0, 1 or 201) as the ledger recorded it, from
-/// [`Ledger::original_payment`].
+/// A completed pingback as the ledger recorded it: a delivery (type 0, 1 or
+/// 201) from [`Ledger::original_payment`], or a reversal (type 2 or 202)
+/// from [`Ledger::reversal`].
 ///
 /// ```
 /// use pw_runtime::ledger::PaymentRecord;
@@ -114,12 +115,39 @@ impl fmt::Debug for PaymentRecord {
     }
 }
 
-/// Whether a code is one of the deliveries [`Ledger::original_payment`] returns.
+/// The deliveries [`Ledger::original_payment`] returns: 0, 1, 201.
 pub(crate) const PAYMENT_KINDS: [PingbackType; 3] = [
     PingbackType::Payment,
     PingbackType::Goodwill,
     PingbackType::RiskReviewAccepted,
 ];
+
+/// The reversals [`Ledger::reversal`] returns: 2, 202.
+pub(crate) const REVERSAL_KINDS: [PingbackType; 2] =
+    [PingbackType::Chargeback, PingbackType::RiskReviewDeclined];
+
+/// The pingback types that move goods or money — deliveries (0, 1, 201)
+/// and reversals (2, 202) — whose pingbacks of one `ref` a ledger handles
+/// one at a time ([`Ledger::claim`]).
+///
+/// ```
+/// use pw_runtime::ledger::MONEY_KINDS;
+/// use pw_runtime::PingbackType;
+/// assert!(MONEY_KINDS.contains(&PingbackType::Chargeback));
+/// assert!(!MONEY_KINDS.contains(&PingbackType::RiskReviewPending));
+/// ```
+pub const MONEY_KINDS: [PingbackType; 5] = [
+    PingbackType::Payment,
+    PingbackType::Goodwill,
+    PingbackType::Chargeback,
+    PingbackType::RiskReviewAccepted,
+    PingbackType::RiskReviewDeclined,
+];
+
+/// Whether pingbacks of `kind` are among [`MONEY_KINDS`].
+pub(crate) fn moves_money(kind: PingbackType) -> bool {
+    MONEY_KINDS.contains(&kind)
+}
 
 #[cfg(test)]
 mod tests {

@@ -2,10 +2,12 @@
 //! each set up on a namespace of its own (a file, a schema, a key prefix),
 //! so tests run in parallel.
 //!
-//! Servers: `PW_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`),
-//! `PW_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`, MariaDB
-//! alike) and `PW_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`). An unreachable
-//! server fails the test under `CI=true` and skips it otherwise.
+//! Servers: `PW_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`)
+//! and `PW_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`, MariaDB
+//! alike); Redis: a `redis-server` with AOF and `appendfsync always` that each test
+//! starts on a free loopback port (`redis_server.rs`; the machine's Redis at
+//! `PW_TEST_REDIS_URL` has no persistence, so `RedisLedger` refuses it). An
+//! unreachable server fails the test under `CI=true` and skips it otherwise.
 
 #![allow(dead_code)]
 
@@ -109,7 +111,9 @@ mod custom_backend {
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant, SystemTime};
 
-    use pw_runtime::ledger::{Claim, Lease, Ledger, LedgerError, PaymentRecord};
+    use pw_runtime::ledger::{
+        Claim, Lease, Ledger, LedgerError, PaymentRecord, Quarantined, MONEY_KINDS,
+    };
     use pw_runtime::{Params, PingbackType, UniqueRef};
 
     use super::{Backend, LEASE, SHORT_LEASE};
@@ -119,67 +123,123 @@ mod custom_backend {
         Done { query: String, at: SystemTime },
     }
 
+    #[derive(Default)]
+    struct Maps {
+        pingbacks: HashMap<String, State>,
+        quarantine: HashMap<String, Quarantined>,
+    }
+
     #[derive(Clone)]
     pub struct ThirdPartyLedger {
-        map: Arc<Mutex<HashMap<String, State>>>,
+        maps: Arc<Mutex<Maps>>,
         lease: Duration,
+    }
+
+    /// What becomes of a lease.
+    enum Finish<'a> {
+        Complete(&'a Params),
+        Release,
+        Quarantine(&'a Quarantined),
     }
 
     impl ThirdPartyLedger {
         fn new(lease: Duration) -> Self {
             ThirdPartyLedger {
-                map: Arc::default(),
+                maps: Arc::default(),
                 lease,
             }
         }
 
-        fn finish(&self, lease: Lease, params: Option<&Params>) -> Result<(), LedgerError> {
+        fn current(maps: &Maps, id: &UniqueRef, token: &str) -> bool {
+            matches!(
+                maps.pingbacks.get(&id.to_string()),
+                Some(State::Claimed { token: held, until }) if held == token && *until > Instant::now()
+            )
+        }
+
+        fn finish(&self, lease: Lease, how: Finish<'_>) -> Result<(), LedgerError> {
             if lease.backend() != "custom" {
                 return Err(LedgerError::WrongBackend {
                     expected: "custom",
                     found: lease.backend(),
                 });
             }
-            let mut map = self.map.lock().unwrap();
+            let mut maps = self.maps.lock().unwrap();
             let key = lease.id().to_string();
-            let current = matches!(
-                map.get(&key),
-                Some(State::Claimed { token, until }) if token == lease.token() && *until > Instant::now()
-            );
-            if !current {
+            if !Self::current(&maps, lease.id(), lease.token()) {
                 return Err(LedgerError::StaleLease {
                     id: lease.id().clone(),
                 });
             }
-            match params {
-                Some(params) => {
+            match how {
+                Finish::Complete(params) => {
                     let done = State::Done {
                         query: params.to_query_string(),
                         at: SystemTime::now(),
                     };
-                    map.insert(key, done);
+                    maps.pingbacks.insert(key.clone(), done);
+                    maps.quarantine.remove(&key);
                 }
-                None => {
-                    map.remove(&key);
+                Finish::Release => {
+                    maps.pingbacks.remove(&key);
+                }
+                Finish::Quarantine(kept) => {
+                    maps.pingbacks.remove(&key);
+                    let entry = match maps.quarantine.get(&key) {
+                        Some(old) => kept
+                            .clone()
+                            .seen_before(old.first_seen(), old.attempts() + 1),
+                        None => kept.clone(),
+                    };
+                    maps.quarantine.insert(key, entry);
                 }
             }
             Ok(())
+        }
+
+        fn earliest(&self, reference: &str, kinds: &[PingbackType]) -> Option<PaymentRecord> {
+            let maps = self.maps.lock().unwrap();
+            kinds
+                .iter()
+                .filter_map(|kind| {
+                    let id = UniqueRef::new(reference, *kind);
+                    match maps.pingbacks.get(&id.to_string()) {
+                        Some(State::Done { query, at }) => {
+                            Some(PaymentRecord::new(id, query.clone(), *at))
+                        }
+                        _ => None,
+                    }
+                })
+                .min_by_key(PaymentRecord::delivered_at)
         }
     }
 
     impl Ledger for ThirdPartyLedger {
         fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
-            let mut map = self.map.lock().unwrap();
-            let claim = match map.get(&id.to_string()) {
+            let mut maps = self.maps.lock().unwrap();
+            let now = Instant::now();
+            let busy = |kind: &PingbackType| {
+                matches!(
+                    maps.pingbacks.get(&UniqueRef::new(&id.reference, *kind).to_string()),
+                    Some(State::Claimed { until, .. }) if *until > now
+                )
+            };
+            let sibling_busy = MONEY_KINDS.contains(&id.kind)
+                && MONEY_KINDS
+                    .iter()
+                    .filter(|kind| **kind != id.kind)
+                    .any(busy);
+            let claim = match maps.pingbacks.get(&id.to_string()) {
                 Some(State::Done { .. }) => Claim::AlreadyDone,
-                Some(State::Claimed { until, .. }) if *until > Instant::now() => Claim::InProgress,
+                Some(State::Claimed { until, .. }) if *until > now => Claim::InProgress,
+                _ if sibling_busy => Claim::InProgress,
                 _ => {
                     let lease = Lease::custom(id.clone(), self.lease);
                     let claimed = State::Claimed {
                         token: lease.token().to_owned(),
                         until: lease.deadline(),
                     };
-                    map.insert(id.to_string(), claimed);
+                    maps.pingbacks.insert(id.to_string(), claimed);
                     Claim::Fresh(lease)
                 }
             };
@@ -191,35 +251,66 @@ mod custom_backend {
             lease: Lease,
             params: &Params,
         ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-            ready(self.finish(lease, Some(params)))
+            ready(self.finish(lease, Finish::Complete(params)))
         }
 
         fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
-            ready(self.finish(lease, None))
+            ready(self.finish(lease, Finish::Release))
         }
 
         fn original_payment(
             &self,
             reference: &str,
         ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-            let map = self.map.lock().unwrap();
-            let record = [
-                PingbackType::Payment,
-                PingbackType::Goodwill,
-                PingbackType::RiskReviewAccepted,
-            ]
-            .into_iter()
-            .filter_map(|kind| {
-                let id = UniqueRef::new(reference, kind);
-                match map.get(&id.to_string()) {
-                    Some(State::Done { query, at }) => {
-                        Some(PaymentRecord::new(id, query.clone(), *at))
-                    }
-                    _ => None,
-                }
-            })
-            .min_by_key(PaymentRecord::delivered_at);
-            ready(Ok(record))
+            use PingbackType::{Goodwill, Payment, RiskReviewAccepted};
+            ready(Ok(self.earliest(
+                reference,
+                &[Payment, Goodwill, RiskReviewAccepted],
+            )))
+        }
+
+        fn reversal(
+            &self,
+            reference: &str,
+        ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+            use PingbackType::{Chargeback, RiskReviewDeclined};
+            ready(Ok(
+                self.earliest(reference, &[Chargeback, RiskReviewDeclined])
+            ))
+        }
+
+        fn renew(
+            &self,
+            id: &UniqueRef,
+            token: &str,
+        ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+            let mut maps = self.maps.lock().unwrap();
+            if !Self::current(&maps, id, token) {
+                return ready(Err(LedgerError::StaleLease { id: id.clone() }));
+            }
+            let claimed = State::Claimed {
+                token: token.to_owned(),
+                until: Instant::now() + self.lease,
+            };
+            maps.pingbacks.insert(id.to_string(), claimed);
+            ready(Ok(()))
+        }
+
+        fn quarantine(
+            &self,
+            lease: Lease,
+            pingback: &Quarantined,
+        ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+            ready(self.finish(lease, Finish::Quarantine(pingback)))
+        }
+
+        fn quarantined(
+            &self,
+        ) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
+            let maps = self.maps.lock().unwrap();
+            let mut all: Vec<Quarantined> = maps.quarantine.values().cloned().collect();
+            all.sort_by_key(|entry| (entry.first_seen(), entry.id().to_string()));
+            ready(Ok(all))
         }
     }
 
@@ -251,6 +342,7 @@ mod custom_backend {
         async fn teardown(self) {}
     }
 }
+#[allow(unused_imports)] // not every test file runs the expiry scenarios
 pub use custom_backend::{Custom, CustomShort};
 
 #[cfg(feature = "sqlite")]
@@ -470,7 +562,7 @@ mod mysql_backend {
             MySqlLedger::connect(&self.url, options).await.unwrap()
         }
         async fn teardown(self) {
-            for table in ["ledger", "claims", "grants"] {
+            for table in ["ledger", "claims", "quarantine", "grants"] {
                 let sql = format!("DROP TABLE IF EXISTS `{}{table}`", self.prefix);
                 sqlx::query(&sql).execute(&self.admin).await.unwrap();
             }
@@ -517,22 +609,32 @@ mod mysql_backend {
 pub use mysql_backend::Mysql;
 
 #[cfg(feature = "redis")]
+#[path = "redis_server.rs"]
+mod redis_server;
+#[cfg(feature = "redis")]
+pub use redis_server::RedisServer;
+
+#[cfg(feature = "redis")]
 mod redis_backend {
     use super::*;
     use pw_runtime::ledger::redis_client::{self, aio::MultiplexedConnection};
     use pw_runtime::ledger::RedisLedger;
+    use std::sync::Arc;
 
+    /// A Redis with AOF and `appendfsync always`: the test's own server
+    /// ([`RedisServer`]), shared by the instances `open` makes.
     pub struct Redis {
         pub url: String,
         pub prefix: String,
         pub admin: MultiplexedConnection,
+        pub server: Arc<RedisServer>,
     }
 
     impl Backend for Redis {
         type L = RedisLedger;
         async fn setup() -> Option<Self> {
-            let url = std::env::var("PW_TEST_REDIS_URL")
-                .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+            let server = Arc::new(RedisServer::start()?);
+            let url = server.url.clone();
             let connected = async {
                 let client = redis_client::Client::open(url.as_str())?;
                 tokio::time::timeout(
@@ -552,9 +654,10 @@ mod redis_backend {
                     url,
                     prefix: format!("{}:", unique_name()),
                     admin,
+                    server,
                 }),
                 Err(err) => server_unreachable(
-                    "Redis (PW_TEST_REDIS_URL)",
+                    "the test's own redis-server",
                     &url,
                     &err,
                     "service redis-server start",

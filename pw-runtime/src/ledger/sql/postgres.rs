@@ -7,9 +7,11 @@ use std::time::Duration;
 use sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
 use sqlx::PgConnection;
 
-use super::server::{lease_transaction, server_database, ServerLedger};
+use super::server::{lease_transaction, server_database, QuarantineArgs, ServerLedger};
 use super::statements::{Dialect, Statements};
-use crate::ledger::{sql_name, Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord};
+use crate::ledger::{
+    sql_name, Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined,
+};
 use crate::{Params, UniqueRef};
 
 /// PostgreSQL, for the server engine.
@@ -122,7 +124,11 @@ impl PostgresLedger {
                 .await
                 .map_err(unavailable)?;
         }
-        for create in [&statements.create_ledger, &statements.create_claims] {
+        for create in [
+            &statements.create_ledger,
+            &statements.create_claims,
+            &statements.create_quarantine,
+        ] {
             sqlx::query(create)
                 .execute(&mut *tx)
                 .await
@@ -216,5 +222,32 @@ impl Ledger for PostgresLedger {
         reference: &str,
     ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
         self.engine.original_payment(reference.to_owned())
+    }
+
+    fn reversal(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        self.engine.reversal(reference.to_owned())
+    }
+
+    fn renew(
+        &self,
+        id: &UniqueRef,
+        token: &str,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        self.engine.renew(id.clone(), token.to_owned())
+    }
+
+    fn quarantine(
+        &self,
+        lease: Lease,
+        pingback: &Quarantined,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        self.engine.quarantine(lease, QuarantineArgs::of(pingback))
+    }
+
+    fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
+        self.engine.quarantined()
     }
 }

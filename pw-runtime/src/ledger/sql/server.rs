@@ -22,7 +22,10 @@ use sqlx::{Pool, Transaction};
 
 use super::record;
 use super::statements::Statements;
-use crate::ledger::{Claim, Lease, LedgerError, LedgerOptions, PaymentRecord};
+use crate::ledger::{
+    from_unix_millis, kind_of, moves_money, quarantined_row, unix_millis, Claim, Lease,
+    LedgerError, LedgerOptions, PaymentRecord, Quarantined,
+};
 use crate::UniqueRef;
 
 /// A statement's argument.
@@ -41,6 +44,10 @@ pub(crate) enum On<'a, DB: sqlx::Database> {
 /// A completed payment's row: `(kind, params, delivered_at millis)`.
 pub(crate) type RecordRow = (i64, Option<String>, Option<i64>);
 
+/// A quarantine row: `(reference, kind, query, client, error, first_seen,
+/// last_seen, attempts)`, times in milliseconds.
+pub(crate) type QuarantineRow = (String, i64, String, String, String, i64, i64, i64);
+
 /// A server database: how to run the ledger's few kinds of statement on
 /// it. Implemented for PostgreSQL and MySQL by `server_database!`.
 pub(crate) trait Server: Send + Sync + 'static {
@@ -58,10 +65,16 @@ pub(crate) trait Server: Send + Sync + 'static {
 
     /// Runs `sql`, which returns at most one row of a text and a count.
     fn fetch_text_count<'a>(
-        pool: &'a Pool<Self::Db>,
+        on: On<'a, Self::Db>,
         sql: &'a str,
         args: Vec<Arg>,
     ) -> impl Future<Output = Result<Option<(Option<String>, i64)>, sqlx::Error>> + Send + 'a;
+
+    /// Runs `sql`, which returns quarantine rows.
+    fn fetch_quarantined<'a>(
+        pool: &'a Pool<Self::Db>,
+        sql: &'a str,
+    ) -> impl Future<Output = Result<Vec<QuarantineRow>, sqlx::Error>> + Send + 'a;
 
     /// Runs `sql`, which returns at most one `(kind, params, delivered_at)`.
     fn fetch_record<'a>(
@@ -101,7 +114,7 @@ macro_rules! server_database {
             }
 
             fn fetch_text_count<'a>(
-                pool: &'a sqlx::Pool<$db>,
+                on: $crate::ledger::sql::server::On<'a, $db>,
                 sql: &'a str,
                 args: Vec<$crate::ledger::sql::server::Arg>,
             ) -> impl std::future::Future<
@@ -116,8 +129,21 @@ macro_rules! server_database {
                             $crate::ledger::sql::server::Arg::Int(int) => query.bind(int),
                         };
                     }
-                    query.fetch_optional(pool).await
+                    match on {
+                        $crate::ledger::sql::server::On::Pool(pool) => query.fetch_optional(pool).await,
+                        $crate::ledger::sql::server::On::Tx(tx) => query.fetch_optional(&mut **tx).await,
+                    }
                 }
+            }
+
+            fn fetch_quarantined<'a>(
+                pool: &'a sqlx::Pool<$db>,
+                sql: &'a str,
+            ) -> impl std::future::Future<
+                Output = Result<Vec<$crate::ledger::sql::server::QuarantineRow>, sqlx::Error>,
+            > + Send
+                   + 'a {
+                async move { sqlx::query_as(sql).fetch_all(pool).await }
             }
 
             fn fetch_record<'a>(
@@ -234,21 +260,27 @@ impl<S: Server> ServerLedger<S> {
         // tried again; a few rounds settle any race.
         for _ in 0..8 {
             let lease = Lease::new(id.clone(), S::BACKEND, self.lease);
-            let mut take = Self::key_token(id, lease.token());
-            take.push(Arg::Int(self.lease_millis));
-            match S::execute(On::Pool(&self.pool), &st.take_claim, take).await {
-                Ok(_) => {}
+            let taken = match self.take(id, lease.token()).await {
+                Ok(taken) => taken,
                 Err(err) if retryable(&err) => continue,
                 Err(err) => return Err(unavailable::<S>(err)),
-            }
+            };
             let mut args = Self::key(id);
             if st.claim_state_repeats {
                 args.extend(Self::key(id));
             }
-            let state = S::fetch_text_count(&self.pool, &st.claim_state, args)
+            let state = S::fetch_text_count(On::Pool(&self.pool), &st.claim_state, args)
                 .await
                 .map_err(unavailable::<S>)?;
             let (holder, done) = state.unwrap_or((None, 0));
+            if !taken {
+                // Another type of the ref that moves goods is in progress.
+                return Ok(if done > 0 {
+                    Claim::AlreadyDone
+                } else {
+                    Claim::InProgress
+                });
+            }
             let ours = holder.as_deref() == Some(lease.token());
             if done > 0 {
                 if ours {
@@ -277,17 +309,48 @@ impl<S: Server> ServerLedger<S> {
         Ok(Claim::InProgress)
     }
 
+    /// Takes the claim of `id` for `token` if there is none or it expired;
+    /// false (nothing taken) when another type of the `ref` that moves
+    /// goods holds an unexpired claim. Those types' claims of one `ref` are
+    /// taken one at a time (a lock on the `ref` for the transaction).
+    async fn take(&self, id: &UniqueRef, token: &str) -> Result<bool, sqlx::Error> {
+        let st = &self.statements;
+        let mut take = Self::key_token(id, token);
+        take.push(Arg::Int(self.lease_millis));
+        if !moves_money(id.kind) {
+            S::execute(On::Pool(&self.pool), &st.take_claim, take).await?;
+            return Ok(true);
+        }
+        let mut tx = self.pool.begin().await?;
+        S::execute(
+            On::Tx(&mut tx),
+            &st.serialize_ref,
+            vec![Arg::Text(id.reference.clone())],
+        )
+        .await?;
+        let siblings = S::fetch_text_count(On::Tx(&mut tx), &st.live_siblings, Self::key(id))
+            .await?
+            .map_or(0, |(_, count)| count);
+        if siblings > 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        S::execute(On::Tx(&mut tx), &st.take_claim, take).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     pub(crate) async fn complete(
         &self,
         mut lease: Lease,
         query: String,
     ) -> Result<(), LedgerError> {
         lease.expect_backend(S::BACKEND)?;
-        let Some(mut state) = lease.take_state::<ServerLease<S>>() else {
-            return Err(lease.stale());
-        };
+        let held = lease
+            .take_state::<ServerLease<S>>()
+            .and_then(|mut state| state.take_tx());
         let st = &self.statements;
-        let mut tx = match state.take_tx() {
+        let mut tx = match held {
             Some(tx) => tx,
             None => self.pool.begin().await.map_err(unavailable::<S>)?,
         };
@@ -295,6 +358,9 @@ impl<S: Server> ServerLedger<S> {
         let mut record = Self::key(&id);
         record.push(Arg::Text(query));
         S::execute(On::Tx(&mut tx), &st.record_done, record)
+            .await
+            .map_err(unavailable::<S>)?;
+        S::execute(On::Tx(&mut tx), &st.unquarantine, Self::key(&id))
             .await
             .map_err(unavailable::<S>)?;
         let dropped = S::execute(
@@ -314,10 +380,10 @@ impl<S: Server> ServerLedger<S> {
 
     pub(crate) async fn release(&self, mut lease: Lease) -> Result<(), LedgerError> {
         lease.expect_backend(S::BACKEND)?;
-        let Some(mut state) = lease.take_state::<ServerLease<S>>() else {
-            return Err(lease.stale());
-        };
-        if let Some(tx) = state.take_tx() {
+        if let Some(tx) = lease
+            .take_state::<ServerLease<S>>()
+            .and_then(|mut state| state.take_tx())
+        {
             tx.rollback().await.map_err(unavailable::<S>)?;
         }
         let dropped = S::execute(
@@ -338,14 +404,127 @@ impl<S: Server> ServerLedger<S> {
         &self,
         reference: String,
     ) -> Result<Option<PaymentRecord>, LedgerError> {
-        let row = S::fetch_record(
-            &self.pool,
-            &self.statements.lookup,
-            vec![Arg::Text(reference.clone())],
+        self.lookup(&self.statements.lookup, reference).await
+    }
+
+    pub(crate) async fn reversal(
+        &self,
+        reference: String,
+    ) -> Result<Option<PaymentRecord>, LedgerError> {
+        self.lookup(&self.statements.lookup_reversal, reference)
+            .await
+    }
+
+    async fn lookup(
+        &self,
+        sql: &str,
+        reference: String,
+    ) -> Result<Option<PaymentRecord>, LedgerError> {
+        let row = S::fetch_record(&self.pool, sql, vec![Arg::Text(reference.clone())])
+            .await
+            .map_err(unavailable::<S>)?;
+        Ok(row.map(|(kind, query, at)| record(&reference, kind, query, at)))
+    }
+
+    pub(crate) async fn renew(&self, id: UniqueRef, token: String) -> Result<(), LedgerError> {
+        let st = &self.statements;
+        let mut args = Self::key_token(&id, &token);
+        args.push(Arg::Int(self.lease_millis));
+        if st.claim_state_repeats {
+            // Positional placeholders: the lease first.
+            args.rotate_right(1);
+        }
+        let renewed = S::execute(On::Pool(&self.pool), &st.renew_claim, args)
+            .await
+            .map_err(unavailable::<S>)?;
+        if renewed == 1 {
+            Ok(())
+        } else {
+            Err(LedgerError::StaleLease { id })
+        }
+    }
+
+    pub(crate) async fn quarantine(
+        &self,
+        mut lease: Lease,
+        pingback: QuarantineArgs,
+    ) -> Result<(), LedgerError> {
+        lease.expect_backend(S::BACKEND)?;
+        if let Some(tx) = lease
+            .take_state::<ServerLease<S>>()
+            .and_then(|mut state| state.take_tx())
+        {
+            tx.rollback().await.map_err(unavailable::<S>)?;
+        }
+        let st = &self.statements;
+        let id = lease.id().clone();
+        let mut tx = self.pool.begin().await.map_err(unavailable::<S>)?;
+        let dropped = S::execute(
+            On::Tx(&mut tx),
+            &st.drop_claim,
+            Self::key_token(&id, lease.token()),
         )
         .await
         .map_err(unavailable::<S>)?;
-        Ok(row.map(|(kind, query, at)| record(&reference, kind, query, at)))
+        if dropped != 1 {
+            tx.rollback().await.map_err(unavailable::<S>)?;
+            return Err(lease.stale());
+        }
+        let mut args = Self::key(&id);
+        args.extend([
+            Arg::Text(pingback.query),
+            Arg::Text(pingback.client),
+            Arg::Text(pingback.error),
+            Arg::Int(pingback.seen),
+        ]);
+        if st.claim_state_repeats {
+            // Positional placeholders: first and last seen.
+            args.push(Arg::Int(pingback.seen));
+        }
+        S::execute(On::Tx(&mut tx), &st.quarantine, args)
+            .await
+            .map_err(unavailable::<S>)?;
+        tx.commit().await.map_err(unavailable::<S>)
+    }
+
+    pub(crate) async fn quarantined(&self) -> Result<Vec<Quarantined>, LedgerError> {
+        let rows = S::fetch_quarantined(&self.pool, &self.statements.quarantined)
+            .await
+            .map_err(unavailable::<S>)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(reference, kind, query, client, error, first, last, attempts)| {
+                    quarantined_row(
+                        UniqueRef::new(reference, kind_of(kind)),
+                        query,
+                        &client,
+                        error,
+                        (from_unix_millis(first), from_unix_millis(last)),
+                        attempts,
+                    )
+                },
+            )
+            .collect())
+    }
+}
+
+/// A quarantine entry as its row is written.
+pub(crate) struct QuarantineArgs {
+    query: String,
+    client: String,
+    error: String,
+    seen: i64,
+}
+
+impl QuarantineArgs {
+    pub(crate) fn of(pingback: &Quarantined) -> Self {
+        QuarantineArgs {
+            query: pingback.query().to_owned(),
+            client: pingback.client().to_string(),
+            error: pingback.error().to_owned(),
+            seen: unix_millis(pingback.last_seen()),
+        }
     }
 }
 

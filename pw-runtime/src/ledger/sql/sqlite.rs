@@ -13,16 +13,16 @@ use super::record;
 use super::sqlite_file::{unavailable, ClaimEntry, ClaimKey, LedgerFile, Writer, BACKEND};
 use super::statements::{Dialect, Statements};
 use crate::ledger::{
-    sql_name, unix_millis, Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord,
+    from_unix_millis, kind_of, moves_money, quarantined_row, sql_name, unix_millis, Claim, Lease,
+    Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined,
 };
 use crate::{Params, UniqueRef};
 
-/// What a SQLite lease holds: its file, its claim, and, once the handler
-/// asked for it ([`Lease::sqlite`]), the writer with the lease's savepoint
-/// open. Dropped unfinished, it rolls the savepoint back.
+/// What a SQLite lease holds: its file and, once the handler asked for it
+/// ([`Lease::sqlite`]), the writer with the lease's savepoint open.
+/// Dropped unfinished, it rolls the savepoint back.
 struct SqliteLease {
     file: Arc<LedgerFile>,
-    key: ClaimKey,
     /// In a `Mutex` only so that a lease is `Sync` (a connection is not);
     /// it is reached through `&mut`, never locked.
     writer: Mutex<Option<OwnedMutexGuard<Writer>>>,
@@ -154,8 +154,13 @@ impl SqliteLedger {
             statements: Arc::new(statements),
             lease: options.lease,
         };
-        let create = ledger.statements.create_ledger.clone();
-        ledger.write(move |db| db.execute_batch(&create)).await?;
+        let create = [
+            ledger.statements.create_ledger.clone(),
+            ledger.statements.create_quarantine.clone(),
+        ];
+        ledger
+            .write(move |db| create.iter().try_for_each(|sql| db.execute_batch(sql)))
+            .await?;
         Ok(ledger)
     }
 
@@ -181,9 +186,9 @@ impl SqliteLedger {
     /// # }).unwrap();
     /// # std::fs::remove_dir_all(&dir).unwrap();
     /// ```
-    pub async fn write<T>(
+    pub async fn write<T: Send>(
         &self,
-        write: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+        write: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send,
     ) -> Result<T, LedgerError> {
         let mut writer = self.file.writer().await;
         let done = (|| {
@@ -292,8 +297,21 @@ impl SqliteLedger {
         let lease = Lease::new(id.clone(), BACKEND, self.lease);
         {
             let mut claims = self.file.claims();
-            if let Some(entry) = claims.get(&key) {
-                if entry.committing || entry.deadline > Instant::now() {
+            let now = Instant::now();
+            let live = |entry: &ClaimEntry| entry.committing || entry.deadline > now;
+            if claims.get(&key).is_some_and(live) {
+                return Ok(Claim::InProgress);
+            }
+            // The types that move goods of one `ref` take turns.
+            if moves_money(id.kind) {
+                let sibling = claims.iter().any(|((table, reference, kind), entry)| {
+                    *kind != key.2
+                        && reference == &key.1
+                        && table == &key.0
+                        && moves_money(crate::PingbackType::from_code(*kind))
+                        && live(entry)
+                });
+                if sibling {
                     return Ok(Claim::InProgress);
                 }
             }
@@ -310,7 +328,6 @@ impl SqliteLedger {
         match self.is_done(id) {
             Ok(false) => Ok(Claim::Fresh(lease.with_state(SqliteLease {
                 file: Arc::clone(&self.file),
-                key,
                 writer: Mutex::new(None),
             }))),
             Ok(true) => {
@@ -341,11 +358,11 @@ impl SqliteLedger {
 
     async fn finish_complete(&self, mut lease: Lease, query: String) -> Result<(), LedgerError> {
         lease.expect_backend(BACKEND)?;
-        let Some(mut state) = lease.take_state::<SqliteLease>() else {
-            return Err(lease.stale());
-        };
-        let held = state.take_writer();
-        if !self.start_commit(&state.key, lease.token()) {
+        let key = self.key(lease.id());
+        let held = lease
+            .take_state::<SqliteLease>()
+            .and_then(|mut state| state.take_writer());
+        if !self.start_commit(&key, lease.token()) {
             if let Some(writer) = held {
                 roll_back(&self.file, &writer);
             }
@@ -359,7 +376,7 @@ impl SqliteLedger {
                     .begin()
                     .and_then(|()| writer.conn.execute_batch("SAVEPOINT pw_lease"));
                 if let Err(err) = begun {
-                    self.forget(&state.key, lease.token());
+                    self.forget(&key, lease.token());
                     return Err(unavailable(err));
                 }
                 writer
@@ -377,6 +394,12 @@ impl SqliteLedger {
                     unix_millis(SystemTime::now())
                 ])
             })
+            .and_then(|_| {
+                writer
+                    .conn
+                    .prepare_cached(&self.statements.unquarantine)?
+                    .execute(params![id.reference, id.kind.code()])
+            })
             .and_then(|_| writer.conn.execute_batch("RELEASE pw_lease"));
         let result = match recorded {
             Ok(()) => self.file.commit(writer).await,
@@ -386,27 +409,138 @@ impl SqliteLedger {
                 Err(unavailable(err))
             }
         };
-        self.forget(&state.key, lease.token());
+        self.forget(&key, lease.token());
         result
     }
 
     fn finish_release(&self, mut lease: Lease) -> Result<(), LedgerError> {
         lease.expect_backend(BACKEND)?;
-        let Some(mut state) = lease.take_state::<SqliteLease>() else {
-            return Err(lease.stale());
-        };
-        if let Some(writer) = state.take_writer() {
+        if let Some(writer) = lease
+            .take_state::<SqliteLease>()
+            .and_then(|mut state| state.take_writer())
+        {
             roll_back(&self.file, &writer);
         }
+        let key = self.key(lease.id());
         let mut claims = self.file.claims();
-        let current = claims.get(&state.key).is_some_and(|entry| {
+        let current = claims.get(&key).is_some_and(|entry| {
             entry.token == lease.token() && !entry.committing && entry.deadline > Instant::now()
         });
         if current {
-            claims.remove(&state.key);
+            claims.remove(&key);
             Ok(())
         } else {
             Err(lease.stale())
+        }
+    }
+
+    fn try_renew(&self, id: &UniqueRef, token: &str) -> Result<(), LedgerError> {
+        let key = self.key(id);
+        let now = Instant::now();
+        let mut claims = self.file.claims();
+        match claims.get_mut(&key) {
+            Some(entry) if entry.token == token && (entry.committing || entry.deadline > now) => {
+                entry.deadline = entry.deadline.max(now + self.lease);
+                Ok(())
+            }
+            _ => Err(LedgerError::StaleLease { id: id.clone() }),
+        }
+    }
+
+    async fn finish_quarantine(
+        &self,
+        mut lease: Lease,
+        entry: QuarantineRow,
+    ) -> Result<(), LedgerError> {
+        lease.expect_backend(BACKEND)?;
+        if let Some(writer) = lease
+            .take_state::<SqliteLease>()
+            .and_then(|mut state| state.take_writer())
+        {
+            roll_back(&self.file, &writer);
+        }
+        let key = self.key(lease.id());
+        if !self.start_commit(&key, lease.token()) {
+            return Err(lease.stale());
+        }
+        let id = lease.id().clone();
+        let sql = self.statements.quarantine.clone();
+        let written = self
+            .write(move |db| {
+                db.prepare_cached(&sql)?.execute(params![
+                    id.reference,
+                    id.kind.code(),
+                    entry.query,
+                    entry.client,
+                    entry.error,
+                    entry.seen
+                ])
+            })
+            .await;
+        match written {
+            Ok(_) => {
+                self.forget(&key, lease.token());
+                Ok(())
+            }
+            Err(err) => {
+                // Not quarantined: the claim stays, to expire with its lease.
+                if let Some(claim) = self.file.claims().get_mut(&key) {
+                    if claim.token == lease.token() {
+                        claim.committing = false;
+                    }
+                }
+                Err(err)
+            }
+        }
+    }
+
+    fn lookup(&self, sql: &str, reference: &str) -> Result<Option<PaymentRecord>, LedgerError> {
+        let found = self.file.read(|db| {
+            db.prepare_cached(sql)?
+                .query_row(params![reference], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?))
+                })
+                .optional()
+        })?;
+        Ok(found.map(|(kind, query, at)| record(reference, kind, query, at)))
+    }
+
+    fn list_quarantined(&self) -> Result<Vec<Quarantined>, LedgerError> {
+        self.file.read(|db| {
+            let mut select = db.prepare_cached(&self.statements.quarantined)?;
+            let rows = select.query_map([], |row| {
+                let reference: String = row.get(0)?;
+                let kind: i64 = row.get(1)?;
+                let client: String = row.get(3)?;
+                Ok(quarantined_row(
+                    UniqueRef::new(reference, kind_of(kind)),
+                    row.get(2)?,
+                    &client,
+                    row.get(4)?,
+                    (from_unix_millis(row.get(5)?), from_unix_millis(row.get(6)?)),
+                    row.get(7)?,
+                ))
+            })?;
+            rows.collect()
+        })
+    }
+}
+
+/// A quarantine entry as its row is written.
+struct QuarantineRow {
+    query: String,
+    client: String,
+    error: String,
+    seen: i64,
+}
+
+impl QuarantineRow {
+    fn of(pingback: &Quarantined) -> Self {
+        QuarantineRow {
+            query: pingback.query().to_owned(),
+            client: pingback.client().to_string(),
+            error: pingback.error().to_owned(),
+            seen: unix_millis(pingback.last_seen()),
         }
     }
 }
@@ -488,15 +622,33 @@ impl Ledger for SqliteLedger {
         &self,
         reference: &str,
     ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-        let found = self.file.read(|db| {
-            db.prepare_cached(&self.statements.lookup)?
-                .query_row(params![reference], |row| {
-                    Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?))
-                })
-                .optional()
-        });
-        std::future::ready(
-            found.map(|row| row.map(|(kind, query, at)| record(reference, kind, query, at))),
-        )
+        std::future::ready(self.lookup(&self.statements.lookup, reference))
+    }
+
+    fn reversal(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        std::future::ready(self.lookup(&self.statements.lookup_reversal, reference))
+    }
+
+    fn renew(
+        &self,
+        id: &UniqueRef,
+        token: &str,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        std::future::ready(self.try_renew(id, token))
+    }
+
+    fn quarantine(
+        &self,
+        lease: Lease,
+        pingback: &Quarantined,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        self.finish_quarantine(lease, QuarantineRow::of(pingback))
+    }
+
+    fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
+        std::future::ready(self.list_quarantined())
     }
 }

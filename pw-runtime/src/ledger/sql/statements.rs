@@ -44,6 +44,27 @@ pub(crate) struct Statements {
     /// `(reference)` → `(kind, params, delivered_at millis)` of the
     /// earliest completed payment.
     pub(crate) lookup: String,
+    pub(crate) create_quarantine: String,
+    /// `(reference)` → `(kind, params, delivered_at millis)` of the
+    /// earliest completed reversal (2, 202).
+    pub(crate) lookup_reversal: String,
+    /// `(reference, kind)`: removes the quarantine entry.
+    pub(crate) unquarantine: String,
+    /// `(reference, kind, query, client, error, seen millis)`: adds or
+    /// updates the quarantine entry.
+    pub(crate) quarantine: String,
+    /// `()` → every quarantine entry, `(reference, kind, query, client,
+    /// error, first_seen, last_seen, attempts)`, oldest first.
+    pub(crate) quarantined: String,
+    /// Servers: `(reference, kind, token, lease millis)`: extends an
+    /// unexpired claim of this token; 1 row when it did.
+    pub(crate) renew_claim: String,
+    /// Servers: `(reference)`: serialises the claims of one `ref` until the
+    /// end of the transaction.
+    pub(crate) serialize_ref: String,
+    /// Servers: `(reference, kind)` → `(NULL, how many other money kinds of
+    /// the ref are claimed and unexpired)`.
+    pub(crate) live_siblings: String,
     /// Servers: `(reference, kind, token, lease millis)`: takes the claim
     /// when there is none or it expired.
     pub(crate) take_claim: String,
@@ -72,6 +93,11 @@ impl Statements {
             None => quote(&name),
         };
         let t = qualified(format!("{prefix}ledger"));
+        let q = qualified(format!("{prefix}quarantine"));
+        let reversal_tail =
+            "AND state = 'done' AND kind IN (2, 202) ORDER BY delivered_at, kind LIMIT 1";
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
+        let money = "(0, 1, 2, 201, 202)";
         #[cfg(any(feature = "postgres", feature = "mysql"))]
         let c = qualified(format!("{prefix}claims"));
         let lookup_tail =
@@ -98,6 +124,30 @@ impl Statements {
                 lookup: format!(
                     "SELECT kind, params, delivered_at FROM {t} WHERE reference = ?1 {lookup_tail}"
                 ),
+                create_quarantine: format!(
+                    "CREATE TABLE IF NOT EXISTS {q} (reference TEXT NOT NULL, kind INTEGER NOT NULL, \
+                     query TEXT NOT NULL, client TEXT NOT NULL, error TEXT NOT NULL, \
+                     first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, \
+                     attempts INTEGER NOT NULL, PRIMARY KEY (reference, kind))"
+                ),
+                lookup_reversal: format!(
+                    "SELECT kind, params, delivered_at FROM {t} WHERE reference = ?1 {reversal_tail}"
+                ),
+                unquarantine: format!("DELETE FROM {q} WHERE reference = ?1 AND kind = ?2"),
+                quarantine: format!(
+                    "INSERT INTO {q} (reference, kind, query, client, error, first_seen, last_seen, attempts) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1) \
+                     ON CONFLICT (reference, kind) DO UPDATE SET query = excluded.query, \
+                     client = excluded.client, error = excluded.error, \
+                     last_seen = excluded.last_seen, attempts = {q}.attempts + 1"
+                ),
+                quarantined: format!(
+                    "SELECT reference, kind, query, client, error, first_seen, last_seen, attempts \
+                     FROM {q} ORDER BY first_seen, reference, kind"
+                ),
+                renew_claim: String::new(),
+                serialize_ref: String::new(),
+                live_siblings: String::new(),
                 take_claim: String::new(),
                 claim_state: String::new(),
                 claim_state_repeats: false,
@@ -131,6 +181,37 @@ impl Statements {
                     lookup: format!(
                         "SELECT kind, params, (extract(epoch FROM delivered_at) * 1000)::bigint FROM {t} \
                          WHERE reference = $1 {lookup_tail}"
+                    ),
+                    create_quarantine: format!(
+                        "CREATE TABLE IF NOT EXISTS {q} (reference TEXT NOT NULL, kind BIGINT NOT NULL, \
+                         query TEXT NOT NULL, client TEXT NOT NULL, error TEXT NOT NULL, \
+                         first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, \
+                         attempts BIGINT NOT NULL, PRIMARY KEY (reference, kind))"
+                    ),
+                    lookup_reversal: format!(
+                        "SELECT kind, params, (extract(epoch FROM delivered_at) * 1000)::bigint FROM {t} \
+                         WHERE reference = $1 {reversal_tail}"
+                    ),
+                    unquarantine: format!("DELETE FROM {q} WHERE reference = $1 AND kind = $2"),
+                    quarantine: format!(
+                        "INSERT INTO {q} AS q (reference, kind, query, client, error, first_seen, last_seen, attempts) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $6, 1) \
+                         ON CONFLICT (reference, kind) DO UPDATE SET query = EXCLUDED.query, \
+                         client = EXCLUDED.client, error = EXCLUDED.error, \
+                         last_seen = EXCLUDED.last_seen, attempts = q.attempts + 1"
+                    ),
+                    quarantined: format!(
+                        "SELECT reference, kind, query, client, error, first_seen, last_seen, attempts \
+                         FROM {q} ORDER BY first_seen, reference, kind"
+                    ),
+                    renew_claim: format!(
+                        "UPDATE {c} SET expires_at = {now} + ($4::bigint)::float8 * interval '1 millisecond' \
+                         WHERE reference = $1 AND kind = $2 AND token = $3 AND expires_at > {now}"
+                    ),
+                    serialize_ref: "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))".to_owned(),
+                    live_siblings: format!(
+                        "SELECT NULL::text, count(*) FROM {c} WHERE reference = $1 AND kind <> $2 \
+                         AND kind IN {money} AND expires_at > {now}"
                     ),
                     take_claim: format!(
                         "INSERT INTO {c} AS c (reference, kind, token, expires_at) \
@@ -180,6 +261,37 @@ impl Statements {
                     ),
                     lookup: format!(
                         "SELECT kind, CAST(params AS CHAR), delivered_at FROM {t} WHERE reference = ? {lookup_tail}"
+                    ),
+                    create_quarantine: format!(
+                        "CREATE TABLE IF NOT EXISTS {q} (reference VARCHAR(255) NOT NULL, \
+                         kind BIGINT NOT NULL, query MEDIUMTEXT NOT NULL, client VARCHAR(64) NOT NULL, \
+                         error TEXT NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, \
+                         attempts BIGINT NOT NULL, PRIMARY KEY (reference, kind)) \
+                         ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+                    ),
+                    lookup_reversal: format!(
+                        "SELECT kind, CAST(params AS CHAR), delivered_at FROM {t} WHERE reference = ? {reversal_tail}"
+                    ),
+                    unquarantine: format!("DELETE FROM {q} WHERE reference = ? AND kind = ?"),
+                    quarantine: format!(
+                        "INSERT INTO {q} (reference, kind, query, client, error, first_seen, last_seen, attempts) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, 1) \
+                         ON DUPLICATE KEY UPDATE query = VALUES(query), client = VALUES(client), \
+                         error = VALUES(error), last_seen = VALUES(last_seen), attempts = attempts + 1"
+                    ),
+                    quarantined: format!(
+                        "SELECT CAST(reference AS CHAR), kind, CAST(query AS CHAR), CAST(client AS CHAR), \
+                         CAST(error AS CHAR), first_seen, last_seen, attempts \
+                         FROM {q} ORDER BY first_seen, reference, kind"
+                    ),
+                    renew_claim: format!(
+                        "UPDATE {c} SET expires_at = {now} + ? \
+                         WHERE reference = ? AND kind = ? AND token = ? AND expires_at > {now}"
+                    ),
+                    serialize_ref: format!("SELECT count(*) FROM {c} WHERE reference = ? FOR UPDATE"),
+                    live_siblings: format!(
+                        "SELECT CAST(NULL AS CHAR), count(*) FROM {c} WHERE reference = ? AND kind <> ? \
+                         AND kind IN {money} AND expires_at > {now}"
                     ),
                     take_claim: format!(
                         "INSERT INTO {c} (reference, kind, token, expires_at) \
