@@ -245,6 +245,42 @@ impl SqliteLedger {
         self.file.read(read)
     }
 
+    /// The quarantined pingbacks of the ledger file at `path`, read without
+    /// opening the ledger: for tools (`pw-pingback quarantine list`) while
+    /// the listener process owns the file. Read-only; no lock is taken.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Config`] for an invalid prefix,
+    /// [`LedgerError::Unavailable`] when the file cannot be read.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("pw-doc-q-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use pw_runtime::ledger::{LedgerOptions, SqliteLedger};
+    ///
+    /// let path = dir.join("pingbacks.db");
+    /// let ledger = SqliteLedger::open(&path, LedgerOptions::new()).await?; // the listener's
+    /// assert!(SqliteLedger::quarantined_in_file(&path, &LedgerOptions::new())?.is_empty());
+    /// # drop(ledger);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn quarantined_in_file(
+        path: impl AsRef<Path>,
+        options: &LedgerOptions,
+    ) -> Result<Vec<Quarantined>, LedgerError> {
+        let prefix = sql_name("table prefix", &options.prefix, true)?;
+        let statements = Statements::new(Dialect::Sqlite, None, &prefix);
+        let db = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(unavailable)?;
+        db.busy_timeout(Duration::from_secs(10))
+            .map_err(unavailable)?;
+        read_quarantined(&db, &statements.quarantined).map_err(unavailable)
+    }
+
     /// The name of the ledger's table, quoted for SQL (`"pw_ledger"` by default).
     ///
     /// ```
@@ -506,24 +542,28 @@ impl SqliteLedger {
     }
 
     fn list_quarantined(&self) -> Result<Vec<Quarantined>, LedgerError> {
-        self.file.read(|db| {
-            let mut select = db.prepare_cached(&self.statements.quarantined)?;
-            let rows = select.query_map([], |row| {
-                let reference: String = row.get(0)?;
-                let kind: i64 = row.get(1)?;
-                let client: String = row.get(3)?;
-                Ok(quarantined_row(
-                    UniqueRef::new(reference, kind_of(kind)),
-                    row.get(2)?,
-                    &client,
-                    row.get(4)?,
-                    (from_unix_millis(row.get(5)?), from_unix_millis(row.get(6)?)),
-                    row.get(7)?,
-                ))
-            })?;
-            rows.collect()
-        })
+        self.file
+            .read(|db| read_quarantined(db, &self.statements.quarantined))
     }
+}
+
+/// Every quarantine row of `db`, by the statement `sql`.
+fn read_quarantined(db: &Connection, sql: &str) -> rusqlite::Result<Vec<Quarantined>> {
+    let mut select = db.prepare_cached(sql)?;
+    let rows = select.query_map([], |row| {
+        let reference: String = row.get(0)?;
+        let kind: i64 = row.get(1)?;
+        let client: String = row.get(3)?;
+        Ok(quarantined_row(
+            UniqueRef::new(reference, kind_of(kind)),
+            row.get(2)?,
+            &client,
+            row.get(4)?,
+            (from_unix_millis(row.get(5)?), from_unix_millis(row.get(6)?)),
+            row.get(7)?,
+        ))
+    })?;
+    rows.collect()
 }
 
 /// A quarantine entry as its row is written.
