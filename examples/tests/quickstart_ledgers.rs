@@ -2,11 +2,12 @@
 //! behind one address sharing PostgreSQL.
 //!
 //! PostgreSQL at `PW_TEST_POSTGRES_URL` (default
-//! `postgres://postgres@127.0.0.1:5432/test`), each test under a table
-//! prefix of its own; Redis: a `redis-server` with AOF that the test starts
-//! on a free loopback port (`pw-runtime/tests/support/redis_server.rs`). An
-//! unreachable server fails its test under `CI=true` and skips it with one
-//! line otherwise.
+//! `postgres://postgres@127.0.0.1:5432/test`) and MySQL / MariaDB at
+//! `PW_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`), each
+//! test under a table prefix of its own; Redis: a `redis-server` with AOF
+//! that the test starts on a free loopback port
+//! (`pw-runtime/tests/support/redis_server.rs`). An unreachable server fails
+//! its test under `CI=true` and skips it with one line otherwise.
 
 use pw_examples::quickstart::{self, LedgerUrl, Server, Settings};
 use pw_runtime::ledger::sqlx::{self, Connection};
@@ -39,6 +40,10 @@ fn postgres_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
+fn mysql_url() -> String {
+    std::env::var("PW_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
+}
+
 /// An unreachable server: a failure under `CI=true`, one line otherwise.
 fn unreachable(server: &str, url: &str, error: &dyn std::fmt::Display) -> bool {
     let message = format!(
@@ -63,10 +68,33 @@ async fn postgres_reachable() -> bool {
     }
 }
 
+async fn mysql_reachable() -> bool {
+    let url = mysql_url();
+    match tokio::time::timeout(Duration::from_secs(5), sqlx::MySqlConnection::connect(&url)).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            true
+        }
+        Ok(Err(error)) => !unreachable("mysql", &url, &error),
+        Err(_) => !unreachable("mysql", &url, &"no answer in 5 s"),
+    }
+}
+
+/// Drops the tables of `prefix` in the MySQL test database.
+async fn drop_mysql_tables(prefix: &str) {
+    let mut conn = sqlx::MySqlConnection::connect(&mysql_url()).await.unwrap();
+    for table in ["ledger", "claims", "quarantine", "grants"] {
+        sqlx::query(&format!("DROP TABLE IF EXISTS `{prefix}{table}`"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+}
+
 /// Drops the tables of `prefix` in the test database.
 async fn drop_postgres_tables(prefix: &str) {
     let mut conn = sqlx::PgConnection::connect(&postgres_url()).await.unwrap();
-    for table in ["ledger", "grants"] {
+    for table in ["ledger", "claims", "quarantine", "grants"] {
         sqlx::query(&format!("DROP TABLE IF EXISTS \"{prefix}{table}\""))
             .execute(&mut conn)
             .await
@@ -86,7 +114,7 @@ impl TempFile {
 
 impl Drop for TempFile {
     fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in ["", "-wal", "-shm", ".lock"] {
             let mut path = self.0.clone().into_os_string();
             path.push(suffix);
             let _ = std::fs::remove_file(path);
@@ -199,6 +227,8 @@ fn the_ledger_url_selects_the_backend_by_scheme() {
         ("sqlite:///var/lib/pw/shop.db", "sqlite"),
         ("postgres://postgres@127.0.0.1:5432/test", "postgres"),
         ("postgresql://shop:secret@db/shop", "postgres"),
+        ("mysql://root@127.0.0.1:3306/test", "mysql"),
+        ("mariadb://shop:secret@db/shop", "mysql"),
         ("redis://127.0.0.1:6379", "redis"),
     ];
     for (url, backend) in cases {
@@ -208,20 +238,23 @@ fn the_ledger_url_selects_the_backend_by_scheme() {
 }
 
 #[test]
-fn an_unknown_scheme_a_bare_path_or_mysql_is_a_clear_error() {
+fn an_unknown_scheme_or_a_bare_path_is_a_clear_error() {
     let error = from_vars(&[("PW_LEDGER_URL", "mongodb://u:hunter2@127.0.0.1/x")]).unwrap_err();
     assert!(
         error.starts_with("PW_LEDGER_URL: ") && error.contains("unknown scheme `mongodb`"),
         "{error}"
     );
-    assert!(error.contains("sqlite:PATH, postgres://USER@HOST/DATABASE or redis://HOST:PORT"));
+    assert!(error.contains(
+        "sqlite:PATH, postgres://USER@HOST/DATABASE, mysql://USER@HOST/DATABASE or redis://HOST:PORT"
+    ));
     assert!(!error.contains("hunter2"), "the password is in: {error}");
 
     let error = from_vars(&[("PW_LEDGER_URL", "shop.db")]).unwrap_err();
     assert!(error.contains("use sqlite:shop.db"), "{error}");
 
-    let error = from_vars(&[("PW_LEDGER_URL", "mysql://root@127.0.0.1:3306/test")]).unwrap_err();
-    assert!(error.contains("no MySQL / MariaDB ledger yet"), "{error}");
+    let error = from_vars(&[("PW_LEDGER_URL", "mysql:root:hunter2@127.0.0.1/test")]).unwrap_err();
+    assert!(error.contains("with `//`"), "{error}");
+    assert!(!error.contains("hunter2"), "the password is in: {error}");
 
     let error = from_vars(&[("PW_DATABASE", "old.db")]).unwrap_err();
     assert_eq!(
@@ -276,6 +309,20 @@ async fn the_quickstart_runs_on_postgres() {
 }
 
 /// On a Redis of its own with the persistence the ledger requires.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quickstart_runs_on_mysql() {
+    if !mysql_reachable().await {
+        return;
+    }
+    let prefix = unique("pwq");
+    let server = quickstart::start(&settings(&mysql_url(), &prefix))
+        .await
+        .unwrap();
+    grants_once_and_revokes(&server).await;
+    server.task.abort();
+    drop_mysql_tables(&prefix).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_quickstart_runs_on_redis() {
     let Some(redis) = RedisServer::start() else {

@@ -11,7 +11,12 @@
 
 // Built with fewer backends, some scenarios and helpers have no user.
 #![cfg_attr(
-    not(all(feature = "sqlite", feature = "postgres", feature = "redis")),
+    not(all(
+        feature = "sqlite",
+        feature = "postgres",
+        feature = "mysql",
+        feature = "redis"
+    )),
     allow(dead_code, unused_macros)
 )]
 
@@ -722,6 +727,13 @@ mod postgres {
     sql!(super::Postgres);
 }
 
+#[cfg(feature = "mysql")]
+mod mysql {
+    common!(super::Mysql);
+    expiry!(super::Mysql);
+    sql!(super::Mysql);
+}
+
 #[cfg(feature = "redis")]
 mod redis {
     common!(super::Redis);
@@ -782,21 +794,19 @@ async fn a_prefix_that_is_not_an_sql_name_is_refused() {
 #[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn the_sqlite_file_is_created_in_wal_mode() {
-    use pw_runtime::ledger::sqlx;
     let backend = Sqlite::setup().await.unwrap();
     assert!(!backend.path.exists());
     let ledger = backend.open(LEASE).await;
     assert!(backend.path.exists());
-    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
-        .fetch_one(ledger.pool())
-        .await
+    let mode: String = ledger
+        .read(|db| db.query_row("PRAGMA journal_mode", [], |row| row.get(0)))
         .unwrap();
     assert_eq!(mode, "wal");
-    let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous")
-        .fetch_one(ledger.pool())
+    let sync: i64 = ledger
+        .write(|db| db.query_row("PRAGMA synchronous", [], |row| row.get(0)))
         .await
         .unwrap();
-    assert_eq!(sync, 2, "synchronous=FULL");
+    assert_eq!(sync, 2, "synchronous=FULL on the connection that commits");
     backend.teardown().await;
 }
 
@@ -842,6 +852,95 @@ async fn a_custom_lease_and_a_built_in_one_are_not_mixed_up() {
             found: "custom"
         })
     ));
+}
+
+// ---------------------------------------------------------------- SQLite: one process, one writer
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn a_sqlite_ledger_file_is_locked_against_other_processes() {
+    let backend = Sqlite::setup().await.unwrap();
+    let ledger = backend.open(LEASE).await;
+    let mut lock = backend.path.clone().into_os_string();
+    lock.push(".lock");
+    let other = std::fs::OpenOptions::new().write(true).open(&lock).unwrap();
+    assert!(
+        other.try_lock().is_err(),
+        "another process could open the ledger"
+    );
+    // The same process opens the same file again: one shared ledger file.
+    let again = backend.open(LEASE).await;
+    let lease = fresh(&ledger, &id("l1", 0)).await;
+    assert_claim(&again, &id("l1", 0), "in progress").await;
+    ledger.complete(lease, &params("l1", 0)).await.unwrap();
+    assert_claim(&again, &id("l1", 0), "done").await;
+    drop((ledger, again));
+    assert!(other.try_lock().is_ok(), "the lock outlives the ledger");
+    backend.teardown().await;
+}
+
+/// A handler that holds SQLite's writer for a while: the other pingbacks
+/// queue behind it and complete once it is done; none fails, none is lost.
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_writers_queue_behind_a_slow_handler_and_none_fails() {
+    let backend = Sqlite::setup().await.unwrap();
+    let ledger = backend.open(LEASE).await;
+    backend.create_grants(&ledger).await;
+    let mut slow = fresh(&ledger, &id("slow", 0)).await;
+    backend.grant(&mut slow, "slow").await; // now holds the writer
+    let others: Vec<_> = (0..50)
+        .map(|n| {
+            let ledger = ledger.clone();
+            tokio::spawn(async move {
+                let reference = format!("q{n}");
+                let lease = fresh(&ledger, &id(&reference, 0)).await;
+                ledger.complete(lease, &params(&reference, 0)).await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Claims never wait for the writer.
+    assert_claim(&ledger, &id("slow", 0), "in progress").await;
+    ledger.complete(slow, &params("slow", 0)).await.unwrap();
+    for other in others {
+        other.await.unwrap().unwrap();
+    }
+    for n in 0..50 {
+        assert_claim(&ledger, &id(&format!("q{n}"), 0), "done").await;
+    }
+    assert_eq!(backend.grants(&ledger, "slow").await, 1);
+    backend.teardown().await;
+}
+
+/// Many completions at once share commits, and each is durable when it
+/// returns: a reopened file has every record.
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_sqlite_completions_are_all_durable() {
+    let backend = Sqlite::setup().await.unwrap();
+    let ledger = backend.open(LEASE).await;
+    let tasks: Vec<_> = (0..RACERS)
+        .map(|n| {
+            let ledger = ledger.clone();
+            tokio::spawn(async move {
+                let reference = format!("c{n}");
+                let lease = fresh(&ledger, &id(&reference, 0)).await;
+                ledger.complete(lease, &params(&reference, 0)).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    drop(ledger);
+    let reopened = backend.open(LEASE).await;
+    let sql = format!("SELECT count(*) FROM {}", reopened.table());
+    let rows: i64 = reopened
+        .read(|db| db.query_row(&sql, [], |row| row.get(0)))
+        .unwrap();
+    assert_eq!(rows, i64::try_from(RACERS).unwrap());
+    backend.teardown().await;
 }
 
 // ---------------------------------------------------------------- Redis persistence

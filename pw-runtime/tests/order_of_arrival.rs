@@ -345,5 +345,7 @@ against!(custom, Custom);
 against!(sqlite, Sqlite);
 #[cfg(feature = "postgres")]
 against!(postgres, Postgres);
+#[cfg(feature = "mysql")]
+against!(mysql, Mysql);
 #[cfg(feature = "redis")]
 against!(redis, Redis);

@@ -103,8 +103,8 @@ fn read(args: &LedgerArgs) -> Result<Vec<Quarantined>, String> {
             if !std::path::Path::new(path).exists() {
                 return Err(format!("the ledger {shown}: no such file"));
             }
-            let ledger = SqliteLedger::open(path, options).await.map_err(failed)?;
-            ledger.quarantined().await.map_err(failed)
+            // Read only: the listener's process owns the ledger file.
+            SqliteLedger::quarantined_in_file(path, &options).map_err(failed)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let ledger = PostgresLedger::connect(url, options)
                 .await

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::{
-    moves_money, new_token, Claim, Lease, LeaseBackend, Ledger, LedgerError, LedgerOptions,
-    PaymentRecord, Quarantined, MONEY_KINDS, PAYMENT_KINDS, REVERSAL_KINDS,
+    moves_money, Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined,
+    MONEY_KINDS, PAYMENT_KINDS, REVERSAL_KINDS,
 };
 use crate::{Params, PingbackType, UniqueRef};
 
@@ -27,18 +27,7 @@ enum Entry {
     Done { query: String, at: SystemTime },
 }
 
-/// What a memory lease holds: its ledger's store.
-pub(crate) struct MemoryLease {
-    store: Store,
-}
-
-impl MemoryLease {
-    pub(crate) fn twin(&self) -> Self {
-        MemoryLease {
-            store: Arc::clone(&self.store),
-        }
-    }
-}
+const BACKEND: &str = "memory";
 
 /// A ledger in this process's memory: for tests and examples only, since it
 /// forgets everything when the process exits and is not shared between
@@ -162,18 +151,15 @@ impl Ledger for MemoryLedger {
             Some(Entry::InProgress { expires, .. }) if *expires > now => Claim::InProgress,
             _ if maps.sibling_in_progress(id, now) => Claim::InProgress,
             _ => {
-                let token = new_token();
+                let lease = Lease::new(id.clone(), BACKEND, self.lease);
                 maps.entries.insert(
                     key(id),
                     Entry::InProgress {
-                        token: token.clone(),
+                        token: lease.token().to_owned(),
                         expires: now + self.lease,
                     },
                 );
-                let backend = LeaseBackend::Memory(MemoryLease {
-                    store: Arc::clone(&self.store),
-                });
-                Claim::Fresh(Lease::new(id.clone(), token, self.lease, backend))
+                Claim::Fresh(lease)
             }
         };
         drop(maps);
@@ -185,11 +171,11 @@ impl Ledger for MemoryLedger {
         lease: Lease,
         params: &Params,
     ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        std::future::ready(finish(lease, Finish::Complete(params)))
+        std::future::ready(finish(&self.store, lease, Finish::Complete(params)))
     }
 
     fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        std::future::ready(finish(lease, Finish::Release))
+        std::future::ready(finish(&self.store, lease, Finish::Release))
     }
 
     fn original_payment(
@@ -235,7 +221,7 @@ impl Ledger for MemoryLedger {
         lease: Lease,
         pingback: &Quarantined,
     ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        std::future::ready(finish(lease, Finish::Quarantine(pingback)))
+        std::future::ready(finish(&self.store, lease, Finish::Quarantine(pingback)))
     }
 
     fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
@@ -253,14 +239,11 @@ enum Finish<'a> {
 }
 
 /// Completes, releases or quarantines a memory lease.
-#[allow(irrefutable_let_patterns)] // without the other backends' features
-fn finish(lease: Lease, how: Finish<'_>) -> Result<(), LedgerError> {
-    let LeaseBackend::Memory(MemoryLease { store }) = &lease.backend else {
-        return Err(lease.wrong_backend("memory"));
-    };
+fn finish(store: &Store, lease: Lease, how: Finish<'_>) -> Result<(), LedgerError> {
+    lease.expect_backend(BACKEND)?;
     let mut maps = lock(store);
-    let key = key(&lease.id);
-    if !maps.current(&key, &lease.token) {
+    let key = key(lease.id());
+    if !maps.current(&key, lease.token()) {
         return Err(lease.stale());
     }
     match how {

@@ -8,9 +8,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Script};
 
 use super::{
-    from_unix_millis, moves_money, new_token, quarantined_row, unix_millis, Claim, Lease,
-    LeaseBackend, Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined, MONEY_KINDS,
-    PAYMENT_KINDS, REVERSAL_KINDS,
+    from_unix_millis, moves_money, quarantined_row, unix_millis, Claim, Lease, Ledger, LedgerError,
+    LedgerOptions, PaymentRecord, Quarantined, MONEY_KINDS, PAYMENT_KINDS, REVERSAL_KINDS,
 };
 use crate::{Params, PingbackType, UniqueRef};
 use std::collections::HashMap;
@@ -254,15 +253,8 @@ impl RedisLedger {
         with_quarantine: bool,
         args: &[String],
     ) -> Result<(), LedgerError> {
-        let Lease {
-            id, token, backend, ..
-        } = lease;
-        if !matches!(backend, LeaseBackend::Redis) {
-            return Err(LedgerError::WrongBackend {
-                expected: BACKEND,
-                found: backend.name(),
-            });
-        }
+        lease.expect_backend(BACKEND)?;
+        let (id, token) = (lease.id().clone(), lease.token().to_owned());
         let mut invocation = script.prepare_invoke();
         invocation.key(self.key(&id));
         if with_quarantine {
@@ -332,17 +324,17 @@ impl Ledger for RedisLedger {
         };
         let id = id.clone();
         async move {
-            let token = new_token();
+            let lease = Lease::new(id, BACKEND, self.lease);
             let outcome: i64 = CLAIM
                 .key(key)
                 .key(siblings)
-                .arg(format!("{IN_PROGRESS}{token}"))
+                .arg(format!("{IN_PROGRESS}{}", lease.token()))
                 .arg(self.lease_millis)
                 .invoke_async(&mut self.conn.clone())
                 .await
                 .map_err(unavailable)?;
             Ok(match outcome {
-                1 => Claim::Fresh(Lease::new(id, token, self.lease, LeaseBackend::Redis)),
+                1 => Claim::Fresh(lease),
                 2 => Claim::AlreadyDone,
                 _ => Claim::InProgress,
             })

@@ -2,8 +2,9 @@
 //! each set up on a namespace of its own (a file, a schema, a key prefix),
 //! so tests run in parallel.
 //!
-//! Servers: `PW_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`);
-//! Redis: a `redis-server` with AOF and `appendfsync always` that each test
+//! Servers: `PW_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`)
+//! and `PW_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`, MariaDB
+//! alike); Redis: a `redis-server` with AOF and `appendfsync always` that each test
 //! starts on a free loopback port (`redis_server.rs`; the machine's Redis at
 //! `PW_TEST_REDIS_URL` has no persistence, so `RedisLedger` refuses it). An
 //! unreachable server fails the test under `CI=true` and skips it otherwise.
@@ -347,7 +348,7 @@ pub use custom_backend::{Custom, CustomShort};
 #[cfg(feature = "sqlite")]
 mod sqlite_backend {
     use super::*;
-    use pw_runtime::ledger::{sqlx, Lease, SqliteLedger};
+    use pw_runtime::ledger::{Lease, SqliteLedger};
     use std::path::PathBuf;
 
     pub struct Sqlite {
@@ -369,7 +370,7 @@ mod sqlite_backend {
             SqliteLedger::open(&self.path, options).await.unwrap()
         }
         async fn teardown(self) {
-            for suffix in ["", "-wal", "-shm"] {
+            for suffix in ["", "-wal", "-shm", ".lock"] {
                 let mut path = self.path.clone().into_os_string();
                 path.push(suffix);
                 let _ = std::fs::remove_file(path);
@@ -383,36 +384,30 @@ mod sqlite_backend {
                 "CREATE TABLE \"{}grants\" (uid TEXT NOT NULL, gems INTEGER NOT NULL)",
                 self.prefix
             );
-            sqlx::query(&sql).execute(ledger.pool()).await.unwrap();
+            ledger.write(|db| db.execute_batch(&sql)).await.unwrap();
         }
         async fn grant(&self, lease: &mut Lease, uid: &str) {
             let sql = format!("INSERT INTO \"{}grants\" VALUES (?1, 100)", self.prefix);
             let conn = lease.sqlite().await.unwrap();
-            sqlx::query(&sql).bind(uid).execute(conn).await.unwrap();
+            conn.execute(&sql, [uid]).unwrap();
         }
         async fn grants(&self, ledger: &SqliteLedger, uid: &str) -> i64 {
             let sql = format!(
                 "SELECT count(*) FROM \"{}grants\" WHERE uid = ?1",
                 self.prefix
             );
-            let (n,): (i64,) = sqlx::query_as(&sql)
-                .bind(uid)
-                .fetch_one(ledger.pool())
-                .await
-                .unwrap();
-            n
+            ledger
+                .read(|db| db.query_row(&sql, [uid], |row| row.get(0)))
+                .unwrap()
         }
         async fn ledger_rows(&self, ledger: &SqliteLedger, reference: &str) -> i64 {
             let sql = format!(
                 "SELECT count(*) FROM {} WHERE reference = ?1",
                 ledger.table()
             );
-            let (n,): (i64,) = sqlx::query_as(&sql)
-                .bind(reference)
-                .fetch_one(ledger.pool())
-                .await
-                .unwrap();
-            n
+            ledger
+                .read(|db| db.query_row(&sql, [reference], |row| row.get(0)))
+                .unwrap()
         }
     }
 }
@@ -516,6 +511,102 @@ mod postgres_backend {
 }
 #[cfg(feature = "postgres")]
 pub use postgres_backend::Postgres;
+
+#[cfg(feature = "mysql")]
+mod mysql_backend {
+    use super::*;
+    use pw_runtime::ledger::sqlx::mysql::{MySqlPool, MySqlPoolOptions};
+    use pw_runtime::ledger::sqlx::{Connection, MySqlConnection};
+    use pw_runtime::ledger::{sqlx, Lease, MySqlLedger};
+
+    /// MySQL / MariaDB: each test on tables of its own prefix.
+    pub struct Mysql {
+        pub url: String,
+        pub prefix: String,
+        pub admin: MySqlPool,
+    }
+
+    impl Backend for Mysql {
+        type L = MySqlLedger;
+        async fn setup() -> Option<Self> {
+            let url = std::env::var("PW_TEST_MYSQL_URL")
+                .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned());
+            let probe =
+                tokio::time::timeout(Duration::from_secs(5), MySqlConnection::connect(&url)).await;
+            let probe = match probe {
+                Ok(Ok(conn)) => conn.close().await,
+                Ok(Err(err)) => Err(err),
+                Err(_) => Err(sqlx::Error::PoolTimedOut),
+            };
+            if let Err(err) = probe {
+                return server_unreachable(
+                    "MySQL / MariaDB (PW_TEST_MYSQL_URL)",
+                    &url,
+                    &err,
+                    "service mariadb start",
+                );
+            }
+            let admin = MySqlPoolOptions::new()
+                .max_connections(2)
+                .connect(&url)
+                .await
+                .unwrap();
+            Some(Mysql {
+                url,
+                prefix: format!("{}_", unique_name()),
+                admin,
+            })
+        }
+        async fn open(&self, lease: Duration) -> MySqlLedger {
+            let options = LedgerOptions::new().lease(lease).prefix(&self.prefix);
+            MySqlLedger::connect(&self.url, options).await.unwrap()
+        }
+        async fn teardown(self) {
+            for table in ["ledger", "claims", "quarantine", "grants"] {
+                let sql = format!("DROP TABLE IF EXISTS `{}{table}`", self.prefix);
+                sqlx::query(&sql).execute(&self.admin).await.unwrap();
+            }
+        }
+    }
+
+    impl SqlBackend for Mysql {
+        async fn create_grants(&self, ledger: &MySqlLedger) {
+            let sql = format!(
+                "CREATE TABLE `{}grants` (uid VARCHAR(64) NOT NULL, gems BIGINT NOT NULL) ENGINE=InnoDB",
+                self.prefix
+            );
+            sqlx::query(&sql).execute(ledger.pool()).await.unwrap();
+        }
+        async fn grant(&self, lease: &mut Lease, uid: &str) {
+            let sql = format!("INSERT INTO `{}grants` VALUES (?, 100)", self.prefix);
+            let conn = lease.mysql().await.unwrap();
+            sqlx::query(&sql).bind(uid).execute(conn).await.unwrap();
+        }
+        async fn grants(&self, ledger: &MySqlLedger, uid: &str) -> i64 {
+            let sql = format!("SELECT count(*) FROM `{}grants` WHERE uid = ?", self.prefix);
+            let (n,): (i64,) = sqlx::query_as(&sql)
+                .bind(uid)
+                .fetch_one(ledger.pool())
+                .await
+                .unwrap();
+            n
+        }
+        async fn ledger_rows(&self, ledger: &MySqlLedger, reference: &str) -> i64 {
+            let sql = format!(
+                "SELECT count(*) FROM {} WHERE reference = ?",
+                ledger.table()
+            );
+            let (n,): (i64,) = sqlx::query_as(&sql)
+                .bind(reference)
+                .fetch_one(ledger.pool())
+                .await
+                .unwrap();
+            n
+        }
+    }
+}
+#[cfg(feature = "mysql")]
+pub use mysql_backend::Mysql;
 
 #[cfg(feature = "redis")]
 #[path = "redis_server.rs"]
