@@ -62,13 +62,14 @@ impl Lease {
     /// use std::future::{ready, Future};
     /// use std::sync::{Arc, Mutex};
     /// use std::time::{Duration, Instant, SystemTime};
-    /// use pw_runtime::ledger::{Claim, Lease, Ledger, LedgerError, PaymentRecord};
-    /// use pw_runtime::{Params, UniqueRef};
+    /// use pw_runtime::ledger::{Claim, Lease, Ledger, LedgerError, PaymentRecord, Quarantined};
+    /// use pw_runtime::{Params, PingbackType, UniqueRef};
     ///
     /// enum State { Claimed { token: String, until: Instant }, Done { query: String, at: SystemTime } }
     ///
+    /// /// The pingbacks by `ref_type`, and the quarantined ones.
     /// #[derive(Clone, Default)]
-    /// struct MapLedger(Arc<Mutex<HashMap<String, State>>>);
+    /// struct MapLedger(Arc<Mutex<HashMap<String, State>>>, Arc<Mutex<Vec<Quarantined>>>);
     ///
     /// impl MapLedger {
     ///     fn finish(&self, lease: Lease, params: Option<&Params>) -> Result<(), LedgerError> {
@@ -105,19 +106,62 @@ impl Lease {
     ///         ready(Ok(claim))
     ///     }
     ///     fn complete(&self, lease: Lease, params: &Params) -> impl Future<Output = Result<(), LedgerError>> + Send {
-    ///         ready(self.finish(lease, Some(params)))
+    ///         let id = lease.id().clone();
+    ///         let done = self.finish(lease, Some(params));
+    ///         if done.is_ok() {
+    ///             self.1.lock().unwrap().retain(|q| q.id() != &id); // delivered: no longer quarantined
+    ///         }
+    ///         ready(done)
     ///     }
     ///     fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
     ///         ready(self.finish(lease, None))
     ///     }
     ///     fn original_payment(&self, reference: &str) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-    ///         let map = self.0.lock().unwrap();
-    ///         let found = UniqueRef::new(reference, pw_runtime::PingbackType::Payment);
-    ///         let record = match map.get(&found.to_string()) {
-    ///             Some(State::Done { query, at }) => Some(PaymentRecord::new(found, query.clone(), *at)),
-    ///             _ => None,
+    ///         ready(Ok(self.done(reference, &[PingbackType::Payment])))
+    ///     }
+    ///     fn reversal(&self, reference: &str) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+    ///         ready(Ok(self.done(reference, &[PingbackType::Chargeback, PingbackType::RiskReviewDeclined])))
+    ///     }
+    ///     fn renew(&self, id: &UniqueRef, token: &str) -> impl Future<Output = Result<(), LedgerError>> + Send {
+    ///         let mut map = self.0.lock().unwrap();
+    ///         let renewed = match map.get_mut(&id.to_string()) {
+    ///             Some(State::Claimed { token: ours, until }) if ours == token && *until > Instant::now() => {
+    ///                 *until = Instant::now() + Duration::from_secs(300);
+    ///                 Ok(())
+    ///             }
+    ///             _ => Err(LedgerError::StaleLease { id: id.clone() }),
     ///         };
-    ///         ready(Ok(record))
+    ///         ready(renewed)
+    ///     }
+    ///     fn quarantine(&self, lease: Lease, pingback: &Quarantined) -> impl Future<Output = Result<(), LedgerError>> + Send {
+    ///         let done = self.finish(lease, None).map(|()| {
+    ///             let mut kept = self.1.lock().unwrap();
+    ///             let entry = match kept.iter().position(|q| q.id() == pingback.id()) {
+    ///                 Some(at) => { let before = kept.remove(at); pingback.clone().seen_before(before.first_seen(), before.attempts() + 1) }
+    ///                 None => pingback.clone(),
+    ///             };
+    ///             kept.push(entry);
+    ///         });
+    ///         ready(done)
+    ///     }
+    ///     fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
+    ///         let mut kept = self.1.lock().unwrap().clone();
+    ///         kept.sort_by_key(|q| q.first_seen());
+    ///         ready(Ok(kept))
+    ///     }
+    /// }
+    ///
+    /// impl MapLedger {
+    ///     /// The earliest completed pingback of `reference` among `kinds`.
+    ///     fn done(&self, reference: &str, kinds: &[PingbackType]) -> Option<PaymentRecord> {
+    ///         let map = self.0.lock().unwrap();
+    ///         kinds.iter().filter_map(|kind| {
+    ///             let id = UniqueRef::new(reference, *kind);
+    ///             match map.get(&id.to_string()) {
+    ///                 Some(State::Done { query, at }) => Some(PaymentRecord::new(id, query.clone(), *at)),
+    ///                 _ => None,
+    ///             }
+    ///         }).min_by_key(|record| record.delivered_at())
     ///     }
     /// }
     ///
