@@ -24,7 +24,7 @@
 //   --slow-pingbacks N    concurrent pingbacks of the scenario (default 50)
 // Environment: PW_BENCH_POSTGRES_URL (default
 // postgres://postgres@127.0.0.1:5432/test): the quickstart's tables there
-// are pwbench_ledger and pwbench_grants, dropped before each measurement.
+// are pwbench_ledger, pwbench_claims and pwbench_grants, dropped before each measurement.
 
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
@@ -112,7 +112,7 @@ function sqliteCount(file, table) {
 }
 
 function removeSqlite(file) {
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+  for (const suffix of ['', '-wal', '-shm', '.lock']) fs.rmSync(file + suffix, { force: true });
 }
 
 const pwSqliteFile = path.join(work, 'pw-sqlite.db');
@@ -144,7 +144,7 @@ const SYSTEMS = {
     label: 'pw, PostgreSQL',
     port: 18082,
     process: (env) => quickstart(18082, postgresUrl, env),
-    reset: () => psql(`DROP TABLE IF EXISTS ${PREFIX}ledger, ${PREFIX}grants`),
+    reset: () => psql(`DROP TABLE IF EXISTS ${PREFIX}ledger, ${PREFIX}claims, ${PREFIX}grants`),
     rows: () => [
       Number(psql(`SELECT COUNT(*) FROM ${PREFIX}ledger`)),
       Number(psql(`SELECT COUNT(*) FROM ${PREFIX}grants`)),

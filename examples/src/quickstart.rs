@@ -29,7 +29,7 @@ pub use ledger_url::LedgerUrl;
 
 use grants::{GrantRow, Grants};
 use pw_runtime::ledger::{
-    Ledger, LedgerError, LedgerOptions, PostgresLedger, RedisLedger, SqliteLedger,
+    Ledger, LedgerError, LedgerOptions, MySqlLedger, PostgresLedger, RedisLedger, SqliteLedger,
 };
 use pw_runtime::listener::Listener;
 use pw_runtime::{
@@ -587,7 +587,7 @@ pub async fn start(settings: &Settings) -> Result<Server, Box<dyn Error + Send +
     match &settings.ledger {
         LedgerUrl::Sqlite(path) => {
             let ledger = SqliteLedger::open(path, options).await.map_err(opened)?;
-            let grants = Grants::sqlite(ledger.pool().clone(), prefix)
+            let grants = Grants::sqlite(ledger.clone(), prefix)
                 .await
                 .map_err(opened)?;
             serve(settings, grants, ledger).await
@@ -605,8 +605,14 @@ pub async fn start(settings: &Settings) -> Result<Server, Box<dyn Error + Send +
             let ledger = RedisLedger::connect(url, options).await.map_err(opened)?;
             let grants = Grants::redis(url, prefix).await.map_err(opened)?;
             serve(settings, grants, ledger).await
-        } // MySQL / MariaDB, once pw-runtime has its ledger: open it here, with
-          // `Grants::mysql` writing in the ledger's transaction.
+        }
+        LedgerUrl::Mysql(url) => {
+            let ledger = MySqlLedger::connect(url, options).await.map_err(opened)?;
+            let grants = Grants::mysql(ledger.pool().clone(), prefix)
+                .await
+                .map_err(opened)?;
+            serve(settings, grants, ledger).await
+        }
     }
 }
 

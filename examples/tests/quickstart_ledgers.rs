@@ -2,15 +2,20 @@
 //! behind one address sharing PostgreSQL.
 //!
 //! PostgreSQL at `PW_TEST_POSTGRES_URL` (default
-//! `postgres://postgres@127.0.0.1:5432/test`) and Redis at
-//! `PW_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`), each test under a
-//! table or key prefix of its own. An unreachable server fails its test
-//! under `CI=true` and skips it with one line otherwise.
+//! `postgres://postgres@127.0.0.1:5432/test`) and MySQL / MariaDB at
+//! `PW_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`), each
+//! test under a table prefix of its own; Redis: a `redis-server` with AOF
+//! that the test starts on a free loopback port
+//! (`pw-runtime/tests/support/redis_server.rs`). An unreachable server fails
+//! its test under `CI=true` and skips it with one line otherwise.
 
 use pw_examples::quickstart::{self, LedgerUrl, Server, Settings};
-use pw_runtime::ledger::redis_client;
 use pw_runtime::ledger::sqlx::{self, Connection};
 use pw_runtime::SecretKey;
+
+#[path = "../../pw-runtime/tests/support/redis_server.rs"]
+mod redis_server;
+use redis_server::RedisServer;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -35,8 +40,8 @@ fn postgres_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
-fn redis_url() -> String {
-    std::env::var("PW_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+fn mysql_url() -> String {
+    std::env::var("PW_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
 }
 
 /// An unreachable server: a failure under `CI=true`, one line otherwise.
@@ -63,46 +68,35 @@ async fn postgres_reachable() -> bool {
     }
 }
 
-async fn redis_reachable() -> bool {
-    let url = redis_url();
-    let ping = async {
-        let client = redis_client::Client::open(url.as_str())?;
-        let mut conn = client.get_multiplexed_async_connection().await?;
-        redis_client::cmd("PING")
-            .query_async::<String>(&mut conn)
-            .await
-    };
-    match tokio::time::timeout(Duration::from_secs(5), ping).await {
-        Ok(Ok(_)) => true,
-        Ok(Err(error)) => !unreachable("redis", &url, &error),
-        Err(_) => !unreachable("redis", &url, &"no answer in 5 s"),
+async fn mysql_reachable() -> bool {
+    let url = mysql_url();
+    match tokio::time::timeout(Duration::from_secs(5), sqlx::MySqlConnection::connect(&url)).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            true
+        }
+        Ok(Err(error)) => !unreachable("mysql", &url, &error),
+        Err(_) => !unreachable("mysql", &url, &"no answer in 5 s"),
     }
 }
 
-/// Drops the tables of `prefix` in the test database.
-async fn drop_postgres_tables(prefix: &str) {
-    let mut conn = sqlx::PgConnection::connect(&postgres_url()).await.unwrap();
-    for table in ["ledger", "grants"] {
-        sqlx::query(&format!("DROP TABLE IF EXISTS \"{prefix}{table}\""))
+/// Drops the tables of `prefix` in the MySQL test database.
+async fn drop_mysql_tables(prefix: &str) {
+    let mut conn = sqlx::MySqlConnection::connect(&mysql_url()).await.unwrap();
+    for table in ["ledger", "claims", "quarantine", "grants"] {
+        sqlx::query(&format!("DROP TABLE IF EXISTS `{prefix}{table}`"))
             .execute(&mut conn)
             .await
             .unwrap();
     }
 }
 
-/// Deletes the keys of `prefix` in the test Redis.
-async fn delete_redis_keys(prefix: &str) {
-    let client = redis_client::Client::open(redis_url().as_str()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis_client::cmd("KEYS")
-        .arg(format!("{prefix}*"))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    if !keys.is_empty() {
-        redis_client::cmd("DEL")
-            .arg(keys)
-            .query_async::<()>(&mut conn)
+/// Drops the tables of `prefix` in the test database.
+async fn drop_postgres_tables(prefix: &str) {
+    let mut conn = sqlx::PgConnection::connect(&postgres_url()).await.unwrap();
+    for table in ["ledger", "claims", "quarantine", "grants"] {
+        sqlx::query(&format!("DROP TABLE IF EXISTS \"{prefix}{table}\""))
+            .execute(&mut conn)
             .await
             .unwrap();
     }
@@ -120,7 +114,7 @@ impl TempFile {
 
 impl Drop for TempFile {
     fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in ["", "-wal", "-shm", ".lock"] {
             let mut path = self.0.clone().into_os_string();
             path.push(suffix);
             let _ = std::fs::remove_file(path);
@@ -233,6 +227,8 @@ fn the_ledger_url_selects_the_backend_by_scheme() {
         ("sqlite:///var/lib/pw/shop.db", "sqlite"),
         ("postgres://postgres@127.0.0.1:5432/test", "postgres"),
         ("postgresql://shop:secret@db/shop", "postgres"),
+        ("mysql://root@127.0.0.1:3306/test", "mysql"),
+        ("mariadb://shop:secret@db/shop", "mysql"),
         ("redis://127.0.0.1:6379", "redis"),
     ];
     for (url, backend) in cases {
@@ -242,20 +238,23 @@ fn the_ledger_url_selects_the_backend_by_scheme() {
 }
 
 #[test]
-fn an_unknown_scheme_a_bare_path_or_mysql_is_a_clear_error() {
+fn an_unknown_scheme_or_a_bare_path_is_a_clear_error() {
     let error = from_vars(&[("PW_LEDGER_URL", "mongodb://u:hunter2@127.0.0.1/x")]).unwrap_err();
     assert!(
         error.starts_with("PW_LEDGER_URL: ") && error.contains("unknown scheme `mongodb`"),
         "{error}"
     );
-    assert!(error.contains("sqlite:PATH, postgres://USER@HOST/DATABASE or redis://HOST:PORT"));
+    assert!(error.contains(
+        "sqlite:PATH, postgres://USER@HOST/DATABASE, mysql://USER@HOST/DATABASE or redis://HOST:PORT"
+    ));
     assert!(!error.contains("hunter2"), "the password is in: {error}");
 
     let error = from_vars(&[("PW_LEDGER_URL", "shop.db")]).unwrap_err();
     assert!(error.contains("use sqlite:shop.db"), "{error}");
 
-    let error = from_vars(&[("PW_LEDGER_URL", "mysql://root@127.0.0.1:3306/test")]).unwrap_err();
-    assert!(error.contains("no MySQL / MariaDB ledger yet"), "{error}");
+    let error = from_vars(&[("PW_LEDGER_URL", "mysql:root:hunter2@127.0.0.1/test")]).unwrap_err();
+    assert!(error.contains("with `//`"), "{error}");
+    assert!(!error.contains("hunter2"), "the password is in: {error}");
 
     let error = from_vars(&[("PW_DATABASE", "old.db")]).unwrap_err();
     assert_eq!(
@@ -309,18 +308,47 @@ async fn the_quickstart_runs_on_postgres() {
     drop_postgres_tables(&prefix).await;
 }
 
+/// On a Redis of its own with the persistence the ledger requires.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_quickstart_runs_on_redis() {
-    if !redis_reachable().await {
+async fn the_quickstart_runs_on_mysql() {
+    if !mysql_reachable().await {
         return;
     }
     let prefix = unique("pwq");
-    let server = quickstart::start(&settings(&redis_url(), &prefix))
+    let server = quickstart::start(&settings(&mysql_url(), &prefix))
         .await
         .unwrap();
     grants_once_and_revokes(&server).await;
     server.task.abort();
-    delete_redis_keys(&prefix).await;
+    drop_mysql_tables(&prefix).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quickstart_runs_on_redis() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let prefix = unique("pwq");
+    let server = quickstart::start(&settings(&redis.url, &prefix))
+        .await
+        .unwrap();
+    grants_once_and_revokes(&server).await;
+    server.task.abort();
+}
+
+/// The machine's Redis has no persistence: the quickstart refuses to start
+/// on it and says what to set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quickstart_refuses_a_redis_that_can_lose_writes() {
+    let Some(redis) = RedisServer::start_with(&["--appendonly", "no"]) else {
+        return;
+    };
+    let error = match quickstart::start(&settings(&redis.url, "pw_")).await {
+        Ok(_) => panic!("the quickstart started on a Redis without AOF"),
+        Err(error) => error.to_string(),
+    };
+    assert!(error.contains("appendonly yes"), "{error}");
+    assert!(error.contains("appendfsync always"), "{error}");
 }
 
 #[tokio::test]

@@ -69,17 +69,27 @@ impl StructAttrs {
             let result = attr.parse_nested_meta(|meta| {
                 let key = key_of(&meta);
                 match key.as_str() {
-                    "api" => set(&mut out.api, &meta, errors, string),
-                    "min_version" => set(&mut out.min_version, &meta, errors, integer),
-                    "crate" => set(&mut out.krate, &meta, errors, string),
-                    "handler" => set(&mut out.handler, &meta, errors, string),
-                    _ if FIELD_KEYS.iter().any(|(k, _)| *k == key) => misplaced(
-                        &meta,
-                        &key,
-                        "a field's `#[pingback(...)]`, not the struct's",
-                        errors,
-                    ),
-                    _ => unknown_key(&meta, &key, STRUCT_KEYS, "struct", errors),
+                    "api" => {
+                        set(&mut out.api, &meta, errors, string).map(|read| out.broken |= !read)
+                    }
+                    "min_version" => set(&mut out.min_version, &meta, errors, integer).map(drop),
+                    "crate" => set(&mut out.krate, &meta, errors, string).map(drop),
+                    "handler" => set(&mut out.handler, &meta, errors, string).map(drop),
+                    _ if FIELD_KEYS.iter().any(|(k, _)| *k == key) => {
+                        out.broken = true;
+                        misplaced(
+                            &meta,
+                            &key,
+                            "a field's `#[pingback(...)]`, not the struct's",
+                            errors,
+                        )
+                    }
+                    _ => {
+                        // The key may have been meant as a missing one: it
+                        // is not reported missing as well.
+                        out.broken = true;
+                        unknown_key(&meta, &key, STRUCT_KEYS, "struct", errors)
+                    }
                 }
             });
             if let Err(error) = result {
@@ -101,18 +111,27 @@ impl FieldAttrs {
             let result = attr.parse_nested_meta(|meta| {
                 let key = key_of(&meta);
                 match key.as_str() {
-                    "own" => set(&mut out.own, &meta, errors, flag),
-                    "system" => set(&mut out.system, &meta, errors, string),
-                    "standard" => set(&mut out.standard, &meta, errors, string),
-                    "param" => set(&mut out.param, &meta, errors, string),
-                    "always_filled" => set(&mut out.always_filled, &meta, errors, flag),
-                    _ if STRUCT_KEYS.iter().any(|(k, _)| *k == key) => misplaced(
-                        &meta,
-                        &key,
-                        "the struct's `#[pingback(...)]`, not a field's",
-                        errors,
-                    ),
-                    _ => unknown_key(&meta, &key, FIELD_KEYS, "field", errors),
+                    "own" => set(&mut out.own, &meta, errors, flag).map(drop),
+                    "system" => {
+                        set(&mut out.system, &meta, errors, string).map(|read| out.broken |= !read)
+                    }
+                    "standard" => set(&mut out.standard, &meta, errors, string)
+                        .map(|read| out.broken |= !read),
+                    "param" => set(&mut out.param, &meta, errors, string).map(drop),
+                    "always_filled" => set(&mut out.always_filled, &meta, errors, flag).map(drop),
+                    _ if STRUCT_KEYS.iter().any(|(k, _)| *k == key) => {
+                        out.broken = true;
+                        misplaced(
+                            &meta,
+                            &key,
+                            "the struct's `#[pingback(...)]`, not a field's",
+                            errors,
+                        )
+                    }
+                    _ => {
+                        out.broken = true;
+                        unknown_key(&meta, &key, FIELD_KEYS, "field", errors)
+                    }
                 }
             });
             if let Err(error) = result {
@@ -247,41 +266,57 @@ fn integer(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<Optio
     let Some(value) = value_of(meta, errors)? else {
         return Ok(None);
     };
-    if let Expr::Lit(syn::ExprLit {
-        lit: Lit::Int(literal),
-        ..
-    }) = value
-    {
-        return Ok(Some(literal));
-    }
     let key = key_of(meta);
-    errors.at(
-        &value,
-        format!(
-            "`{key}` takes a number without quotes: write `{}`",
-            example(&key)
-        ),
-    );
-    // Read on with the number in quotes, if it is one.
     let span = syn::spanned::Spanned::span(&value);
-    Ok(match value {
+    match value {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(literal),
+            ..
+        }) => Ok(Some(literal)),
         Expr::Lit(syn::ExprLit {
             lit: Lit::Str(text),
             ..
-        }) if text.value().parse::<u8>().is_ok() => Some(LitInt::new(&text.value(), span)),
-        _ => None,
-    })
+        }) => {
+            errors.at(
+                &text,
+                format!(
+                    "`{key}` takes a number without quotes: write `{}`",
+                    example(&key)
+                ),
+            );
+            // Read on with the number in quotes, if it is one.
+            Ok(text
+                .value()
+                .parse::<u8>()
+                .ok()
+                .map(|number| LitInt::new(&number.to_string(), span)))
+        }
+        other => {
+            let text = quote::quote!(#other).to_string().replace(' ', "");
+            errors.at(
+                &other,
+                format!(
+                    "`{key} = {text}` is not a signature version: write 1, 2 or 3, a whole \
+                     number without quotes, such as `{}`",
+                    example(&key)
+                ),
+            );
+            Ok(None)
+        }
+    }
 }
 
-/// Stores a key's value, reporting a repeated key.
+/// Stores a key's value, reporting a repeated key. Whether a value was
+/// read: a key whose value could not be (reported) is not reported missing
+/// as well, where its absence is a mistake (`api`, a field's source).
 fn set<T>(
     slot: &mut Option<T>,
     meta: &ParseNestedMeta<'_>,
     errors: &mut Errors,
     parse: impl FnOnce(&ParseNestedMeta<'_>, &mut Errors) -> syn::Result<Option<T>>,
-) -> syn::Result<()> {
+) -> syn::Result<bool> {
     let Some(value) = parse(meta, errors)? else {
-        return Ok(());
+        return Ok(false);
     };
     if slot.is_some() {
         let key = key_of(meta);
@@ -289,7 +324,7 @@ fn set<T>(
     } else {
         *slot = Some(value);
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Skips the value of a key, if any, so the remaining keys are still read.

@@ -11,7 +11,7 @@ use crate::krate;
 use crate::model::{Field, Schema};
 use proc_macro2::Span;
 use std::collections::HashMap;
-use syn::{Attribute, Data, DeriveInput, Fields, Ident};
+use syn::{Data, DeriveInput, Fields, Ident};
 
 /// Checks the input and builds the model, with every error found. A
 /// model comes back even with errors (see `model::Schema::valid`).
@@ -49,28 +49,6 @@ pub fn schema(input: &DeriveInput) -> (Schema, Errors) {
         valid: errors.is_empty(),
     };
     (schema, errors)
-}
-
-/// Rule: the struct derives `Pingback` once. The first of two derives sees
-/// the second's attribute (the second sees nothing), so the first reports
-/// it and generates nothing: the second generates everything, and the
-/// mistake is one error.
-pub fn derived_again(attrs: &[Attribute]) -> Option<syn::Error> {
-    let again = attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident("derive"))
-        .filter_map(|attr| {
-            attr.parse_args_with(
-                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-            )
-            .ok()
-        })
-        .flatten()
-        .find(|path| path.segments.last().is_some_and(|s| s.ident == "Pingback"))?;
-    Some(syn::Error::new_spanned(
-        again,
-        "`Pingback` is derived twice for this struct: remove one of the two derives",
-    ))
 }
 
 /// The API type and its `ApiType` variant.
@@ -130,14 +108,22 @@ fn min_version(
             return None;
         }
     };
-    // Rule: an API type and a version that can meet.
-    if api.is_some_and(|(apis, _)| apis == ApiSet::CART) && version > CART_SIGNATURE_VERSION {
+    // Rule: an API type and a version that can meet. Cart pingbacks carry
+    // one version: a higher minimum refuses them all, a lower one accepts
+    // only signatures Paymentwall never makes for them (forgeries).
+    if api.is_some_and(|(apis, _)| apis == ApiSet::CART) && version != CART_SIGNATURE_VERSION {
+        let effect = if version > CART_SIGNATURE_VERSION {
+            "would refuse every one of them"
+        } else {
+            "would also accept a version Paymentwall never signs them with, which only a \
+             forged pingback could carry"
+        };
         errors.at(
             literal,
             format!(
                 "cart pingbacks are always signed with version {CART_SIGNATURE_VERSION}, so \
-                 `min_version = {version}` would refuse every one of them: remove `min_version` \
-                 (the default accepts version {CART_SIGNATURE_VERSION})"
+                 `min_version = {version}` {effect}: remove `min_version` (the default accepts \
+                 version {CART_SIGNATURE_VERSION})"
             ),
         );
         return None;
@@ -148,7 +134,10 @@ fn min_version(
 /// The name of the generated handler trait: `<Struct>Handler`, or
 /// `handler = "..."`.
 fn handler_name(attrs: &StructAttrs, ident: &Ident, errors: &mut Errors) -> Ident {
-    let default = Ident::new(&format!("{ident}Handler"), ident.span());
+    // `format_ident!` drops a raw identifier's `r#`: `r#Order` gives
+    // `OrderHandler`, as it gives `OrderOwn`.
+    let default = quote::format_ident!("{}Handler", ident, span = ident.span());
+    let bare = syn::ext::IdentExt::unraw(ident);
     let Some(literal) = &attrs.handler else {
         return default;
     };
@@ -158,6 +147,19 @@ fn handler_name(attrs: &StructAttrs, ident: &Ident, errors: &mut Errors) -> Iden
                 literal,
                 "the handler trait cannot have the struct's own name: choose another, such as \
                  `handler = \"ShopHandler\"`",
+            );
+            default
+        }
+        Ok(name)
+            if name == format!("{bare}Own").as_str()
+                || name == format!("{bare}TestPingback").as_str() =>
+        {
+            errors.at(
+                literal,
+                format!(
+                    "`{name}` is the name of a type `#[derive(Pingback)]` generates for `{ident}`: \
+                     choose another name for the handler trait, such as `handler = \"ShopHandler\"`"
+                ),
             );
             default
         }

@@ -153,6 +153,11 @@ fn system(
             });
             return entry.map(Source::Standard);
         } else if let Some(entry) = system_named(&name) {
+            if UNUSABLE_SYSTEM_VALUES.iter().any(|(n, _)| *n == entry.name) {
+                // The value cannot be used at all: say why, not how to
+                // spell it.
+                return system_entry(entry, literal, api, errors).map(Source::System);
+            }
             format!(
                 ": system values are written in capitals, `system = \"{}\"`",
                 entry.name
@@ -332,7 +337,8 @@ fn emptiness(field: &syn::Field, attrs: &FieldAttrs, source: &Source, errors: &m
     let may_be_empty = entry.is_some_and(|e| e.empty_when.is_some());
     let written_option = types::is_written_option(&field.ty);
     match (may_be_empty, written_option, attrs.always_filled) {
-        (true, false, None) => true,
+        // A key that could not be read may have been `always_filled`.
+        (true, false, None) => !attrs.broken,
         (_, true, Some(span)) => {
             errors.at_span(
                 span,

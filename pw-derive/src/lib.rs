@@ -13,6 +13,7 @@
 //! to (the handler trait, the implementations, the `OWN` struct), so that
 //! one mistake is one error.
 
+mod again;
 mod attr;
 mod catalog;
 mod check;
@@ -30,8 +31,10 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Pingback, attributes(pingback))]
 pub fn derive_pingback(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    if let Some(error) = check::derived_again(&input.attrs) {
-        return error.to_compile_error().into();
+    match again::role(&input.attrs) {
+        again::Role::Generate => {}
+        again::Role::Report(error) => return error.to_compile_error().into(),
+        again::Role::Silent => return TokenStream::new(),
     }
     let (schema, errors) = check::schema(&input);
     if !input.generics.params.is_empty() {

@@ -146,9 +146,11 @@ impl<P> Delivery<P> {
         self.lease.take()
     }
 
-    /// The SQLite ledger's transaction for this pingback: the handler's
-    /// writes here commit together with the ledger record, or not at all
-    /// when the handler fails.
+    /// The SQLite ledger's connection inside this pingback's transaction:
+    /// the handler's writes here commit together with the ledger record, or
+    /// not at all when the handler fails. From the first call the lease
+    /// holds SQLite's one writer (see [`Lease::sqlite`]): do slow work
+    /// before it.
     ///
     /// # Errors
     ///
@@ -157,7 +159,7 @@ impl<P> Delivery<P> {
     #[cfg(feature = "sqlite")]
     pub async fn sqlite(
         &mut self,
-    ) -> Result<&mut crate::ledger::sqlx::SqliteConnection, crate::ledger::LedgerError> {
+    ) -> Result<&crate::ledger::rusqlite::Connection, crate::ledger::LedgerError> {
         self.lease.as_mut().ok_or_else(no_lease)?.sqlite().await
     }
 
@@ -175,9 +177,24 @@ impl<P> Delivery<P> {
     ) -> Result<&mut crate::ledger::sqlx::PgConnection, crate::ledger::LedgerError> {
         self.lease.as_mut().ok_or_else(no_lease)?.postgres().await
     }
+
+    /// The MySQL / MariaDB ledger's transaction for this pingback: the
+    /// handler's writes here commit together with the ledger record, or
+    /// not at all when the handler fails.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Config`](crate::ledger::LedgerError::Config) outside a listener; the errors of
+    /// [`Lease::mysql`].
+    #[cfg(feature = "mysql")]
+    pub async fn mysql(
+        &mut self,
+    ) -> Result<&mut crate::ledger::sqlx::MySqlConnection, crate::ledger::LedgerError> {
+        self.lease.as_mut().ok_or_else(no_lease)?.mysql().await
+    }
 }
 
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 fn no_lease() -> crate::ledger::LedgerError {
     crate::ledger::LedgerError::Config(
         "this delivery holds no ledger lease: it is not running in a listener".into(),
@@ -310,7 +327,6 @@ impl RecordedReversal {
 
     /// The reversal a ledger recorded, or `None` when its stored
     /// parameters no longer parse or are not a reversal's.
-    #[allow(dead_code)] // the ledger's record of reversals plugs in here
     pub(crate) fn from_record(record: &crate::ledger::PaymentRecord) -> Option<Self> {
         RecordedReversal::from_params(record.params().ok()?, record.delivered_at())
     }

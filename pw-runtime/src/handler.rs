@@ -25,10 +25,14 @@
 //! | 13 | subscription expired | `notice` | [`Notice::SubscriptionExpired`]: end access | as type 0 |
 //! | 14 | subscription renewal failed | `notice` | [`Notice::SubscriptionRenewalFailed`]: end access | as type 0 |
 //! | any other (e.g. 99) | undocumented | `unknown_type` with the code | by default: refused; logged at error level with the code and answered **501** (`not handled`), so Paymentwall keeps retrying; once the method is implemented and returns `Ok`, `OK` |
+//! | any, with a value the schema cannot decode | a verified pingback the schema cannot read | none | — | **400** naming the parameter; kept in the ledger's quarantine ([`Ledger::quarantine`](crate::ledger::Ledger::quarantine)) and logged at error level, so Paymentwall keeps retrying; replayed after a schema fix with `Listener::replay` |
 //!
 //! A merchant's payment code serves goodwill and risk-accepted deliveries
 //! unchanged: they all arrive at `deliver`, with the [`DeliveryKind`] for
-//! the code that cares. Each method runs once per `ref_type`, inside the
+//! the code that cares. The types that move goods (0, 1, 2, 201, 202) of one
+//! `ref` are handled one at a time, so the method of the second learns of
+//! the first: a reversal gets the [`OriginalPayment`], a delivery after its
+//! reversal gets [`Grant::AlreadyReversed`], whatever order they came in. Each method runs once per `ref_type`, inside the
 //! ledger's claim; a method that returns an error is not acknowledged
 //! (the pingback is retried, and the method runs again).
 //!

@@ -2,21 +2,30 @@
 //! backend, and runs against every backend compiled in (memory always;
 //! `sqlite`, `postgres`, `redis` with their features).
 //!
-//! Servers: `PW_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`)
-//! and `PW_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`). Each test works
-//! in its own schema, file or key prefix, so tests run in parallel. An
-//! unreachable server fails the test under `CI=true` and skips it otherwise.
+//! Servers: `PW_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`);
+//! for Redis each test starts a `redis-server` with AOF and `appendfsync
+//! always` of its own (or uses `PW_TEST_REDIS_URL`, see `support/backends.rs`).
+//! Each test works in its own schema, file or key prefix, so tests run in
+//! parallel. An unreachable server fails the test under `CI=true` and skips
+//! it otherwise.
 
 // Built with fewer backends, some scenarios and helpers have no user.
 #![cfg_attr(
-    not(all(feature = "sqlite", feature = "postgres", feature = "redis")),
+    not(all(
+        feature = "sqlite",
+        feature = "postgres",
+        feature = "mysql",
+        feature = "redis"
+    )),
     allow(dead_code, unused_macros)
 )]
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use pw_runtime::ledger::{Claim, Ledger, LedgerError, LedgerOptions, MemoryLedger};
+use pw_runtime::ledger::{
+    Claim, Ledger, LedgerError, LedgerOptions, MemoryLedger, Quarantined, MONEY_KINDS,
+};
 use pw_runtime::{Params, PingbackType, UniqueRef};
 
 #[path = "support/backends.rs"]
@@ -353,6 +362,290 @@ async fn stale_lease_rolls_back_handler_writes<B: SqlBackend>() {
     backend.teardown().await;
 }
 
+/// Claims and completes `reference` with type `code`.
+async fn done<L: Ledger>(ledger: &L, reference: &str, code: u32) {
+    let lease = fresh(ledger, &id(reference, code)).await;
+    ledger
+        .complete(lease, &params(reference, code))
+        .await
+        .unwrap();
+}
+
+async fn reversal_kind<L: Ledger>(ledger: &L, reference: &str) -> Option<u32> {
+    let record = ledger.reversal(reference).await.unwrap()?;
+    assert_eq!(
+        record.query(),
+        params(reference, record.id().kind.code()).to_query_string()
+    );
+    Some(record.id().kind.code())
+}
+
+async fn payment_kind<L: Ledger>(ledger: &L, reference: &str) -> Option<u32> {
+    Some(
+        ledger
+            .original_payment(reference)
+            .await
+            .unwrap()?
+            .id()
+            .kind
+            .code(),
+    )
+}
+
+/// A chargeback recorded before its payment arrived is found by the
+/// payment, durably (a new instance sees it).
+async fn a_chargeback_before_its_payment_is_recorded<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    done(&ledger, "cb1", 2).await;
+    assert_eq!(payment_kind(&ledger, "cb1").await, None);
+    let other = backend.open(LEASE).await;
+    assert_eq!(reversal_kind(&other, "cb1").await, Some(2));
+    // The payment itself is still a pingback of its own, fresh.
+    assert_claim(&other, &id("cb1", 0), "fresh").await;
+    assert_eq!(reversal_kind(&ledger, "never").await, None);
+    backend.teardown().await;
+}
+
+/// 200 then 201; 200 then 202; 201 then 2.
+async fn a_risk_review_and_its_outcomes_are_recorded<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    done(&ledger, "rr1", 200).await;
+    done(&ledger, "rr1", 201).await;
+    assert_eq!(payment_kind(&ledger, "rr1").await, Some(201));
+    assert_eq!(reversal_kind(&ledger, "rr1").await, None);
+
+    done(&ledger, "rr2", 200).await;
+    done(&ledger, "rr2", 202).await;
+    assert_eq!(payment_kind(&ledger, "rr2").await, None);
+    assert_eq!(reversal_kind(&ledger, "rr2").await, Some(202));
+
+    done(&ledger, "rr3", 201).await;
+    done(&ledger, "rr3", 2).await;
+    assert_eq!(payment_kind(&ledger, "rr3").await, Some(201));
+    assert_eq!(reversal_kind(&ledger, "rr3").await, Some(2));
+    backend.teardown().await;
+}
+
+/// A payment whose first delivery failed, retried after its chargeback:
+/// the retry is fresh, and the chargeback is there for it to see.
+async fn a_payment_retried_after_its_chargeback_sees_it<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    let failed = fresh(&ledger, &id("pr1", 0)).await;
+    ledger.release(failed).await.unwrap();
+    done(&ledger, "pr1", 2).await;
+    let retry = fresh(&ledger, &id("pr1", 0)).await;
+    assert_eq!(reversal_kind(&ledger, "pr1").await, Some(2));
+    ledger.complete(retry, &params("pr1", 0)).await.unwrap();
+    assert_claim(&ledger, &id("pr1", 0), "done").await;
+    backend.teardown().await;
+}
+
+/// The money types of one ref take turns; other types and other refs do not
+/// wait for them.
+async fn the_money_types_of_a_ref_take_turns<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    let payment = fresh(&ledger, &id("t1", 0)).await;
+    for code in [1, 2, 201, 202] {
+        assert_claim(&ledger, &id("t1", code), "in progress").await;
+    }
+    assert_claim(&ledger, &id("t1", 200), "fresh").await;
+    assert_claim(&ledger, &id("t1", 12), "fresh").await;
+    assert_claim(&ledger, &id("t2", 2), "fresh").await;
+    ledger.complete(payment, &params("t1", 0)).await.unwrap();
+    // Done: the chargeback may run now, and sees the payment.
+    let chargeback = fresh(&ledger, &id("t1", 2)).await;
+    assert_claim(&ledger, &id("t1", 0), "done").await;
+    assert_claim(&ledger, &id("t1", 1), "in progress").await;
+    ledger.release(chargeback).await.unwrap();
+    assert_claim(&ledger, &id("t1", 1), "fresh").await;
+    backend.teardown().await;
+}
+
+/// The same ref's money types arriving at once, on two instances: one
+/// claim in all is fresh; once it completes, the next type is.
+async fn the_same_refs_types_arriving_concurrently_give_one_lease<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledgers = [backend.open(LEASE).await, backend.open(LEASE).await];
+    let barrier = Arc::new(tokio::sync::Barrier::new(RACERS));
+    let tasks: Vec<_> = (0..RACERS)
+        .map(|i| {
+            let ledger = ledgers[i % 2].clone();
+            let barrier = Arc::clone(&barrier);
+            let kind = MONEY_KINDS[i % MONEY_KINDS.len()];
+            tokio::spawn(async move {
+                barrier.wait().await;
+                ledger.claim(&UniqueRef::new("cc1", kind)).await
+            })
+        })
+        .collect();
+    let mut leases = Vec::new();
+    for task in tasks {
+        match task.await.unwrap().unwrap() {
+            Claim::Fresh(lease) => leases.push(lease),
+            Claim::InProgress => {}
+            Claim::AlreadyDone => panic!("nothing was completed"),
+        }
+    }
+    assert_eq!(leases.len(), 1, "{leases:?}");
+    let lease = leases.pop().unwrap();
+    let winner = lease.id().kind.code();
+    ledgers[0]
+        .complete(lease, &params("cc1", winner))
+        .await
+        .unwrap();
+    for kind in MONEY_KINDS {
+        let expected = if kind.code() == winner {
+            "done"
+        } else {
+            "fresh"
+        };
+        assert_claim(&ledgers[1], &UniqueRef::new("cc1", kind), expected).await;
+    }
+    backend.teardown().await;
+}
+
+/// A claim of another money type of the ref waits only for an unexpired
+/// lease: a crashed delivery blocks its ref for one lease at most.
+async fn a_crashed_claim_blocks_its_ref_for_one_lease<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(SHORT_LEASE).await;
+    std::mem::forget(fresh(&ledger, &id("k1", 0)).await);
+    assert_claim(&ledger, &id("k1", 2), "in progress").await;
+    tokio::time::sleep(PAST_SHORT_LEASE).await;
+    assert_claim(&ledger, &id("k1", 2), "fresh").await;
+    assert_claim(&ledger, &id("k1", 0), "fresh").await;
+    backend.teardown().await;
+}
+
+/// A renewed lease outlives its length; a lease not renewed expires; a
+/// lease given back cannot be renewed.
+async fn a_renewed_lease_stays_and_a_stale_one_cannot_be_renewed<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(SHORT_LEASE).await;
+    let lease = fresh(&ledger, &id("w1", 0)).await;
+    for _ in 0..4 {
+        tokio::time::sleep(SHORT_LEASE / 3).await;
+        ledger.renew(lease.id(), lease.token()).await.unwrap();
+    }
+    // Past its length several times over, still this lease's.
+    assert_claim(&ledger, &id("w1", 0), "in progress").await;
+    ledger.complete(lease, &params("w1", 0)).await.unwrap();
+
+    let forgotten = fresh(&ledger, &id("w2", 0)).await;
+    tokio::time::sleep(PAST_SHORT_LEASE).await;
+    assert_stale(
+        ledger.renew(forgotten.id(), forgotten.token()).await,
+        &id("w2", 0),
+    );
+    let released = fresh(&ledger, &id("w3", 0)).await;
+    let (key, token) = (released.id().clone(), released.token().to_owned());
+    ledger.release(released).await.unwrap();
+    assert_stale(ledger.renew(&key, &token).await, &key);
+    assert_stale(ledger.renew(&key, "not-a-token").await, &key);
+    backend.teardown().await;
+}
+
+fn kept(reference: &str, code: u32, error: &str) -> Quarantined {
+    let query = format!("uid=u1&type={code}&ref={reference}&paid_currency=XBT&sig=0a1b2c3d4e5f");
+    Quarantined::new(
+        id(reference, code),
+        query,
+        "174.36.92.186".parse().unwrap(),
+        error,
+        SystemTime::now(),
+    )
+}
+
+/// Quarantine: kept with everything, attempts counted, first seen kept,
+/// durable across instances, out of it when a delivery completes.
+async fn a_quarantined_pingback_is_kept_until_delivered<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    let before = SystemTime::now() - Duration::from_secs(2);
+    let lease = fresh(&ledger, &id("q1", 0)).await;
+    ledger
+        .quarantine(lease, &kept("q1", 0, "first error"))
+        .await
+        .unwrap();
+    // The claim is given up with it: the next delivery is fresh.
+    let lease = fresh(&ledger, &id("q1", 0)).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    ledger
+        .quarantine(lease, &kept("q1", 0, "second error"))
+        .await
+        .unwrap();
+    let lease = fresh(&ledger, &id("q2", 2)).await;
+    ledger
+        .quarantine(lease, &kept("q2", 2, "other"))
+        .await
+        .unwrap();
+
+    let listed = backend.open(LEASE).await.quarantined().await.unwrap();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let first = &listed[0];
+    assert_eq!(first.id(), &id("q1", 0));
+    assert_eq!(first.query(), kept("q1", 0, "").query());
+    assert_eq!(first.client().to_string(), "174.36.92.186");
+    assert_eq!(first.error(), "second error");
+    assert_eq!(first.attempts(), 2);
+    assert!(first.first_seen() < first.last_seen(), "{first:?}");
+    assert!(first.first_seen() > before, "{first:?}");
+    assert!(!format!("{first:?}").contains("0a1b2c3d4e5f"), "{first:?}");
+    assert_eq!(listed[1].id(), &id("q2", 2));
+    assert_eq!(listed[1].attempts(), 1);
+
+    // A delivery that completes takes it out of quarantine.
+    let lease = fresh(&ledger, &id("q1", 0)).await;
+    ledger.complete(lease, &params("q1", 0)).await.unwrap();
+    let listed = ledger.quarantined().await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].id(), &id("q2", 2));
+    // A released delivery leaves it there.
+    let lease = fresh(&ledger, &id("q2", 2)).await;
+    ledger.release(lease).await.unwrap();
+    assert_eq!(ledger.quarantined().await.unwrap().len(), 1);
+    backend.teardown().await;
+}
+
+/// A stale lease keeps nothing and removes nothing.
+async fn a_stale_lease_quarantines_nothing<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(SHORT_LEASE).await;
+    let late = fresh(&ledger, &id("s1", 0)).await;
+    tokio::time::sleep(PAST_SHORT_LEASE).await;
+    let current = fresh(&ledger, &id("s1", 0)).await;
+    assert_stale(
+        ledger.quarantine(late, &kept("s1", 0, "late")).await,
+        &id("s1", 0),
+    );
+    assert!(ledger.quarantined().await.unwrap().is_empty());
+    assert_claim(&ledger, &id("s1", 0), "in progress").await;
+    ledger.release(current).await.unwrap();
+    backend.teardown().await;
+}
+
 // ---------------------------------------------------------------- the tests
 
 macro_rules! run {
@@ -376,6 +669,12 @@ macro_rules! common {
             two_instances_give_one_lease,
             original_payment_of_a_ref,
             namespaces_are_separate,
+            a_chargeback_before_its_payment_is_recorded,
+            a_risk_review_and_its_outcomes_are_recorded,
+            a_payment_retried_after_its_chargeback_sees_it,
+            the_money_types_of_a_ref_take_turns,
+            the_same_refs_types_arriving_concurrently_give_one_lease,
+            a_quarantined_pingback_is_kept_until_delivered,
         );
     };
 }
@@ -385,6 +684,9 @@ macro_rules! expiry {
         run!($backend:
             expired_lease_is_claimed_again_and_cannot_complete,
             expired_lease_cannot_complete_or_release,
+            a_crashed_claim_blocks_its_ref_for_one_lease,
+            a_renewed_lease_stays_and_a_stale_one_cannot_be_renewed,
+            a_stale_lease_quarantines_nothing,
         );
     };
 }
@@ -423,6 +725,13 @@ mod postgres {
     common!(super::Postgres);
     expiry!(super::Postgres);
     sql!(super::Postgres);
+}
+
+#[cfg(feature = "mysql")]
+mod mysql {
+    common!(super::Mysql);
+    expiry!(super::Mysql);
+    sql!(super::Mysql);
 }
 
 #[cfg(feature = "redis")]
@@ -485,21 +794,19 @@ async fn a_prefix_that_is_not_an_sql_name_is_refused() {
 #[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn the_sqlite_file_is_created_in_wal_mode() {
-    use pw_runtime::ledger::sqlx;
     let backend = Sqlite::setup().await.unwrap();
     assert!(!backend.path.exists());
     let ledger = backend.open(LEASE).await;
     assert!(backend.path.exists());
-    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
-        .fetch_one(ledger.pool())
-        .await
+    let mode: String = ledger
+        .read(|db| db.query_row("PRAGMA journal_mode", [], |row| row.get(0)))
         .unwrap();
     assert_eq!(mode, "wal");
-    let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous")
-        .fetch_one(ledger.pool())
+    let sync: i64 = ledger
+        .write(|db| db.query_row("PRAGMA synchronous", [], |row| row.get(0)))
         .await
         .unwrap();
-    assert_eq!(sync, 2, "synchronous=FULL");
+    assert_eq!(sync, 2, "synchronous=FULL on the connection that commits");
     backend.teardown().await;
 }
 
@@ -545,4 +852,183 @@ async fn a_custom_lease_and_a_built_in_one_are_not_mixed_up() {
             found: "custom"
         })
     ));
+}
+
+// ---------------------------------------------------------------- SQLite: one process, one writer
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn a_sqlite_ledger_file_is_locked_against_other_processes() {
+    let backend = Sqlite::setup().await.unwrap();
+    let ledger = backend.open(LEASE).await;
+    let mut lock = backend.path.clone().into_os_string();
+    lock.push(".lock");
+    let other = std::fs::OpenOptions::new().write(true).open(&lock).unwrap();
+    assert!(
+        other.try_lock().is_err(),
+        "another process could open the ledger"
+    );
+    // The same process opens the same file again: one shared ledger file.
+    let again = backend.open(LEASE).await;
+    let lease = fresh(&ledger, &id("l1", 0)).await;
+    assert_claim(&again, &id("l1", 0), "in progress").await;
+    ledger.complete(lease, &params("l1", 0)).await.unwrap();
+    assert_claim(&again, &id("l1", 0), "done").await;
+    drop((ledger, again));
+    assert!(other.try_lock().is_ok(), "the lock outlives the ledger");
+    backend.teardown().await;
+}
+
+/// A handler that holds SQLite's writer for a while: the other pingbacks
+/// queue behind it and complete once it is done; none fails, none is lost.
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_writers_queue_behind_a_slow_handler_and_none_fails() {
+    let backend = Sqlite::setup().await.unwrap();
+    let ledger = backend.open(LEASE).await;
+    backend.create_grants(&ledger).await;
+    let mut slow = fresh(&ledger, &id("slow", 0)).await;
+    backend.grant(&mut slow, "slow").await; // now holds the writer
+    let others: Vec<_> = (0..50)
+        .map(|n| {
+            let ledger = ledger.clone();
+            tokio::spawn(async move {
+                let reference = format!("q{n}");
+                let lease = fresh(&ledger, &id(&reference, 0)).await;
+                ledger.complete(lease, &params(&reference, 0)).await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Claims never wait for the writer.
+    assert_claim(&ledger, &id("slow", 0), "in progress").await;
+    ledger.complete(slow, &params("slow", 0)).await.unwrap();
+    for other in others {
+        other.await.unwrap().unwrap();
+    }
+    for n in 0..50 {
+        assert_claim(&ledger, &id(&format!("q{n}"), 0), "done").await;
+    }
+    assert_eq!(backend.grants(&ledger, "slow").await, 1);
+    backend.teardown().await;
+}
+
+/// Many completions at once share commits, and each is durable when it
+/// returns: a reopened file has every record.
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_sqlite_completions_are_all_durable() {
+    let backend = Sqlite::setup().await.unwrap();
+    let ledger = backend.open(LEASE).await;
+    let tasks: Vec<_> = (0..RACERS)
+        .map(|n| {
+            let ledger = ledger.clone();
+            tokio::spawn(async move {
+                let reference = format!("c{n}");
+                let lease = fresh(&ledger, &id(&reference, 0)).await;
+                ledger.complete(lease, &params(&reference, 0)).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    drop(ledger);
+    let reopened = backend.open(LEASE).await;
+    let sql = format!("SELECT count(*) FROM {}", reopened.table());
+    let rows: i64 = reopened
+        .read(|db| db.query_row(&sql, [], |row| row.get(0)))
+        .unwrap();
+    assert_eq!(rows, i64::try_from(RACERS).unwrap());
+    backend.teardown().await;
+}
+
+// ---------------------------------------------------------------- Redis persistence
+
+/// A Redis server that can lose an acknowledged write is refused, with a
+/// message that says what to set, unless the options accept the loss.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn redis_without_aof_always_is_refused_unless_accepted() {
+    use pw_runtime::ledger::RedisLedger;
+    for persistence in [
+        &["--appendonly", "no"][..],
+        &["--appendonly", "yes", "--appendfsync", "everysec"][..],
+        &["--appendonly", "yes", "--appendfsync", "no"][..],
+    ] {
+        let Some(server) = RedisServer::start_with(persistence) else {
+            return;
+        };
+        let error = RedisLedger::connect(&server.url, LedgerOptions::new())
+            .await
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(matches!(error, LedgerError::Config(_)), "{message}");
+        for needed in [
+            "can lose acknowledged writes",
+            "appendonly yes",
+            "appendfsync always",
+            "accept_redis_data_loss",
+            "a second time",
+        ] {
+            assert!(message.contains(needed), "{needed} not in {message}");
+        }
+        let accepted = LedgerOptions::new().accept_redis_data_loss();
+        RedisLedger::connect(&server.url, accepted).await.unwrap();
+    }
+}
+
+/// The machine's Redis (`PW_TEST_REDIS_URL`, default `redis://127.0.0.1:6379`)
+/// runs without persistence: the ledger refuses it, and opens on it only
+/// when told to accept the loss.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn the_machines_redis_without_persistence_is_refused() {
+    use pw_runtime::ledger::{redis_client, RedisLedger};
+    let url =
+        std::env::var("PW_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let config = async {
+        let client = redis_client::Client::open(url.as_str())?;
+        let conn = client.get_multiplexed_async_connection().await?;
+        let get = |name: &'static str| {
+            let mut conn = conn.clone();
+            async move {
+                redis_client::cmd("CONFIG")
+                    .arg("GET")
+                    .arg(name)
+                    .query_async::<std::collections::HashMap<String, String>>(&mut conn)
+                    .await
+                    .map(|found| found.get(name).cloned().unwrap_or_default())
+            }
+        };
+        let appendonly = get("appendonly").await?;
+        let appendfsync = get("appendfsync").await?;
+        Ok::<_, redis_client::RedisError>((appendonly, appendfsync))
+    };
+    let read = match tokio::time::timeout(Duration::from_secs(5), config).await {
+        Ok(read) => read.map_err(|err| err.to_string()),
+        Err(_) => Err("no answer in 5 s".to_owned()),
+    };
+    let (appendonly, appendfsync) = match read {
+        Ok(config) => config,
+        Err(err) => {
+            let start = "service redis-server start";
+            server_unreachable::<()>("Redis (PW_TEST_REDIS_URL)", &url, &err, start);
+            return;
+        }
+    };
+    let opened = RedisLedger::connect(&url, LedgerOptions::new()).await;
+    if appendonly == "yes" && appendfsync == "always" {
+        opened.unwrap();
+    } else {
+        let message = opened.unwrap_err().to_string();
+        assert!(
+            message.contains(&format!(
+                "appendonly {appendonly}, appendfsync {appendfsync}"
+            )),
+            "{message}"
+        );
+    }
+    let accepted = LedgerOptions::new().accept_redis_data_loss();
+    RedisLedger::connect(&url, accepted).await.unwrap();
 }

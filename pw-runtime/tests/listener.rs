@@ -1,5 +1,5 @@
 //! The listener with each ledger backend (memory always; `sqlite`,
-//! `postgres`, `redis` with their features): exactly-once delivery under
+//! `postgres`, `mysql`, `redis` with their features): exactly-once delivery under
 //! duplicates, concurrency, handler failures, crashes and several listener
 //! instances, and the SQL backends' exactly-once with the merchant's data.
 
@@ -36,6 +36,8 @@ enum Grants {
     Sqlite(String),
     #[cfg(feature = "postgres")]
     Postgres(String),
+    #[cfg(feature = "mysql")]
+    Mysql(String),
 }
 
 /// A chargeback as the handler saw it: `ref`, reason, the original's campaign.
@@ -83,15 +85,21 @@ impl Shop {
             Grants::Sqlite(prefix) => {
                 let sql = format!("INSERT INTO \"{prefix}grants\" VALUES (?1, 100)");
                 let conn = delivery.sqlite().await?;
-                pw_runtime::ledger::sqlx::query(&sql)
-                    .bind(uid)
-                    .execute(conn)
-                    .await?;
+                conn.execute(&sql, [uid])?;
             }
             #[cfg(feature = "postgres")]
             Grants::Postgres(schema) => {
                 let sql = format!("INSERT INTO \"{schema}\".grants VALUES ($1, 100)");
                 let conn = delivery.postgres().await?;
+                pw_runtime::ledger::sqlx::query(&sql)
+                    .bind(uid)
+                    .execute(conn)
+                    .await?;
+            }
+            #[cfg(feature = "mysql")]
+            Grants::Mysql(prefix) => {
+                let sql = format!("INSERT INTO `{prefix}grants` VALUES (?, 100)");
+                let conn = delivery.mysql().await?;
                 pw_runtime::ledger::sqlx::query(&sql)
                     .bind(uid)
                     .execute(conn)
@@ -407,6 +415,8 @@ every_scenario!(custom, Custom, CustomShort);
 every_scenario!(sqlite, Sqlite, Sqlite);
 #[cfg(feature = "postgres")]
 every_scenario!(postgres, Postgres, Postgres);
+#[cfg(feature = "mysql")]
+every_scenario!(mysql, Mysql, Mysql);
 #[cfg(feature = "redis")]
 every_scenario!(redis, Redis, Redis);
 
@@ -422,6 +432,12 @@ async fn sqlite_grants_commit_and_roll_back_with_the_ledger() {
 async fn postgres_grants_commit_and_roll_back_with_the_ledger() {
     grants_commit_and_roll_back_with_the_ledger::<Postgres>(|b| Grants::Postgres(b.schema.clone()))
         .await;
+}
+
+#[cfg(feature = "mysql")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_grants_commit_and_roll_back_with_the_ledger() {
+    grants_commit_and_roll_back_with_the_ledger::<Mysql>(|b| Grants::Mysql(b.prefix.clone())).await;
 }
 
 // ---------------------------------------------------------------- response contract

@@ -4,7 +4,7 @@
 //! against a `Listener` in process, telling a correct listener from broken
 //! ones.
 
-use pw_runtime::ledger::sqlx;
+use pw_runtime::ledger::rusqlite::params;
 use pw_runtime::ledger::MemoryLedger;
 use pw_runtime::listener::Listener;
 use pw_runtime::testing::checklist::Checklist;
@@ -34,12 +34,12 @@ impl GemPurchaseHandler for Shop {
         if delivery.campaign == "broken" {
             return Err(HandlerError::new("the shop is broken"));
         }
-        let campaign = delivery.campaign.clone();
-        sqlx::query("INSERT INTO grants (reference, campaign) VALUES (?1, ?2)")
-            .bind(delivery.reference().to_owned())
-            .bind(campaign)
-            .execute(&mut *delivery.sqlite().await?)
-            .await?;
+        let (reference, campaign) = (delivery.reference().to_owned(), delivery.campaign.clone());
+        let db = delivery.sqlite().await?; // the ledger's transaction
+        db.execute(
+            "INSERT INTO grants (reference, campaign) VALUES (?1, ?2)",
+            params![reference, campaign],
+        )?;
         Ok(())
     }
 
@@ -50,10 +50,11 @@ impl GemPurchaseHandler for Shop {
         _: Option<OriginalPayment>,
     ) -> Result<(), HandlerError> {
         let reference = delivery.reference().to_owned();
-        sqlx::query("DELETE FROM grants WHERE reference = ?1")
-            .bind(reference)
-            .execute(&mut *delivery.sqlite().await?)
-            .await?;
+        let db = delivery.sqlite().await?;
+        db.execute(
+            "DELETE FROM grants WHERE reference = ?1",
+            params![reference],
+        )?;
         Ok(())
     }
 
@@ -62,41 +63,42 @@ impl GemPurchaseHandler for Shop {
     }
 }
 
-async fn grants(shop: &Harness<GemPurchase, Shop>) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM grants")
-        .fetch_one(shop.ledger().pool())
-        .await
-        .unwrap()
+fn grants(shop: &Harness<GemPurchase, Shop>) -> i64 {
+    let count = |db: &pw_runtime::ledger::rusqlite::Connection| {
+        db.query_row("SELECT COUNT(*) FROM grants", [], |row| row.get(0))
+    };
+    shop.ledger().read(count).unwrap()
+}
+
+async fn create_grants(shop: &Harness<GemPurchase, Shop>) {
+    let create = |db: &pw_runtime::ledger::rusqlite::Connection| {
+        db.execute_batch("CREATE TABLE grants (reference TEXT, campaign TEXT)")
+    };
+    shop.ledger().write(create).await.unwrap();
 }
 
 // The README's example, as it is there (at most 15 lines).
 #[tokio::test]
 async fn a_payment_is_granted_once_in_the_ledger_s_transaction() {
     let shop = Harness::<GemPurchase, _>::new(Shop).await.unwrap();
-    sqlx::query("CREATE TABLE grants (reference TEXT, campaign TEXT)")
-        .execute(shop.ledger().pool())
-        .await
-        .unwrap();
+    create_grants(&shop).await;
     let payment = GemPurchase::test_pingback()
         .set_campaign("spring")
         .reference("b1");
     assert_eq!(shop.send(payment.clone()).await.body, "OK");
     assert_eq!(shop.send(payment).await.body, "OK"); // a duplicate: not granted again
-    assert_eq!(grants(&shop).await, 1);
+    assert_eq!(grants(&shop), 1);
 }
 
 #[tokio::test]
 async fn a_failing_handler_writes_nothing_and_a_chargeback_takes_back() {
     let shop = Harness::<GemPurchase, _>::new(Shop).await.unwrap();
-    sqlx::query("CREATE TABLE grants (reference TEXT, campaign TEXT)")
-        .execute(shop.ledger().pool())
-        .await
-        .unwrap();
+    create_grants(&shop).await;
     let broken = GemPurchase::test_pingback()
         .set_campaign("broken")
         .reference("b2");
     assert_eq!(shop.send(broken).await.status, 500);
-    assert_eq!(grants(&shop).await, 0);
+    assert_eq!(grants(&shop), 0);
     let payment = GemPurchase::test_pingback()
         .set_campaign("spring")
         .reference("b3");
@@ -105,7 +107,7 @@ async fn a_failing_handler_writes_nothing_and_a_chargeback_takes_back() {
         .kind(pw_runtime::PingbackType::Chargeback)
         .reason(pw_runtime::ChargebackReason::CancelledOrder);
     assert_eq!(shop.send(chargeback).await.body, "OK");
-    assert_eq!(grants(&shop).await, 0);
+    assert_eq!(grants(&shop), 0);
     let path = shop.path().to_owned();
     assert!(path.exists());
     drop(shop);
@@ -115,16 +117,13 @@ async fn a_failing_handler_writes_nothing_and_a_chargeback_takes_back() {
 #[tokio::test]
 async fn the_checklist_passes_against_a_correct_listener_in_process() {
     let shop = Harness::<GemPurchase, _>::new(Shop).await.unwrap();
-    sqlx::query("CREATE TABLE grants (reference TEXT, campaign TEXT)")
-        .execute(shop.ledger().pool())
-        .await
-        .unwrap();
+    create_grants(&shop).await;
     let checklist = shop.checklist().param("campaign", "spring");
     let report = checklist.run_against(shop.listener()).await.unwrap();
     assert!(report.passed(), "{report}");
     assert_eq!(report.passed_count(), 5);
     // The chargeback of check 4 took back the grant of checks 1 and 2.
-    assert_eq!(grants(&shop).await, 0);
+    assert_eq!(grants(&shop), 0);
 }
 
 /// A handler that acknowledges everything without a ledger of its own.

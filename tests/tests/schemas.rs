@@ -1,9 +1,11 @@
 //! Valid schemas the derive judges by meaning, not spelling: type aliases
 //! (of a list, of money, of an `Option`), types of the user's own named
-//! like pw's, raw identifiers, a schema in nested modules, an `OWN` field of a type of the user's, a system
-//! parameter named like a widget-call parameter. Each decodes real signed
-//! pingbacks, through a listener where it has a handler. (The renamed
-//! runtime crate is `tests/user-crate`.)
+//! like pw's, raw identifiers, a schema in nested modules, an `OWN` field
+//! of a type of the user's, a system parameter named like a widget-call
+//! parameter, a module without the prelude, a schema in a function body
+//! beside other derives, a name of the longest length. Each decodes real
+//! signed pingbacks, through a listener where it has a handler. (The
+//! renamed runtime crate is `tests/user-crate`.)
 
 use pw_runtime::ledger::MemoryLedger;
 use pw_runtime::listener::{Listener, Request};
@@ -303,4 +305,153 @@ async fn a_handler_trait_named_by_the_schema_handles_it() {
         .handle(Request::get(query, "174.36.92.186".parse().unwrap()))
         .await;
     assert!(response.is_acknowledgement(), "{response:?}");
+}
+
+/// A schema in a module without the prelude: every path the derive
+/// generates is written in full (`::core::...`, `::std::...`), and nothing
+/// in it needs a tool attribute, which such a module cannot resolve.
+#[no_implicit_prelude]
+mod bare {
+    #[derive(::pw_runtime::Pingback, ::core::fmt::Debug)]
+    #[pingback(api = "cart")]
+    pub struct Order {
+        #[pingback(standard = "goodsid")]
+        pub products: ::std::vec::Vec<::std::string::String>,
+        #[pingback(own)]
+        pub campaign: ::std::string::String,
+        #[pingback(system = "SUBSCRIPTION_ID")]
+        pub subscription: ::core::option::Option<::std::string::String>,
+        #[pingback(system = "REVENUE_LOCAL", param = "rev")]
+        pub revenue: ::pw_runtime::Decimal,
+    }
+}
+
+#[test]
+fn a_schema_without_the_prelude_decodes_and_calls_the_widget() {
+    let pingback = verified::<bare::Order>(&[
+        ("uid", "u"),
+        ("goodsid[0]", "sword"),
+        ("goodsid[1]", "shield"),
+        ("type", "0"),
+        ("ref", "b1"),
+        ("campaign", "spring"),
+        ("subscription", ""),
+        ("rev", "4.99"),
+    ]);
+    let order = Delivery::<bare::Order>::decode(pingback).unwrap();
+    assert_eq!(order.products, ["sword", "shield"]);
+    assert_eq!(order.campaign, "spring");
+    assert_eq!(order.subscription, None);
+    assert_eq!(order.revenue, pw_runtime::Decimal::new(499, 2));
+    let own = bare::OrderOwn {
+        campaign: "spring".into(),
+    };
+    let url = bare::Order::widget_call("key", SECRET, &own)
+        .item(pw_runtime::widget::CartItem::new("sword"))
+        .uid("u")
+        .widget("p1")
+        .url()
+        .unwrap();
+    assert!(url.contains("campaign=spring"), "{url}");
+}
+
+#[test]
+fn a_schema_declared_in_a_function_body_decodes() {
+    /// Beside other derives in the same list, `Pingback` once.
+    #[derive(Debug, Pingback, PartialEq)]
+    #[pingback(api = "digital_goods", min_version = 3, crate = "::pw_runtime")]
+    struct Local {
+        #[pingback(
+            own,
+            param = "a_name_of_sixty_four_characters_which_is_the_longest_allowed_xyz"
+        )]
+        long: String,
+    }
+
+    assert_eq!(
+        Local::SETTINGS[0].parameter.len(),
+        pw_runtime::catalog::PARAMETER_NAME_MAX_LEN
+    );
+    let query = signature::sign_pingback(
+        ApiType::DigitalGoods,
+        SignatureVersion::V3,
+        &SecretKey::new(SECRET),
+        [
+            ("uid", "u"),
+            ("goodsid", "g"),
+            ("type", "0"),
+            ("ref", "l1"),
+            (Local::SETTINGS[0].parameter, "yes"),
+        ],
+    )
+    .unwrap();
+    let verified = Local::verifier(SECRET)
+        .build()
+        .verify(
+            query.as_bytes(),
+            &Source::peer("174.36.92.186".parse().unwrap()),
+        )
+        .unwrap();
+    let local = Delivery::<Local>::decode(verified).unwrap();
+    assert_eq!(local.long, "yes");
+    // Version 2 is below the schema's minimum: refused.
+    let v2 = signed(
+        ApiType::DigitalGoods,
+        &[
+            ("uid", "u"),
+            ("goodsid", "g"),
+            ("type", "0"),
+            ("ref", "l2"),
+            (Local::SETTINGS[0].parameter, "yes"),
+        ],
+    );
+    assert!(Local::verifier(SECRET)
+        .build()
+        .verify(
+            v2.as_bytes(),
+            &Source::peer("174.36.92.186".parse().unwrap())
+        )
+        .is_err());
+}
+
+/// A struct named with a raw identifier: the generated names drop the `r#`.
+#[derive(Pingback)]
+#[pingback(api = "cart")]
+struct r#Basket {
+    #[pingback(standard = "goodsid")]
+    products: Vec<String>,
+}
+
+#[test]
+fn a_raw_struct_name_gives_plain_generated_names() {
+    fn handles<T: BasketHandler>() {}
+    let _ = handles::<Keeper2>;
+    let _ = BasketOwn {};
+    let pingback = verified::<r#Basket>(&[
+        ("uid", "u"),
+        ("goodsid[0]", "apple"),
+        ("type", "0"),
+        ("ref", "bk1"),
+    ]);
+    let basket = Delivery::<r#Basket>::decode(pingback).unwrap();
+    assert_eq!(basket.products, ["apple"]);
+}
+
+struct Keeper2;
+
+impl BasketHandler for Keeper2 {
+    async fn deliver(&self, _: &mut Delivery<Basket>, _: Grant) -> Result<(), HandlerError> {
+        Ok(())
+    }
+    async fn take_back(
+        &self,
+        _: &mut Delivery<Basket>,
+        _: Reversal,
+        _: Option<OriginalPayment>,
+    ) -> Result<(), HandlerError> {
+        Ok(())
+    }
+    async fn notice(&self, _: &mut Delivery<Basket>, _: Notice) -> Result<(), HandlerError> {
+        Ok(())
+    }
 }

@@ -1,11 +1,13 @@
 //! The shop's own record of grants, next to the ledger on whichever backend
-//! it runs: in the ledger's transaction on SQLite and PostgreSQL (a grant
+//! it runs: in the ledger's transaction on SQLite, PostgreSQL and MySQL /
+//! MariaDB (a grant
 //! and its ledger record commit together or not at all), idempotent on
 //! `ref` on Redis (a retried pingback finds its grant already there).
 
 use pw_runtime::ledger::redis_client::{self, aio::ConnectionManager, AsyncCommands, Script};
-use pw_runtime::ledger::sqlx::{self, PgPool, SqlitePool};
-use pw_runtime::ledger::LedgerError;
+use pw_runtime::ledger::rusqlite::params;
+use pw_runtime::ledger::sqlx::{self, MySqlPool, PgPool};
+use pw_runtime::ledger::{LedgerError, SqliteLedger};
 use pw_runtime::{Delivery, HandlerError};
 use std::sync::LazyLock;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -25,10 +27,12 @@ pub(crate) struct GrantRow {
 #[derive(Clone)]
 pub(crate) enum Grants {
     /// The table `<prefix>grants` in the ledger's SQLite file.
-    Sqlite { pool: SqlitePool, table: String },
+    Sqlite { ledger: SqliteLedger, table: String },
     /// The table `<prefix>grants` in the ledger's PostgreSQL database (and
     /// schema: the connection's current one, as the ledger's).
     Postgres { pool: PgPool, table: String },
+    /// The table `<prefix>grants` in the ledger's MySQL / MariaDB database.
+    Mysql { pool: MySqlPool, table: String },
     /// The hashes `<prefix>grants` (`ref` → the grant as a query string)
     /// and `<prefix>revoked` (`ref` → the reason) in the ledger's Redis.
     Redis {
@@ -49,6 +53,19 @@ const COLUMNS: &str = "(\
      granted_at BIGINT NOT NULL, \
      revoked_at BIGINT, \
      revoke_reason TEXT)";
+
+/// The columns of the grants table in MySQL / MariaDB (a key must have a
+/// length there).
+const MYSQL_COLUMNS: &str = "(\
+     reference VARCHAR(255) PRIMARY KEY, \
+     uid TEXT NOT NULL, \
+     goodsid TEXT NOT NULL, \
+     revenue TEXT NOT NULL, \
+     currency TEXT NOT NULL, \
+     campaign TEXT NOT NULL, \
+     granted_at BIGINT NOT NULL, \
+     revoked_at BIGINT, \
+     revoke_reason TEXT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 
 /// KEYS[1]: the granted hash, KEYS[2]: the revoked hash; ARGV[1]: the
 /// `ref`, ARGV[2]: the reason. Revokes a grant once; 1 when it did.
@@ -78,13 +95,24 @@ fn table(prefix: &str) -> String {
 
 impl Grants {
     /// The grants table in the SQLite ledger's file, created if missing.
-    pub(crate) async fn sqlite(pool: SqlitePool, prefix: &str) -> Result<Self, LedgerError> {
+    pub(crate) async fn sqlite(ledger: SqliteLedger, prefix: &str) -> Result<Self, LedgerError> {
         let table = table(prefix);
-        sqlx::query(&format!("CREATE TABLE IF NOT EXISTS {table} {COLUMNS}"))
-            .execute(&pool)
-            .await
-            .map_err(|error| unavailable("sqlite", error))?;
-        Ok(Grants::Sqlite { pool, table })
+        let create = format!("CREATE TABLE IF NOT EXISTS {table} {COLUMNS}");
+        ledger.write(|db| db.execute_batch(&create)).await?;
+        Ok(Grants::Sqlite { ledger, table })
+    }
+
+    /// The grants table in the MySQL / MariaDB ledger's database, created
+    /// if missing.
+    pub(crate) async fn mysql(pool: MySqlPool, prefix: &str) -> Result<Self, LedgerError> {
+        let table = format!("`{prefix}grants`");
+        sqlx::query(&format!(
+            "CREATE TABLE IF NOT EXISTS {table} {MYSQL_COLUMNS}"
+        ))
+        .execute(&pool)
+        .await
+        .map_err(|error| unavailable("mysql", error))?;
+        Ok(Grants::Mysql { pool, table })
     }
 
     /// The grants table in the PostgreSQL ledger's database, created if
@@ -140,6 +168,23 @@ impl Grants {
             Grants::Sqlite { table, .. } => {
                 let sql = insert(table, "?1, ?2, ?3, ?4, ?5, ?6, ?7");
                 let db = delivery.sqlite().await?;
+                let inserted = db.prepare_cached(&sql)?.execute(params![
+                    grant.reference,
+                    grant.uid,
+                    grant.goodsid,
+                    grant.revenue,
+                    grant.currency,
+                    grant.campaign,
+                    now()
+                ])?;
+                inserted == 1
+            }
+            Grants::Mysql { table, .. } => {
+                let sql = format!(
+                    "INSERT IGNORE INTO {table} (reference, uid, goodsid, revenue, currency, campaign, granted_at) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?)"
+                );
+                let db = delivery.mysql().await?;
                 let done = bind_grant(sqlx::query(&sql), grant)
                     .execute(&mut *db)
                     .await?;
@@ -181,6 +226,12 @@ impl Grants {
             Grants::Sqlite { table, .. } => {
                 let sql = update(table, ["?1", "?2", "?3"]);
                 let db = delivery.sqlite().await?;
+                let changed = db.execute(&sql, params![now(), reason, reference])?;
+                u64::try_from(changed).unwrap_or(0)
+            }
+            Grants::Mysql { table, .. } => {
+                let sql = update(table, ["?", "?", "?"]);
+                let db = delivery.mysql().await?;
                 let query = sqlx::query(&sql).bind(now()).bind(reason).bind(reference);
                 query.execute(&mut *db).await?.rows_affected()
             }
@@ -221,11 +272,15 @@ impl Grants {
 
     async fn count_where(&self, condition: &str, revoked_only: bool) -> Result<u64, LedgerError> {
         let count: i64 = match self {
-            Grants::Sqlite { pool, table } => {
+            Grants::Sqlite { ledger, table } => {
+                let sql = format!("SELECT COUNT(*) FROM {table}{condition}");
+                ledger.read(|db| db.query_row(&sql, [], |row| row.get(0)))?
+            }
+            Grants::Mysql { pool, table } => {
                 sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}{condition}"))
                     .fetch_one(pool)
                     .await
-                    .map_err(|error| unavailable("sqlite", error))?
+                    .map_err(|error| unavailable("mysql", error))?
             }
             Grants::Postgres { pool, table } => {
                 sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}{condition}"))

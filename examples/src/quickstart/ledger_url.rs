@@ -9,11 +9,10 @@ use std::path::PathBuf;
 /// |---|---|---|
 /// | `sqlite:PATH` (or `sqlite://PATH`) | a SQLite file: one instance on one machine | a table in the same file, in the ledger's transaction |
 /// | `postgres://…` (or `postgresql://…`) | PostgreSQL: any number of instances | a table in the same database, in the ledger's transaction |
+/// | `mysql://…` (or `mariadb://…`) | MySQL / MariaDB: any number of instances | a table in the same database, in the ledger's transaction |
 /// | `redis://…` | Redis: any number of instances | a hash in the same server, idempotent on `ref` |
 ///
-/// `mysql://` and `mariadb://` are recognised and refused with a clear
-/// error until pw has a MySQL ledger; any other scheme, or none, is an
-/// error that lists the accepted ones.
+/// Any other scheme, or none, is an error that lists the accepted ones.
 ///
 /// ```
 /// use pw_examples::quickstart::LedgerUrl;
@@ -31,16 +30,16 @@ pub enum LedgerUrl {
     Sqlite(PathBuf),
     /// A PostgreSQL connection URL, as given.
     Postgres(String),
+    /// A MySQL / MariaDB connection URL, with the scheme `mysql://`
+    /// (`mariadb://` is written as `mysql://`, which the driver reads).
+    Mysql(String),
     /// A Redis connection URL, as given.
     Redis(String),
-    // MySQL / MariaDB: when pw-runtime has a MySQL ledger, add
-    // `Mysql(String)` here, accept `mysql://` and `mariadb://` in
-    // `FromStr` below, and open it in `quickstart::start` with the shop's
-    // grants in the ledger's transaction (as PostgreSQL does).
 }
 
 /// What `PW_LEDGER_URL` may be, for error messages.
-const ACCEPTED: &str = "sqlite:PATH, postgres://USER@HOST/DATABASE or redis://HOST:PORT";
+const ACCEPTED: &str =
+    "sqlite:PATH, postgres://USER@HOST/DATABASE, mysql://USER@HOST/DATABASE or redis://HOST:PORT";
 
 impl std::str::FromStr for LedgerUrl {
     type Err = String;
@@ -72,11 +71,10 @@ impl std::str::FromStr for LedgerUrl {
                 Ok(LedgerUrl::Postgres(url.to_owned()))
             }
             "redis" if rest.starts_with("//") => Ok(LedgerUrl::Redis(url.to_owned())),
-            "mysql" | "mariadb" => Err(format!(
-                "the ledger URL {}: pw has no MySQL / MariaDB ledger yet; use one of {ACCEPTED}",
-                Masked(url)
-            )),
-            "postgres" | "postgresql" | "redis" => Err(format!(
+            "mysql" | "mariadb" if rest.starts_with("//") => {
+                Ok(LedgerUrl::Mysql(format!("mysql:{rest}")))
+            }
+            "postgres" | "postgresql" | "mysql" | "mariadb" | "redis" => Err(format!(
                 "the ledger URL {}: write {scheme}://HOST…, with `//`",
                 Masked(url)
             )),
@@ -89,7 +87,7 @@ impl std::str::FromStr for LedgerUrl {
 }
 
 impl LedgerUrl {
-    /// The name of the backend: `sqlite`, `postgres` or `redis`.
+    /// The name of the backend: `sqlite`, `postgres`, `mysql` or `redis`.
     ///
     /// ```
     /// let url: pw_examples::quickstart::LedgerUrl = "redis://127.0.0.1:6379".parse().unwrap();
@@ -99,6 +97,7 @@ impl LedgerUrl {
         match self {
             LedgerUrl::Sqlite(_) => "sqlite",
             LedgerUrl::Postgres(_) => "postgres",
+            LedgerUrl::Mysql(_) => "mysql",
             LedgerUrl::Redis(_) => "redis",
         }
     }
@@ -109,7 +108,9 @@ impl fmt::Display for LedgerUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LedgerUrl::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
-            LedgerUrl::Postgres(url) | LedgerUrl::Redis(url) => Masked(url).fmt(f),
+            LedgerUrl::Postgres(url) | LedgerUrl::Mysql(url) | LedgerUrl::Redis(url) => {
+                Masked(url).fmt(f)
+            }
         }
     }
 }
@@ -186,15 +187,19 @@ mod tests {
     }
 
     #[test]
-    fn mysql_is_recognised_and_refused_until_the_backend_exists() {
-        for url in [
-            "mysql://root@127.0.0.1/test",
-            "mariadb://root:pw@127.0.0.1/test",
-        ] {
-            let error = parse(url).unwrap_err();
-            assert!(error.contains("no MySQL / MariaDB ledger yet"), "{error}");
-            assert!(!error.contains(":pw@"), "a password in an error: {error}");
-        }
+    fn mysql_and_mariadb_are_one_backend_and_hide_the_password() {
+        let url = parse("mysql://root@127.0.0.1/test").unwrap();
+        assert_eq!(url, LedgerUrl::Mysql("mysql://root@127.0.0.1/test".into()));
+        assert_eq!(url.backend(), "mysql");
+        let url = parse("mariadb://root:pw@127.0.0.1/test").unwrap();
+        assert_eq!(
+            url,
+            LedgerUrl::Mysql("mysql://root:pw@127.0.0.1/test".into())
+        );
+        assert_eq!(url.to_string(), "mysql://root:***@127.0.0.1/test");
+        let error = parse("mysql:root:pw@127.0.0.1/test").unwrap_err();
+        assert!(error.contains("with `//`"), "{error}");
+        assert!(!error.contains(":pw@"), "a password in an error: {error}");
     }
 
     #[test]

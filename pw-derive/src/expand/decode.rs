@@ -57,7 +57,10 @@ pub fn expand(schema: &Schema) -> TokenStream {
         };
         (Vec::new(), body)
     };
+    let nesting = fields.iter().map(|field| nesting_check(krate, field));
     quote! {
+        #(#nesting)*
+
         #[automatically_derived]
         impl #krate::Pingback for #ident #thread_safe {
             const API: #krate::ApiType = #krate::ApiType::#api;
@@ -127,6 +130,25 @@ fn type_check(krate: &syn::Path, field: &Field) -> TokenStream {
         quote_spanned! {ty.span()=>
             let _ = <#ty as #krate::value::FromValue<#krate::value::kind::#marker>>::from_value;
         }
+    }
+}
+
+/// The check that a field's type is not an `Option` of an `Option` (which
+/// would never be `Some(None)`), asked of the type's `HOLDS_EMPTY`, so
+/// that a type alias is judged as what it is. A constant, so that the
+/// compiler evaluates it in every build, `cargo check` included.
+fn nesting_check(krate: &syn::Path, field: &Field) -> TokenStream {
+    let ty = &field.ty;
+    let marker = Ident::new(field.kind.name(), Span::call_site());
+    let holds = if field.kind == ValueKind::ProductIds {
+        quote_spanned! {ty.span()=> #krate::value::FromValues<#krate::value::kind::#marker> }
+    } else {
+        quote_spanned! {ty.span()=> #krate::value::FromValue<#krate::value::kind::#marker> }
+    };
+    quote_spanned! {ty.span()=>
+        const _: () = {
+            let _ = <#ty as #holds>::HOLDS_EMPTY;
+        };
     }
 }
 

@@ -6,7 +6,7 @@
 
 use crate::model::Schema;
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 
 pub fn expand(schema: &Schema) -> TokenStream {
     let Schema {
@@ -29,6 +29,34 @@ pub fn expand(schema: &Schema) -> TokenStream {
     // The same `where` clauses as the `Pingback` implementation: the same
     // errors, reported once.
     let thread_safe = super::decode::thread_safe(schema);
+    // At the struct's name: a handler that does not implement the trait is
+    // reported as the unmet bound `Shop: <Struct>Handler`, pointing there.
+    let handled_by = quote_spanned! {ident.span()=>
+        #[automatically_derived]
+        impl<#handler_ty: #trait_name + ?::core::marker::Sized> #krate::HandledBy<#handler_ty>
+            for #ident
+            $($where_clauses)*
+        {
+            fn dispatch<'a>(
+                handler: &'a #handler_ty,
+                delivery: &'a mut #krate::Delivery<Self>,
+                history: #krate::RefHistory,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<(), #krate::HandlerError>,
+            > + ::core::marker::Send + 'a {
+                let route = #krate::handler::route(
+                    delivery.kind(),
+                    delivery.envelope().reason,
+                    history,
+                );
+                $($handle)*(handler, delivery, route)
+            }
+        }
+    };
+    let expand_name = format_ident!("pingback_handler_of_{}", ident);
+    let handle = quote_spanned! {ident.span()=>
+        <#handler_ty as #trait_name>::handle_pingback
+    };
     quote! {
         #[doc = #trait_doc]
         #vis trait #trait_name: ::core::marker::Send + ::core::marker::Sync {
@@ -101,33 +129,24 @@ pub fn expand(schema: &Schema) -> TokenStream {
             }
         }
 
-        // One call of the trait by name: were the name taken by a trait of
-        // the user's, this is one error beside the name's. A handler that
-        // does not implement the trait is reported as `HandledBy`'s message
-        // (`do_not_recommend`), not as advice to implement `HandledBy`.
-        // The `where` clauses are the `Pingback` implementation's: the same
-        // errors, reported once, at the fields.
-        #[automatically_derived]
-        #[diagnostic::do_not_recommend]
-        impl<#handler_ty: #trait_name + ?::core::marker::Sized> #krate::HandledBy<#handler_ty>
-            for #ident
-            #thread_safe
-        {
-            fn dispatch<'a>(
-                handler: &'a #handler_ty,
-                delivery: &'a mut #krate::Delivery<Self>,
-                history: #krate::RefHistory,
-            ) -> impl ::core::future::Future<
-                Output = ::core::result::Result<(), #krate::HandlerError>,
-            > + ::core::marker::Send + 'a {
-                let route = #krate::handler::route(
-                    delivery.kind(),
-                    delivery.envelope().reason,
-                    history,
-                );
-                <#handler_ty as #trait_name>::handle_pingback(handler, delivery, route)
-            }
+        // Through a macro of its own: an impl a derive writes directly makes
+        // rustc advise implementing `HandledBy` by hand when the bound is
+        // unmet, which is not the fix (implementing the handler trait is).
+        // The `where` clauses come in as the macro's input, so that their
+        // errors are the `Pingback` implementation's, reported once; so
+        // does the call of the trait, so that no error names the macro.
+        macro_rules! #expand_name {
+            ([$($where_clauses:tt)*] $($handle:tt)*) => {
+                #handled_by
+            };
         }
+        #expand_name!([#thread_safe] #handle);
+
+        // A handler that does not implement the trait is reported as the
+        // bound `Shop: <Struct>Handler` this adds. No `#[diagnostic::...]`
+        // attribute here: a `#![no_implicit_prelude]` module cannot resolve
+        // one. The `where` clauses are the `Pingback` implementation's: the
+        // same errors, reported once, at the fields.
     }
 }
 

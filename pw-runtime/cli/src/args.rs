@@ -16,7 +16,8 @@ Exit status: 0 success (accepted, answered OK, every check passed); 1 a negative
 Examples:
   pw-pingback sign --api digital_goods --secret S uid=u1 goodsid=gems type=0 ref=b1
   pw-pingback verify 'uid=u1&goodsid=gems&type=0&ref=b1&sign_version=2&sig=...' --secret S --api digital_goods
-  pw-pingback check http://127.0.0.1:8080/pingback --secret S --api digital_goods")]
+  pw-pingback check http://127.0.0.1:8080/pingback --secret S --api digital_goods
+  pw-pingback quarantine list --ledger sqlite:pw-quickstart.db")]
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
@@ -93,6 +94,9 @@ prints the rows to enter in Paymentwall > Project > Settings > Custom Pingback P
 From a build script, run it on your schema's file; in Rust code, `GemPurchase::settings_table()`
 prints the same table. The file is read, not compiled: the derive checks the schema.")]
     Settings(SettingsArgs),
+    /// List the verified pingbacks a listener's schema could not decode, or replay them.
+    #[command(subcommand)]
+    Quarantine(QuarantineCommand),
 }
 
 /// The project's secret key, also read from `PW_SECRET`.
@@ -281,4 +285,72 @@ fn pair(text: &str) -> Result<(String, String), String> {
         Some((name, value)) => Ok((name.to_owned(), value.to_owned())),
         None => Err("expected name=value (use name= for an empty value)".to_owned()),
     }
+}
+
+/// `quarantine`: its two commands.
+#[derive(Debug, Subcommand)]
+pub enum QuarantineCommand {
+    /// List the quarantined pingbacks (signature masked).
+    #[command(after_help = "\
+Example:
+  pw-pingback quarantine list --ledger sqlite:pw-quickstart.db
+prints, for each pingback: its ref_type, attempts, first and last seen, the address it came
+from, the decode error, and its parameters with the signature masked. --json prints one
+array of objects with the same fields.")]
+    List {
+        #[command(flatten)]
+        ledger: LedgerArgs,
+        /// Print one JSON array instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send quarantined pingbacks to a listener again, exactly as received.
+    #[command(after_help = "\
+Example:
+  pw-pingback quarantine replay --ledger sqlite:pw-quickstart.db --to http://127.0.0.1:8080/pingback --all
+  pw-pingback quarantine replay --ledger postgres://shop@db/shop --to http://127.0.0.1:8080/pingback b7_0
+
+The listener verifies each one as any pingback (its source check must allow this machine:
+in production, run the replay from an allowed address, or call Listener::replay in your
+own program), decodes it with its schema, and delivers it once: a pingback delivered
+meanwhile, or by Paymentwall's retry at the same moment, is only acknowledged again.
+Exit status 1 when any answer is not OK (the pingback stays in quarantine).")]
+    Replay(ReplayArgs),
+}
+
+/// The listener's ledger, read only.
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// The listener's ledger: sqlite:PATH, postgres://USER@HOST/DATABASE or
+    /// redis://HOST:PORT (or set PW_LEDGER_URL); a password in it is never printed.
+    #[arg(long, env = "PW_LEDGER_URL", hide_env_values = true)]
+    pub ledger: String,
+    /// The prefix of the ledger's tables or keys, as the listener's `LedgerOptions::prefix`.
+    #[arg(long, default_value = "pw_")]
+    pub prefix: String,
+    /// PostgreSQL: the schema of the ledger's tables, as the listener's `LedgerOptions::schema`.
+    #[arg(long)]
+    pub schema: Option<String>,
+}
+
+/// `quarantine replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// The listener's pingback URL.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// Send each one by POST (form body) instead of GET.
+    #[arg(long)]
+    pub post: bool,
+    /// Seconds to wait for each answer.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Replay every quarantined pingback, the oldest first.
+    #[arg(long, conflicts_with = "ids")]
+    pub all: bool,
+    /// The ref_type of each pingback to replay (as listed), e.g. b7_0.
+    #[arg(value_name = "REF_TYPE", required_unless_present = "all")]
+    pub ids: Vec<String>,
 }

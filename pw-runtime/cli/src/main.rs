@@ -9,6 +9,7 @@
 mod args;
 mod check;
 mod http;
+mod quarantine;
 mod send;
 mod settings;
 mod sign;
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::WidgetUrl(args) => widget::run(args),
         Command::Settings(args) => settings::run(&args),
+        Command::Quarantine(command) => quarantine::run(command),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -8,10 +8,11 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Script};
 
 use super::{
-    from_unix_millis, new_token, unix_millis, Claim, Lease, LeaseBackend, Ledger, LedgerError,
-    LedgerOptions, PaymentRecord, PAYMENT_KINDS,
+    from_unix_millis, moves_money, quarantined_row, unix_millis, Claim, Lease, Ledger, LedgerError,
+    LedgerOptions, PaymentRecord, Quarantined, MONEY_KINDS, PAYMENT_KINDS, REVERSAL_KINDS,
 };
-use crate::{Params, UniqueRef};
+use crate::{Params, PingbackType, UniqueRef};
+use std::collections::HashMap;
 
 const BACKEND: &str = "redis";
 
@@ -24,31 +25,42 @@ fn unavailable(err: redis::RedisError) -> LedgerError {
 const IN_PROGRESS: &str = "p:";
 const DONE: &str = "d:";
 
-/// KEYS[1]: the key; ARGV[1]: the in-progress value; ARGV[2]: the lease in
-/// milliseconds. Returns 1 fresh, 2 done, 3 in progress.
+/// KEYS[1]: the key; KEYS[2..]: the keys of the ref's other money types
+/// (none for other types); ARGV[1]: the in-progress value; ARGV[2]: the
+/// lease in milliseconds. Returns 1 fresh, 2 done, 3 in progress.
 static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local value = redis.call('GET', KEYS[1])
-if not value then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
+if value then
+  if string.sub(value, 1, 2) == 'd:' then
+    return 2
+  end
+  return 3
 end
-if string.sub(value, 1, 2) == 'd:' then
-  return 2
+for i = 2, #KEYS do
+  local other = redis.call('GET', KEYS[i])
+  if other and string.sub(other, 1, 2) == 'p:' then
+    return 3
+  end
 end
-return 3
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
 ",
     )
 });
 
-/// KEYS[1]: the key; ARGV[1]: the lease's in-progress value; ARGV[2]: the
-/// done value. Returns 1 when completed, 0 when the lease is stale.
+/// KEYS[1]: the key; KEYS[2]: its quarantine hash; KEYS[3]: the quarantine
+/// index; ARGV[1]: the lease's in-progress value; ARGV[2]: the done value;
+/// ARGV[3]: the `ref_type`. Returns 1 when completed (and out of quarantine),
+/// 0 when the lease is stale.
 static COMPLETE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2])
+  redis.call('DEL', KEYS[2])
+  redis.call('SREM', KEYS[3], ARGV[3])
   return 1
 end
 return 0
@@ -70,15 +82,56 @@ return 0
     )
 });
 
+/// KEYS[1]: the key; ARGV[1]: the lease's in-progress value; ARGV[2]: the
+/// lease in milliseconds. Returns 1 when renewed, 0 when the lease is stale.
+static RENEW: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+",
+    )
+});
+
+/// KEYS[1]: the key; KEYS[2]: its quarantine hash; KEYS[3]: the quarantine
+/// index; ARGV[1]: the lease's in-progress value; ARGV[2]: the `ref_type`;
+/// ARGV[3]: the query; ARGV[4]: the client; ARGV[5]: the error; ARGV[6]:
+/// now, in Unix milliseconds. Releases the claim and keeps the pingback:
+/// 1, or 0 when the lease is stale.
+static QUARANTINE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSETNX', KEYS[2], 'first', ARGV[6])
+redis.call('HSET', KEYS[2], 'id', ARGV[2], 'query', ARGV[3], 'client', ARGV[4], 'error', ARGV[5], 'last', ARGV[6])
+redis.call('HINCRBY', KEYS[2], 'attempts', 1)
+redis.call('SADD', KEYS[3], ARGV[2])
+return 1
+",
+    )
+});
+
 /// A ledger in Redis, shared by any number of listener instances: one key
 /// per pingback, `<prefix>ledger:<ref>_<type>`, claimed and completed by Lua
 /// scripts so that every step is atomic and token-checked. A claim expires
 /// with the key (`PX`); a completed record has no expiry.
 ///
-/// Durability is Redis's: for "recorded before `OK`", run Redis with
-/// `appendonly yes` and `appendfsync always`. The handler's own writes cannot
-/// share a transaction with this ledger; make them idempotent on `ref`, or
-/// use a SQL ledger.
+/// Durability is Redis's: "recorded before `OK`" holds only with
+/// `appendonly yes` and `appendfsync always`, so the ledger refuses to open
+/// on a server configured otherwise (it reads both with `CONFIG GET`),
+/// unless [`LedgerOptions::accept_redis_data_loss`] says to. The handler's
+/// own writes cannot share a transaction with this ledger; make them
+/// idempotent on `ref`, or use a SQL ledger.
+///
+/// Keys: `<prefix>ledger:<ref>_<type>` per pingback, `<prefix>quarantine:<ref>_<type>`
+/// (a hash) per quarantined pingback, and the set `<prefix>quarantined` of
+/// their `ref_type`s.
 ///
 /// ```no_run
 /// use pw_runtime::ledger::{Claim, Ledger, LedgerOptions, RedisLedger};
@@ -134,7 +187,12 @@ impl RedisLedger {
     ///
     /// # Errors
     ///
-    /// [`LedgerError::Unavailable`] when the server cannot be reached.
+    /// [`LedgerError::Unavailable`] when the server cannot be reached;
+    /// [`LedgerError::Config`] when its persistence can lose an
+    /// acknowledged write (`appendonly` is not `yes`, or `appendfsync` is
+    /// not `always`) or cannot be read, unless the options
+    /// [accept that](LedgerOptions::accept_redis_data_loss). The message
+    /// says what to set.
     ///
     /// ```no_run
     /// use pw_runtime::ledger::{redis_client::Client, LedgerOptions, RedisLedger};
@@ -148,9 +206,12 @@ impl RedisLedger {
             .set_connection_timeout(Duration::from_secs(5))
             .set_response_timeout(Duration::from_secs(10))
             .set_number_of_retries(2);
-        let conn = ConnectionManager::new_with_config(client, config)
+        let mut conn = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(unavailable)?;
+        if !options.accept_redis_data_loss {
+            check_persistence(&mut conn).await?;
+        }
         Ok(RedisLedger {
             conn,
             prefix: options.prefix.as_str().into(),
@@ -172,28 +233,38 @@ impl RedisLedger {
         format!("{}ledger:{id}", self.prefix)
     }
 
+    /// The key of a quarantined pingback: `<prefix>quarantine:<ref>_<type>`.
+    fn quarantine_key(&self, id: &UniqueRef) -> String {
+        format!("{}quarantine:{id}", self.prefix)
+    }
+
+    /// The set of quarantined `ref_type`s: `<prefix>quarantined`.
+    fn quarantine_index(&self) -> String {
+        format!("{}quarantined", self.prefix)
+    }
+
     /// Runs a token-checked script on the lease's key: 1 when it applied.
+    /// `with_quarantine` adds the pingback's quarantine keys; `args` follow
+    /// the lease's value.
     async fn on_lease(
         &self,
         script: &Script,
         lease: Lease,
-        done: Option<String>,
+        with_quarantine: bool,
+        args: &[String],
     ) -> Result<(), LedgerError> {
-        let Lease {
-            id, token, backend, ..
-        } = lease;
-        if !matches!(backend, LeaseBackend::Redis) {
-            return Err(LedgerError::WrongBackend {
-                expected: BACKEND,
-                found: backend.name(),
-            });
-        }
+        lease.expect_backend(BACKEND)?;
+        let (id, token) = (lease.id().clone(), lease.token().to_owned());
         let mut invocation = script.prepare_invoke();
-        invocation
-            .key(self.key(&id))
-            .arg(format!("{IN_PROGRESS}{token}"));
-        if let Some(done) = done {
-            invocation.arg(done);
+        invocation.key(self.key(&id));
+        if with_quarantine {
+            invocation
+                .key(self.quarantine_key(&id))
+                .key(self.quarantine_index());
+        }
+        invocation.arg(format!("{IN_PROGRESS}{token}"));
+        for arg in args {
+            invocation.arg(arg);
         }
         let applied: i64 = invocation
             .invoke_async(&mut self.conn.clone())
@@ -207,21 +278,63 @@ impl RedisLedger {
     }
 }
 
+impl RedisLedger {
+    /// The earliest completed pingback of `reference` among `kinds`.
+    async fn earliest(
+        &self,
+        reference: &str,
+        kinds: &[PingbackType],
+    ) -> Result<Option<PaymentRecord>, LedgerError> {
+        let ids: Vec<UniqueRef> = kinds
+            .iter()
+            .map(|kind| UniqueRef::new(reference, *kind))
+            .collect();
+        let keys: Vec<String> = ids.iter().map(|id| self.key(id)).collect();
+        let values: Vec<Option<String>> = redis::cmd("MGET")
+            .arg(keys)
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        let found = ids
+            .into_iter()
+            .zip(values)
+            .filter_map(|(id, value)| {
+                let (at, query) = value?
+                    .strip_prefix(DONE)?
+                    .split_once(':')
+                    .map(|(at, query)| (at.parse::<i64>().ok(), query.to_owned()))?;
+                Some(PaymentRecord::new(id, query, from_unix_millis(at?)))
+            })
+            .min_by_key(PaymentRecord::delivered_at);
+        Ok(found)
+    }
+}
+
 impl Ledger for RedisLedger {
     fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
         let key = self.key(id);
+        let siblings: Vec<String> = if moves_money(id.kind) {
+            MONEY_KINDS
+                .iter()
+                .filter(|kind| **kind != id.kind)
+                .map(|kind| self.key(&UniqueRef::new(&id.reference, *kind)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let id = id.clone();
         async move {
-            let token = new_token();
+            let lease = Lease::new(id, BACKEND, self.lease);
             let outcome: i64 = CLAIM
                 .key(key)
-                .arg(format!("{IN_PROGRESS}{token}"))
+                .key(siblings)
+                .arg(format!("{IN_PROGRESS}{}", lease.token()))
                 .arg(self.lease_millis)
                 .invoke_async(&mut self.conn.clone())
                 .await
                 .map_err(unavailable)?;
             Ok(match outcome {
-                1 => Claim::Fresh(Lease::new(id, token, self.lease, LeaseBackend::Redis)),
+                1 => Claim::Fresh(lease),
                 2 => Claim::AlreadyDone,
                 _ => Claim::InProgress,
             })
@@ -234,38 +347,128 @@ impl Ledger for RedisLedger {
         params: &Params,
     ) -> impl Future<Output = Result<(), LedgerError>> + Send {
         let now = unix_millis(SystemTime::now());
-        let done = format!("{DONE}{now}:{}", params.to_query_string());
-        self.on_lease(&COMPLETE, lease, Some(done))
+        let args = [
+            format!("{DONE}{now}:{}", params.to_query_string()),
+            lease.id().to_string(),
+        ];
+        async move { self.on_lease(&COMPLETE, lease, true, &args).await }
     }
 
-    fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        self.on_lease(&RELEASE, lease, None)
+    async fn release(&self, lease: Lease) -> Result<(), LedgerError> {
+        self.on_lease(&RELEASE, lease, false, &[]).await
     }
 
-    fn original_payment(
+    async fn original_payment(
         &self,
         reference: &str,
-    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-        let ids = PAYMENT_KINDS.map(|kind| UniqueRef::new(reference, kind));
-        let keys: Vec<String> = ids.iter().map(|id| self.key(id)).collect();
-        async move {
-            let values: Vec<Option<String>> = redis::cmd("MGET")
-                .arg(keys)
-                .query_async(&mut self.conn.clone())
-                .await
-                .map_err(unavailable)?;
-            let found = ids
-                .into_iter()
-                .zip(values)
-                .filter_map(|(id, value)| {
-                    let (at, query) = value?
-                        .strip_prefix(DONE)?
-                        .split_once(':')
-                        .map(|(at, query)| (at.parse::<i64>().ok(), query.to_owned()))?;
-                    Some(PaymentRecord::new(id, query, from_unix_millis(at?)))
-                })
-                .min_by_key(PaymentRecord::delivered_at);
-            Ok(found)
+    ) -> Result<Option<PaymentRecord>, LedgerError> {
+        self.earliest(reference, &PAYMENT_KINDS).await
+    }
+
+    async fn reversal(&self, reference: &str) -> Result<Option<PaymentRecord>, LedgerError> {
+        self.earliest(reference, &REVERSAL_KINDS).await
+    }
+
+    async fn renew(&self, id: &UniqueRef, token: &str) -> Result<(), LedgerError> {
+        let renewed: i64 = RENEW
+            .key(self.key(id))
+            .arg(format!("{IN_PROGRESS}{token}"))
+            .arg(self.lease_millis)
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        if renewed == 1 {
+            Ok(())
+        } else {
+            Err(LedgerError::StaleLease { id: id.clone() })
         }
     }
+
+    fn quarantine(
+        &self,
+        lease: Lease,
+        pingback: &Quarantined,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        let args = [
+            pingback.id().to_string(),
+            pingback.query().to_owned(),
+            pingback.client().to_string(),
+            pingback.error().to_owned(),
+            unix_millis(pingback.last_seen()).to_string(),
+        ];
+        async move { self.on_lease(&QUARANTINE, lease, true, &args).await }
+    }
+
+    async fn quarantined(&self) -> Result<Vec<Quarantined>, LedgerError> {
+        let mut conn = self.conn.clone();
+        let ids: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(self.quarantine_index())
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        let mut pipe = redis::pipe();
+        let ids: Vec<UniqueRef> = ids.iter().filter_map(|id| id.parse().ok()).collect();
+        for id in &ids {
+            pipe.cmd("HGETALL").arg(self.quarantine_key(id));
+        }
+        let hashes: Vec<HashMap<String, String>> =
+            pipe.query_async(&mut conn).await.map_err(unavailable)?;
+        let mut all: Vec<Quarantined> = ids
+            .into_iter()
+            .zip(hashes)
+            .filter_map(|(id, mut hash)| {
+                let millis = |value: Option<&String>| {
+                    from_unix_millis(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+                };
+                let seen = (millis(hash.get("first")), millis(hash.get("last")));
+                let attempts = hash.get("attempts").and_then(|v| v.parse().ok())?;
+                let client = hash.remove("client")?;
+                Some(quarantined_row(
+                    id,
+                    hash.remove("query")?,
+                    &client,
+                    hash.remove("error").unwrap_or_default(),
+                    seen,
+                    attempts,
+                ))
+            })
+            .collect();
+        all.sort_by_key(|entry| (entry.first_seen(), entry.id().to_string()));
+        Ok(all)
+    }
+}
+
+/// Refuses a server whose persistence can lose an acknowledged write.
+async fn check_persistence(conn: &mut ConnectionManager) -> Result<(), LedgerError> {
+    let fix = "set `appendonly yes` and `appendfsync always` in redis.conf (or `CONFIG SET \
+               appendonly yes` and `CONFIG SET appendfsync always`, then `CONFIG REWRITE`), or \
+               open the ledger with `LedgerOptions::accept_redis_data_loss()` to accept that a \
+               restart may deliver pingbacks a second time";
+    let setting = |name: &'static str| {
+        let mut conn = conn.clone();
+        async move {
+            let found: HashMap<String, String> = redis::cmd("CONFIG")
+                .arg("GET")
+                .arg(name)
+                .query_async(&mut conn)
+                .await
+                .map_err(|error| {
+                    LedgerError::Config(format!(
+                        "cannot read the Redis server's `{name}` setting (CONFIG GET {name}: \
+                         {error}), so pw cannot tell whether it keeps acknowledged writes; {fix}"
+                    ))
+                })?;
+            Ok::<_, LedgerError>(found.get(name).cloned().unwrap_or_default())
+        }
+    };
+    let appendonly = setting("appendonly").await?;
+    let appendfsync = setting("appendfsync").await?;
+    if appendonly == "yes" && appendfsync == "always" {
+        return Ok(());
+    }
+    Err(LedgerError::Config(format!(
+        "the Redis server can lose acknowledged writes (appendonly {appendonly}, appendfsync \
+         {appendfsync}): after a crash or restart the ledger would forget pingbacks it \
+         answered OK, and deliver them again; {fix}"
+    )))
 }

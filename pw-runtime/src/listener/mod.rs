@@ -12,14 +12,14 @@
 //! | status | body | when | Paymentwall |
 //! |---|---|---|---|
 //! | 200 | `OK` | the pingback was processed now, or before (a duplicate is acknowledged and not delivered again) | done |
-//! | 400 | what is wrong | malformed parameters, missing parameters (named), a value not of its kind | retries |
+//! | 400 | what is wrong | malformed parameters, missing parameters (named), a value not of its kind; a verified pingback whose value does not fit the schema is also kept in the ledger's quarantine ([`Listener::quarantined`], [`Listener::replay`]) and logged at error level | retries |
 //! | 403 | what is wrong | wrong signature, signature version not accepted, source address not allowed | retries |
 //! | 405 | `method not allowed` | a method other than GET and POST (`Allow: GET, POST`) | retries |
 //! | 413 | what is wrong | the query or body is over the size or parameter-count limit | retries |
 //! | 415 | what is wrong | a POST body that is not `application/x-www-form-urlencoded` | retries |
 //! | 500 | what failed | the handler failed, panicked or ran past its deadline (default 30 s), or the ledger is unavailable: nothing was recorded | retries |
 //! | 501 | `pingback type N is not handled ...` | an undocumented pingback type the handler's `unknown_type` does not accept (its default), or a method returned [`HandlerError::unhandled_type`](crate::HandlerError::unhandled_type); logged at error level with the code | retries |
-//! | 503 | `in progress` | the same pingback is being handled by another delivery right now (`Retry-After`) | retries |
+//! | 503 | `in progress` | the same pingback, or another type that moves goods (0, 1, 2, 201, 202) of its `ref`, is being handled by another delivery right now (`Retry-After`) | retries |
 //!
 //! Bodies never contain the secret key or the expected signature, and
 //! never the handler's own error message (it goes to the log).
@@ -74,6 +74,7 @@
 //! ```
 
 mod deadline;
+mod renew;
 mod request;
 mod response;
 mod unwind;
@@ -81,16 +82,17 @@ mod unwind;
 pub use request::Request;
 pub use response::Response;
 
-use crate::ledger::{Claim, Lease, Ledger, LedgerError};
+use crate::ledger::{Claim, Lease, Ledger, LedgerError, Quarantined};
 use crate::{
-    Delivery, DeliveryKind, HandledBy, Limits, OriginalPayment, Pingback, PingbackType,
-    RecordedReversal, RefHistory, Rejection, Reversal, SecretKey, SignatureVersion, Source,
-    SourceCheck, Verifier, VerifierBuilder,
+    DecodeError, Delivery, DeliveryKind, HandledBy, Limits, OriginalPayment, Pingback,
+    PingbackType, RecordedReversal, RefHistory, Rejection, Reversal, SecretKey, SignatureVersion,
+    Source, SourceCheck, UniqueRef, VerifiedPingback, Verifier, VerifierBuilder,
 };
 use deadline::Deadline;
+use renew::{Renewal, Renewing};
 use std::fmt;
 use std::marker::PhantomData;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use tracing::field::Empty;
 use tracing::Instrument;
 use unwind::CatchUnwind;
@@ -197,6 +199,13 @@ where
     /// [`DEFAULT_HANDLER_DEADLINE`], 30 s). Past it the handler's future is
     /// dropped, the claim released, an error logged and the pingback
     /// answered 500, so Paymentwall retries it.
+    ///
+    /// The deadline and the ledger's lease are independent: while the
+    /// handler runs, the listener renews its lease every third of the lease
+    /// ([`Ledger::renew`]), so a deadline longer than the lease is fine, and
+    /// a process that dies mid-handler blocks its pingback for one lease
+    /// ([`LedgerOptions::lease`](crate::ledger::LedgerOptions::lease), 30 s
+    /// by default), not for the deadline.
     #[must_use]
     pub fn handler_deadline(mut self, deadline: Duration) -> Self {
         self.handler_deadline = deadline;
@@ -223,6 +232,7 @@ enum Outcome {
     Duplicate,
     InProgress,
     Rejected,
+    Quarantined,
     HandlerFailed,
     Unhandled,
     LedgerUnavailable,
@@ -235,6 +245,7 @@ impl fmt::Display for Outcome {
             Outcome::Duplicate => "duplicate",
             Outcome::InProgress => "in_progress",
             Outcome::Rejected => "rejected",
+            Outcome::Quarantined => "quarantined",
             Outcome::HandlerFailed => "handler_failed",
             Outcome::Unhandled => "unhandled_type",
             Outcome::LedgerUnavailable => "ledger_unavailable",
@@ -283,16 +294,176 @@ where
     /// Handles one request: see the [module documentation](self) for the
     /// steps and the response contract.
     pub async fn handle(&self, request: Request) -> Response {
+        self.traced(false, self.run(&request)).await
+    }
+
+    /// The quarantined pingbacks of this listener's ledger
+    /// ([`Ledger::quarantined`]): verified pingbacks the schema could not
+    /// decode, kept until a replay delivers them. The listing shows no
+    /// secret (the signature is masked in `Debug` and
+    /// [`Quarantined::masked_query`]).
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError`] when the ledger is unavailable.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::MemoryLedger;
+    /// use pw_runtime::listener::{Listener, Request};
+    /// use pw_runtime::{signature, ApiType, Currency, Delivery, Grant, HandlerError, Notice, OriginalPayment, Pingback, Reversal, SecretKey, SignatureVersion};
+    ///
+    /// #[derive(Pingback)]
+    /// #[pingback(api = "digital_goods")]
+    /// struct Strict {
+    ///     #[pingback(system = "CURRENCY_CODE", param = "paid_currency")]
+    ///     paid_currency: Currency,
+    /// }
+    /// struct Shop;
+    /// impl StrictHandler for Shop {
+    ///     async fn deliver(&self, _: &mut Delivery<Strict>, _: Grant) -> Result<(), HandlerError> { Ok(()) }
+    ///     async fn take_back(&self, _: &mut Delivery<Strict>, _: Reversal, _: Option<OriginalPayment>) -> Result<(), HandlerError> { Ok(()) }
+    ///     async fn notice(&self, _: &mut Delivery<Strict>, _: Notice) -> Result<(), HandlerError> { Ok(()) }
+    /// }
+    ///
+    /// let listener = Listener::<Strict, _, _>::builder("secret", Shop, MemoryLedger::new()).build();
+    /// let query = signature::sign_pingback(ApiType::DigitalGoods, SignatureVersion::V2, &SecretKey::new("secret"),
+    ///     [("uid", "u1"), ("goodsid", "gems"), ("type", "0"), ("ref", "b1"), ("paid_currency", "ZZZ")]).unwrap();
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let answer = listener.handle(Request::get(query, "174.36.92.186".parse().unwrap())).await;
+    /// assert_eq!(answer.status, 400); // not OK: Paymentwall retries
+    /// let kept = listener.quarantined().await?;
+    /// assert_eq!(kept[0].id().to_string(), "b1_0");
+    /// assert!(kept[0].error().contains("paid_currency"));
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn quarantined(&self) -> Result<Vec<Quarantined>, LedgerError> {
+        self.ledger.quarantined().await
+    }
+
+    /// Replays the quarantined pingback `id` through this listener, as if
+    /// Paymentwall had sent it again: its stored parameters are verified
+    /// (signature, and source with the address they came from), decoded
+    /// with this listener's schema, claimed and handed to the handler. A
+    /// delivery that completes takes it out of quarantine; one that still
+    /// does not decode stays there (its attempts grow by one). The same
+    /// pingback sent by Paymentwall at the same moment is delivered once:
+    /// both go through the ledger's claim.
+    ///
+    /// Returns `None` when `id` is not in quarantine (for example delivered
+    /// meanwhile), or the listener's answer.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError`] when the quarantine cannot be read.
+    ///
+    /// ```
+    /// use pw_runtime::ledger::MemoryLedger;
+    /// use pw_runtime::listener::{Listener, Request};
+    /// use pw_runtime::{signature, ApiType, Currency, Delivery, Grant, HandlerError, Notice, OriginalPayment, Pingback, Reversal, SecretKey, SignatureVersion};
+    ///
+    /// #[derive(Pingback)]
+    /// #[pingback(api = "digital_goods")]
+    /// struct Strict {
+    ///     #[pingback(system = "CURRENCY_CODE", param = "paid_currency")]
+    ///     paid_currency: Currency,
+    /// }
+    /// /// The schema after the fix: the parameter is any text of the merchant's.
+    /// #[derive(Pingback)]
+    /// #[pingback(api = "digital_goods")]
+    /// struct Fixed {
+    ///     #[pingback(own)]
+    ///     paid_currency: String,
+    /// }
+    /// struct Shop;
+    /// impl StrictHandler for Shop {
+    ///     async fn deliver(&self, _: &mut Delivery<Strict>, _: Grant) -> Result<(), HandlerError> { Ok(()) }
+    ///     async fn take_back(&self, _: &mut Delivery<Strict>, _: Reversal, _: Option<OriginalPayment>) -> Result<(), HandlerError> { Ok(()) }
+    ///     async fn notice(&self, _: &mut Delivery<Strict>, _: Notice) -> Result<(), HandlerError> { Ok(()) }
+    /// }
+    /// impl FixedHandler for Shop {
+    ///     async fn deliver(&self, _: &mut Delivery<Fixed>, _: Grant) -> Result<(), HandlerError> { Ok(()) }
+    ///     async fn take_back(&self, _: &mut Delivery<Fixed>, _: Reversal, _: Option<OriginalPayment>) -> Result<(), HandlerError> { Ok(()) }
+    ///     async fn notice(&self, _: &mut Delivery<Fixed>, _: Notice) -> Result<(), HandlerError> { Ok(()) }
+    /// }
+    ///
+    /// let ledger = MemoryLedger::new();
+    /// let strict = Listener::<Strict, _, _>::builder("secret", Shop, ledger.clone()).build();
+    /// let query = signature::sign_pingback(ApiType::DigitalGoods, SignatureVersion::V2, &SecretKey::new("secret"),
+    ///     [("uid", "u1"), ("goodsid", "gems"), ("type", "0"), ("ref", "b1"), ("paid_currency", "ZZZ")]).unwrap();
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// strict.handle(Request::get(query, "174.36.92.186".parse().unwrap())).await;
+    ///
+    /// let fixed = Listener::<Fixed, _, _>::builder("secret", Shop, ledger).build();
+    /// let answer = fixed.replay(&"b1_0".parse().unwrap()).await?.unwrap();
+    /// assert!(answer.is_acknowledgement()); // delivered
+    /// assert!(fixed.quarantined().await?.is_empty());
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn replay(&self, id: &UniqueRef) -> Result<Option<Response>, LedgerError> {
+        let kept = self.ledger.quarantined().await?;
+        let Some(entry) = kept.into_iter().find(|entry| entry.id() == id) else {
+            return Ok(None);
+        };
+        Ok(Some(self.traced(true, self.run_replay(&entry)).await))
+    }
+
+    /// Replays every quarantined pingback ([`Listener::replay`]), the
+    /// oldest first: each one's `ref_type` with the listener's answer.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError`] when the quarantine cannot be read.
+    ///
+    /// ```
+    /// # use pw_runtime::ledger::MemoryLedger;
+    /// # use pw_runtime::listener::Listener;
+    /// # use pw_runtime::{Delivery, Grant, HandlerError, Notice, OriginalPayment, Pingback, Reversal};
+    /// # #[derive(Pingback)]
+    /// # #[pingback(api = "cart")]
+    /// # struct Order {}
+    /// # struct Shop;
+    /// # impl OrderHandler for Shop {
+    /// #     async fn deliver(&self, _: &mut Delivery<Order>, _: Grant) -> Result<(), HandlerError> { Ok(()) }
+    /// #     async fn take_back(&self, _: &mut Delivery<Order>, _: Reversal, _: Option<OriginalPayment>) -> Result<(), HandlerError> { Ok(()) }
+    /// #     async fn notice(&self, _: &mut Delivery<Order>, _: Notice) -> Result<(), HandlerError> { Ok(()) }
+    /// # }
+    /// let listener = Listener::<Order, _, _>::builder("secret", Shop, MemoryLedger::new()).build();
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// for (id, answer) in listener.replay_all().await? {
+    ///     println!("{id}: {} {}", answer.status, answer.body);
+    /// }
+    /// # Ok::<(), pw_runtime::ledger::LedgerError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn replay_all(&self) -> Result<Vec<(UniqueRef, Response)>, LedgerError> {
+        let mut answers = Vec::new();
+        for entry in self.ledger.quarantined().await? {
+            let response = self.traced(true, self.run_replay(&entry)).await;
+            answers.push((entry.id().clone(), response));
+        }
+        Ok(answers)
+    }
+
+    /// Runs one pingback's steps in its `pingback` span and logs how it
+    /// ended.
+    async fn traced(
+        &self,
+        replay: bool,
+        steps: impl std::future::Future<Output = (Outcome, Response)>,
+    ) -> Response {
         let span = tracing::info_span!(
             "pingback",
             "ref" = Empty,
             "type" = Empty,
+            replay,
             outcome = Empty,
             status = Empty,
             duration_ms = Empty,
         );
         let started = Instant::now();
-        let (outcome, response) = self.run(&request).instrument(span.clone()).await;
+        let (outcome, response) = steps.instrument(span.clone()).await;
         span.record("outcome", tracing::field::display(outcome));
         span.record("status", response.status);
         span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
@@ -301,7 +472,10 @@ where
             Outcome::InProgress | Outcome::Rejected => {
                 tracing::warn!(%outcome, status = response.status, reason = %response.body, "pingback not acknowledged");
             }
-            Outcome::HandlerFailed | Outcome::Unhandled | Outcome::LedgerUnavailable => {
+            Outcome::Quarantined
+            | Outcome::HandlerFailed
+            | Outcome::Unhandled
+            | Outcome::LedgerUnavailable => {
                 tracing::error!(%outcome, status = response.status, reason = %response.body, "pingback not acknowledged");
             }
         });
@@ -324,11 +498,48 @@ where
             Ok(pingback) => pingback,
             Err(rejection) => return (Outcome::Rejected, rejected(&rejection)),
         };
+        self.process(pingback, input).await
+    }
+
+    /// A quarantined pingback, verified again (the signature, and the
+    /// source with the address it came from) and processed.
+    async fn run_replay(&self, entry: &Quarantined) -> (Outcome, Response) {
+        let params = match entry.params() {
+            Ok(params) => params,
+            Err(error) => {
+                let body = format!("the quarantined parameters no longer parse: {error}");
+                return (Outcome::Rejected, Response::text(400, body));
+            }
+        };
+        let pingback = match self
+            .verifier
+            .verify_params(params, &Source::peer(entry.client()))
+        {
+            Ok(pingback) => pingback,
+            Err(rejection) => return (Outcome::Rejected, rejected(&rejection)),
+        };
+        self.process(pingback, entry.query().as_bytes()).await
+    }
+
+    /// A verified pingback, from its decoding to the answer; `input` is its
+    /// parameters exactly as received, kept if it does not decode.
+    async fn process(&self, pingback: VerifiedPingback, input: &[u8]) -> (Outcome, Response) {
         let span = tracing::Span::current();
         span.record("ref", pingback.reference());
         span.record("type", pingback.kind().code());
+        let (id, client) = (pingback.unique_ref(), pingback.client_address());
         let mut delivery = match Delivery::<P>::decode(pingback) {
             Ok(delivery) => delivery,
+            Err(error @ (DecodeError::Missing { .. } | DecodeError::Invalid { .. })) => {
+                let kept = Quarantined::new(
+                    id,
+                    String::from_utf8_lossy(input),
+                    client,
+                    error.to_string(),
+                    SystemTime::now(),
+                );
+                return self.quarantine(kept, error.status()).await;
+            }
             Err(error) => {
                 return (
                     Outcome::Rejected,
@@ -336,36 +547,34 @@ where
                 )
             }
         };
-        let id = delivery.unique_ref();
         let lease = match self.ledger.claim(&id).await {
             Ok(Claim::Fresh(lease)) => lease,
             Ok(Claim::AlreadyDone) => return (Outcome::Duplicate, Response::ok()),
-            Ok(Claim::InProgress) => {
-                let response = Response::text(
-                    503,
-                    format!("in progress: {id} is being handled by another delivery; retry later"),
-                )
-                .header("Retry-After", self.retry_after.as_secs().to_string());
-                return (Outcome::InProgress, response);
-            }
+            Ok(Claim::InProgress) => return (Outcome::InProgress, self.in_progress(&id)),
             Err(error) => return (Outcome::LedgerUnavailable, ledger_failed(&error)),
         };
         let history = match self.history(&delivery).await {
             Ok(history) => history,
             Err(error) => {
-                let _ = self.ledger.release(lease).await;
+                self.give_up(lease).await;
                 return (Outcome::LedgerUnavailable, ledger_failed(&error));
             }
         };
+        let (token, length) = (lease.token().to_owned(), lease.length());
         delivery.set_lease(lease);
         let handled = CatchUnwind::new(P::dispatch(&self.handler, &mut delivery, history));
-        let result = Deadline::new(self.handler_deadline, handled).await;
-        let Some(lease) = delivery.take_lease() else {
+        let bounded = Deadline::new(self.handler_deadline, handled);
+        let renew = || -> Renewal<'_> { Box::pin(self.ledger.renew(&id, &token)) };
+        let (result, renewed) = Renewing::new(length / 3, bounded, renew).await;
+        let Some(mut lease) = delivery.take_lease() else {
             return (
                 Outcome::HandlerFailed,
                 Response::text(500, "the handler took the ledger lease"),
             );
         };
+        if let Some(at) = renewed {
+            lease.renewed_at(at);
+        }
         let failure = match result {
             Ok(Ok(Ok(()))) => None,
             Ok(Ok(Err(error))) => match error.unhandled() {
@@ -377,9 +586,7 @@ where
         };
         if let Some(failure) = failure {
             tracing::error!(error = %failure, "handler failed");
-            if let Err(error) = self.ledger.release(lease).await {
-                tracing::error!(%error, "releasing the claim failed; it expires with its lease");
-            }
+            self.give_up(lease).await;
             return (
                 Outcome::HandlerFailed,
                 Response::text(
@@ -388,9 +595,91 @@ where
                 ),
             );
         }
+        let twin = lease.twin();
         match self.ledger.complete(lease, delivery.params()).await {
             Ok(()) => (Outcome::Delivered, Response::ok()),
-            Err(error) => (Outcome::LedgerUnavailable, ledger_failed(&error)),
+            Err(error) => {
+                // Not recorded (or not known to be): give the claim up, so the
+                // retry need not wait for the lease. A record that did commit
+                // is not touched: a release only removes a claim in progress.
+                if matches!(error, LedgerError::Unavailable { .. }) {
+                    self.give_up(twin).await;
+                }
+                (Outcome::LedgerUnavailable, ledger_failed(&error))
+            }
+        }
+    }
+
+    /// The answer for a pingback another delivery is handling right now.
+    fn in_progress(&self, id: &UniqueRef) -> Response {
+        Response::text(
+            503,
+            format!("in progress: {id} (or another pingback of its ref) is being handled by another delivery; retry later"),
+        )
+        .header("Retry-After", self.retry_after.as_secs().to_string())
+    }
+
+    /// A verified pingback the schema cannot decode: kept in the ledger's
+    /// quarantine under its claim (a pingback already delivered is only
+    /// acknowledged again), logged at error level, answered non-OK so that
+    /// Paymentwall keeps retrying.
+    async fn quarantine(&self, kept: Quarantined, status: u16) -> (Outcome, Response) {
+        let lease = match self.ledger.claim(kept.id()).await {
+            Ok(Claim::Fresh(lease)) => lease,
+            // Delivered before, through a schema that read it: nothing to keep.
+            Ok(Claim::AlreadyDone) => return (Outcome::Duplicate, Response::ok()),
+            Ok(Claim::InProgress) => return (Outcome::InProgress, self.in_progress(kept.id())),
+            Err(error) => return (Outcome::LedgerUnavailable, ledger_failed(&error)),
+        };
+        if let Err(error) = self.ledger.quarantine(lease, &kept).await {
+            return (Outcome::LedgerUnavailable, ledger_failed(&error));
+        }
+        tracing::error!(
+            id = %kept.id(),
+            error = kept.error(),
+            "a verified pingback does not fit the schema: kept in quarantine; fix the schema, \
+             then replay it (Listener::replay, or `pw-pingback quarantine replay`)"
+        );
+        let body = format!(
+            "{}; the pingback is kept in quarantine until a replay delivers it",
+            kept.error()
+        );
+        (Outcome::Quarantined, Response::text(status, body))
+    }
+
+    /// Gives a claim up after a failure, retrying a release the ledger could
+    /// not carry out (unreachable for a moment) a few times, over about 3
+    /// seconds; if it stays unreachable, the claim expires with its lease.
+    async fn give_up(&self, lease: Lease) {
+        const RETRIES: [Duration; 4] = [
+            Duration::from_millis(100),
+            Duration::from_millis(300),
+            Duration::from_millis(900),
+            Duration::from_millis(1800),
+        ];
+        let mut lease = lease;
+        for pause in RETRIES.into_iter().map(Some).chain([None]) {
+            let twin = lease.twin();
+            match self.ledger.release(lease).await {
+                Ok(()) => return,
+                Err(error @ LedgerError::Unavailable { .. }) => match pause {
+                    Some(pause) => {
+                        tracing::warn!(%error, "releasing the claim failed; retrying");
+                        futures_timer::Delay::new(pause).await;
+                    }
+                    None => {
+                        tracing::error!(%error, "releasing the claim failed; it expires with its lease");
+                        return;
+                    }
+                },
+                // Stale (expired, or given up already) or another backend's:
+                // nothing left to release.
+                Err(error) => {
+                    tracing::warn!(%error, "the claim was not released");
+                    return;
+                }
+            }
+            lease = twin;
         }
     }
 
@@ -406,12 +695,9 @@ where
             history = history.with_original(record.as_ref().and_then(OriginalPayment::from_record));
         }
         if DeliveryKind::from_type(kind).is_some() {
-            // The reversal (2 or 202) of this `ref` recorded before this
-            // delivery. The ledger does not record reversals across the
-            // types of a `ref` yet (issue 11, point 2); until it does,
-            // every delivery is "not reversed".
-            let reversal: Option<RecordedReversal> = None;
-            history = history.with_reversal(reversal);
+            let record = self.ledger.reversal(delivery.reference()).await?;
+            history =
+                history.with_reversal(record.as_ref().and_then(RecordedReversal::from_record));
         }
         Ok(history)
     }
@@ -427,9 +713,7 @@ where
             "pingback type {code} is not handled: not acknowledged (implement the handler's \
              `unknown_type` method to accept it)"
         );
-        if let Err(error) = self.ledger.release(lease).await {
-            tracing::error!(%error, "releasing the claim failed; it expires with its lease");
-        }
+        self.give_up(lease).await;
         let response = Response::text(
             501,
             format!("pingback type {code} is not handled by this listener; it will be retried"),

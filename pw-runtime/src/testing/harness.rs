@@ -112,7 +112,7 @@ where
     }
 
     /// The ledger, for the test's own tables and queries
-    /// ([`SqliteLedger::pool`]).
+    /// ([`SqliteLedger::write`], [`SqliteLedger::read`]).
     pub fn ledger(&self) -> &SqliteLedger {
         self.listener.ledger()
     }

@@ -101,10 +101,25 @@ pub trait FromValue<K: Kind>: Sized {
     fn from_empty() -> Option<Self> {
         None
     }
+
+    /// Whether this type holds the empty value itself (an `Option`):
+    /// `#[derive(Pingback)]` refuses an `Option` of such a type, which could
+    /// never be `Some(None)`.
+    #[doc(hidden)]
+    const HOLDS_EMPTY: bool = false;
+}
+
+/// Why a field cannot be an `Option` of an `Option`.
+macro_rules! nested_option {
+    () => {
+        "a field type that is an `Option` of an `Option` (perhaps through a type alias) \
+         cannot hold this parameter: an empty or absent parameter is the outer `None`, and \
+         `Some(None)` never happens; hold the value in one `Option`"
+    };
 }
 
 /// An `Option` holds what its `T` holds, and `None` for an empty or absent
-/// parameter.
+/// parameter. An `Option` of an `Option` is refused where a schema uses it.
 impl<K: Kind, T: FromValue<K>> FromValue<K> for Option<T> {
     fn from_value(text: &str) -> Result<Self, ValueError> {
         T::from_value(text).map(Some)
@@ -113,6 +128,11 @@ impl<K: Kind, T: FromValue<K>> FromValue<K> for Option<T> {
     fn from_empty() -> Option<Self> {
         Some(None)
     }
+
+    const HOLDS_EMPTY: bool = {
+        assert!(!T::HOLDS_EMPTY, nested_option!());
+        true
+    };
 }
 
 /// Turns the elements of an array parameter of kind `K` (a cart's
@@ -147,6 +167,10 @@ pub trait FromValues<K: Kind>: Sized {
     fn from_empty() -> Option<Self> {
         None
     }
+
+    /// As [`FromValue::HOLDS_EMPTY`].
+    #[doc(hidden)]
+    const HOLDS_EMPTY: bool = false;
 }
 
 impl<T: FromValue<kind::Text>> FromValues<kind::ProductIds> for Vec<T> {
@@ -163,6 +187,11 @@ impl<K: Kind, T: FromValues<K>> FromValues<K> for Option<T> {
     fn from_empty() -> Option<Self> {
         Some(None)
     }
+
+    const HOLDS_EMPTY: bool = {
+        assert!(!T::HOLDS_EMPTY, nested_option!());
+        true
+    };
 }
 
 /// The field types that can hold a parameter Paymentwall may send empty:

@@ -3,8 +3,11 @@
 //! so tests run in parallel.
 //!
 //! Servers: `PW_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`)
-//! and `PW_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`). An unreachable
-//! server fails the test under `CI=true` and skips it otherwise.
+//! and `PW_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`, MariaDB
+//! alike); Redis: a `redis-server` with AOF and `appendfsync always` that each test
+//! starts on a free loopback port (`redis_server.rs`; the machine's Redis at
+//! `PW_TEST_REDIS_URL` has no persistence, so `RedisLedger` refuses it). An
+//! unreachable server fails the test under `CI=true` and skips it otherwise.
 
 #![allow(dead_code)]
 
@@ -108,7 +111,9 @@ mod custom_backend {
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant, SystemTime};
 
-    use pw_runtime::ledger::{Claim, Lease, Ledger, LedgerError, PaymentRecord};
+    use pw_runtime::ledger::{
+        Claim, Lease, Ledger, LedgerError, PaymentRecord, Quarantined, MONEY_KINDS,
+    };
     use pw_runtime::{Params, PingbackType, UniqueRef};
 
     use super::{Backend, LEASE, SHORT_LEASE};
@@ -118,67 +123,123 @@ mod custom_backend {
         Done { query: String, at: SystemTime },
     }
 
+    #[derive(Default)]
+    struct Maps {
+        pingbacks: HashMap<String, State>,
+        quarantine: HashMap<String, Quarantined>,
+    }
+
     #[derive(Clone)]
     pub struct ThirdPartyLedger {
-        map: Arc<Mutex<HashMap<String, State>>>,
+        maps: Arc<Mutex<Maps>>,
         lease: Duration,
+    }
+
+    /// What becomes of a lease.
+    enum Finish<'a> {
+        Complete(&'a Params),
+        Release,
+        Quarantine(&'a Quarantined),
     }
 
     impl ThirdPartyLedger {
         fn new(lease: Duration) -> Self {
             ThirdPartyLedger {
-                map: Arc::default(),
+                maps: Arc::default(),
                 lease,
             }
         }
 
-        fn finish(&self, lease: Lease, params: Option<&Params>) -> Result<(), LedgerError> {
+        fn current(maps: &Maps, id: &UniqueRef, token: &str) -> bool {
+            matches!(
+                maps.pingbacks.get(&id.to_string()),
+                Some(State::Claimed { token: held, until }) if held == token && *until > Instant::now()
+            )
+        }
+
+        fn finish(&self, lease: Lease, how: Finish<'_>) -> Result<(), LedgerError> {
             if lease.backend() != "custom" {
                 return Err(LedgerError::WrongBackend {
                     expected: "custom",
                     found: lease.backend(),
                 });
             }
-            let mut map = self.map.lock().unwrap();
+            let mut maps = self.maps.lock().unwrap();
             let key = lease.id().to_string();
-            let current = matches!(
-                map.get(&key),
-                Some(State::Claimed { token, until }) if token == lease.token() && *until > Instant::now()
-            );
-            if !current {
+            if !Self::current(&maps, lease.id(), lease.token()) {
                 return Err(LedgerError::StaleLease {
                     id: lease.id().clone(),
                 });
             }
-            match params {
-                Some(params) => {
+            match how {
+                Finish::Complete(params) => {
                     let done = State::Done {
                         query: params.to_query_string(),
                         at: SystemTime::now(),
                     };
-                    map.insert(key, done);
+                    maps.pingbacks.insert(key.clone(), done);
+                    maps.quarantine.remove(&key);
                 }
-                None => {
-                    map.remove(&key);
+                Finish::Release => {
+                    maps.pingbacks.remove(&key);
+                }
+                Finish::Quarantine(kept) => {
+                    maps.pingbacks.remove(&key);
+                    let entry = match maps.quarantine.get(&key) {
+                        Some(old) => kept
+                            .clone()
+                            .seen_before(old.first_seen(), old.attempts() + 1),
+                        None => kept.clone(),
+                    };
+                    maps.quarantine.insert(key, entry);
                 }
             }
             Ok(())
+        }
+
+        fn earliest(&self, reference: &str, kinds: &[PingbackType]) -> Option<PaymentRecord> {
+            let maps = self.maps.lock().unwrap();
+            kinds
+                .iter()
+                .filter_map(|kind| {
+                    let id = UniqueRef::new(reference, *kind);
+                    match maps.pingbacks.get(&id.to_string()) {
+                        Some(State::Done { query, at }) => {
+                            Some(PaymentRecord::new(id, query.clone(), *at))
+                        }
+                        _ => None,
+                    }
+                })
+                .min_by_key(PaymentRecord::delivered_at)
         }
     }
 
     impl Ledger for ThirdPartyLedger {
         fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
-            let mut map = self.map.lock().unwrap();
-            let claim = match map.get(&id.to_string()) {
+            let mut maps = self.maps.lock().unwrap();
+            let now = Instant::now();
+            let busy = |kind: &PingbackType| {
+                matches!(
+                    maps.pingbacks.get(&UniqueRef::new(&id.reference, *kind).to_string()),
+                    Some(State::Claimed { until, .. }) if *until > now
+                )
+            };
+            let sibling_busy = MONEY_KINDS.contains(&id.kind)
+                && MONEY_KINDS
+                    .iter()
+                    .filter(|kind| **kind != id.kind)
+                    .any(busy);
+            let claim = match maps.pingbacks.get(&id.to_string()) {
                 Some(State::Done { .. }) => Claim::AlreadyDone,
-                Some(State::Claimed { until, .. }) if *until > Instant::now() => Claim::InProgress,
+                Some(State::Claimed { until, .. }) if *until > now => Claim::InProgress,
+                _ if sibling_busy => Claim::InProgress,
                 _ => {
                     let lease = Lease::custom(id.clone(), self.lease);
                     let claimed = State::Claimed {
                         token: lease.token().to_owned(),
                         until: lease.deadline(),
                     };
-                    map.insert(id.to_string(), claimed);
+                    maps.pingbacks.insert(id.to_string(), claimed);
                     Claim::Fresh(lease)
                 }
             };
@@ -190,35 +251,66 @@ mod custom_backend {
             lease: Lease,
             params: &Params,
         ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-            ready(self.finish(lease, Some(params)))
+            ready(self.finish(lease, Finish::Complete(params)))
         }
 
         fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
-            ready(self.finish(lease, None))
+            ready(self.finish(lease, Finish::Release))
         }
 
         fn original_payment(
             &self,
             reference: &str,
         ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-            let map = self.map.lock().unwrap();
-            let record = [
-                PingbackType::Payment,
-                PingbackType::Goodwill,
-                PingbackType::RiskReviewAccepted,
-            ]
-            .into_iter()
-            .filter_map(|kind| {
-                let id = UniqueRef::new(reference, kind);
-                match map.get(&id.to_string()) {
-                    Some(State::Done { query, at }) => {
-                        Some(PaymentRecord::new(id, query.clone(), *at))
-                    }
-                    _ => None,
-                }
-            })
-            .min_by_key(PaymentRecord::delivered_at);
-            ready(Ok(record))
+            use PingbackType::{Goodwill, Payment, RiskReviewAccepted};
+            ready(Ok(self.earliest(
+                reference,
+                &[Payment, Goodwill, RiskReviewAccepted],
+            )))
+        }
+
+        fn reversal(
+            &self,
+            reference: &str,
+        ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+            use PingbackType::{Chargeback, RiskReviewDeclined};
+            ready(Ok(
+                self.earliest(reference, &[Chargeback, RiskReviewDeclined])
+            ))
+        }
+
+        fn renew(
+            &self,
+            id: &UniqueRef,
+            token: &str,
+        ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+            let mut maps = self.maps.lock().unwrap();
+            if !Self::current(&maps, id, token) {
+                return ready(Err(LedgerError::StaleLease { id: id.clone() }));
+            }
+            let claimed = State::Claimed {
+                token: token.to_owned(),
+                until: Instant::now() + self.lease,
+            };
+            maps.pingbacks.insert(id.to_string(), claimed);
+            ready(Ok(()))
+        }
+
+        fn quarantine(
+            &self,
+            lease: Lease,
+            pingback: &Quarantined,
+        ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+            ready(self.finish(lease, Finish::Quarantine(pingback)))
+        }
+
+        fn quarantined(
+            &self,
+        ) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
+            let maps = self.maps.lock().unwrap();
+            let mut all: Vec<Quarantined> = maps.quarantine.values().cloned().collect();
+            all.sort_by_key(|entry| (entry.first_seen(), entry.id().to_string()));
+            ready(Ok(all))
         }
     }
 
@@ -250,12 +342,13 @@ mod custom_backend {
         async fn teardown(self) {}
     }
 }
+#[allow(unused_imports)] // not every test file runs the expiry scenarios
 pub use custom_backend::{Custom, CustomShort};
 
 #[cfg(feature = "sqlite")]
 mod sqlite_backend {
     use super::*;
-    use pw_runtime::ledger::{sqlx, Lease, SqliteLedger};
+    use pw_runtime::ledger::{Lease, SqliteLedger};
     use std::path::PathBuf;
 
     pub struct Sqlite {
@@ -277,7 +370,7 @@ mod sqlite_backend {
             SqliteLedger::open(&self.path, options).await.unwrap()
         }
         async fn teardown(self) {
-            for suffix in ["", "-wal", "-shm"] {
+            for suffix in ["", "-wal", "-shm", ".lock"] {
                 let mut path = self.path.clone().into_os_string();
                 path.push(suffix);
                 let _ = std::fs::remove_file(path);
@@ -291,36 +384,30 @@ mod sqlite_backend {
                 "CREATE TABLE \"{}grants\" (uid TEXT NOT NULL, gems INTEGER NOT NULL)",
                 self.prefix
             );
-            sqlx::query(&sql).execute(ledger.pool()).await.unwrap();
+            ledger.write(|db| db.execute_batch(&sql)).await.unwrap();
         }
         async fn grant(&self, lease: &mut Lease, uid: &str) {
             let sql = format!("INSERT INTO \"{}grants\" VALUES (?1, 100)", self.prefix);
             let conn = lease.sqlite().await.unwrap();
-            sqlx::query(&sql).bind(uid).execute(conn).await.unwrap();
+            conn.execute(&sql, [uid]).unwrap();
         }
         async fn grants(&self, ledger: &SqliteLedger, uid: &str) -> i64 {
             let sql = format!(
                 "SELECT count(*) FROM \"{}grants\" WHERE uid = ?1",
                 self.prefix
             );
-            let (n,): (i64,) = sqlx::query_as(&sql)
-                .bind(uid)
-                .fetch_one(ledger.pool())
-                .await
-                .unwrap();
-            n
+            ledger
+                .read(|db| db.query_row(&sql, [uid], |row| row.get(0)))
+                .unwrap()
         }
         async fn ledger_rows(&self, ledger: &SqliteLedger, reference: &str) -> i64 {
             let sql = format!(
                 "SELECT count(*) FROM {} WHERE reference = ?1",
                 ledger.table()
             );
-            let (n,): (i64,) = sqlx::query_as(&sql)
-                .bind(reference)
-                .fetch_one(ledger.pool())
-                .await
-                .unwrap();
-            n
+            ledger
+                .read(|db| db.query_row(&sql, [reference], |row| row.get(0)))
+                .unwrap()
         }
     }
 }
@@ -425,23 +512,129 @@ mod postgres_backend {
 #[cfg(feature = "postgres")]
 pub use postgres_backend::Postgres;
 
+#[cfg(feature = "mysql")]
+mod mysql_backend {
+    use super::*;
+    use pw_runtime::ledger::sqlx::mysql::{MySqlPool, MySqlPoolOptions};
+    use pw_runtime::ledger::sqlx::{Connection, MySqlConnection};
+    use pw_runtime::ledger::{sqlx, Lease, MySqlLedger};
+
+    /// MySQL / MariaDB: each test on tables of its own prefix.
+    pub struct Mysql {
+        pub url: String,
+        pub prefix: String,
+        pub admin: MySqlPool,
+    }
+
+    impl Backend for Mysql {
+        type L = MySqlLedger;
+        async fn setup() -> Option<Self> {
+            let url = std::env::var("PW_TEST_MYSQL_URL")
+                .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned());
+            let probe =
+                tokio::time::timeout(Duration::from_secs(5), MySqlConnection::connect(&url)).await;
+            let probe = match probe {
+                Ok(Ok(conn)) => conn.close().await,
+                Ok(Err(err)) => Err(err),
+                Err(_) => Err(sqlx::Error::PoolTimedOut),
+            };
+            if let Err(err) = probe {
+                return server_unreachable(
+                    "MySQL / MariaDB (PW_TEST_MYSQL_URL)",
+                    &url,
+                    &err,
+                    "service mariadb start",
+                );
+            }
+            let admin = MySqlPoolOptions::new()
+                .max_connections(2)
+                .connect(&url)
+                .await
+                .unwrap();
+            Some(Mysql {
+                url,
+                prefix: format!("{}_", unique_name()),
+                admin,
+            })
+        }
+        async fn open(&self, lease: Duration) -> MySqlLedger {
+            let options = LedgerOptions::new().lease(lease).prefix(&self.prefix);
+            MySqlLedger::connect(&self.url, options).await.unwrap()
+        }
+        async fn teardown(self) {
+            for table in ["ledger", "claims", "quarantine", "grants"] {
+                let sql = format!("DROP TABLE IF EXISTS `{}{table}`", self.prefix);
+                sqlx::query(&sql).execute(&self.admin).await.unwrap();
+            }
+        }
+    }
+
+    impl SqlBackend for Mysql {
+        async fn create_grants(&self, ledger: &MySqlLedger) {
+            let sql = format!(
+                "CREATE TABLE `{}grants` (uid VARCHAR(64) NOT NULL, gems BIGINT NOT NULL) ENGINE=InnoDB",
+                self.prefix
+            );
+            sqlx::query(&sql).execute(ledger.pool()).await.unwrap();
+        }
+        async fn grant(&self, lease: &mut Lease, uid: &str) {
+            let sql = format!("INSERT INTO `{}grants` VALUES (?, 100)", self.prefix);
+            let conn = lease.mysql().await.unwrap();
+            sqlx::query(&sql).bind(uid).execute(conn).await.unwrap();
+        }
+        async fn grants(&self, ledger: &MySqlLedger, uid: &str) -> i64 {
+            let sql = format!("SELECT count(*) FROM `{}grants` WHERE uid = ?", self.prefix);
+            let (n,): (i64,) = sqlx::query_as(&sql)
+                .bind(uid)
+                .fetch_one(ledger.pool())
+                .await
+                .unwrap();
+            n
+        }
+        async fn ledger_rows(&self, ledger: &MySqlLedger, reference: &str) -> i64 {
+            let sql = format!(
+                "SELECT count(*) FROM {} WHERE reference = ?",
+                ledger.table()
+            );
+            let (n,): (i64,) = sqlx::query_as(&sql)
+                .bind(reference)
+                .fetch_one(ledger.pool())
+                .await
+                .unwrap();
+            n
+        }
+    }
+}
+#[cfg(feature = "mysql")]
+pub use mysql_backend::Mysql;
+
+#[cfg(feature = "redis")]
+#[path = "redis_server.rs"]
+mod redis_server;
+#[cfg(feature = "redis")]
+pub use redis_server::RedisServer;
+
 #[cfg(feature = "redis")]
 mod redis_backend {
     use super::*;
     use pw_runtime::ledger::redis_client::{self, aio::MultiplexedConnection};
     use pw_runtime::ledger::RedisLedger;
+    use std::sync::Arc;
 
+    /// A Redis with AOF and `appendfsync always`: the test's own server
+    /// ([`RedisServer`]), shared by the instances `open` makes.
     pub struct Redis {
         pub url: String,
         pub prefix: String,
         pub admin: MultiplexedConnection,
+        pub server: Arc<RedisServer>,
     }
 
     impl Backend for Redis {
         type L = RedisLedger;
         async fn setup() -> Option<Self> {
-            let url = std::env::var("PW_TEST_REDIS_URL")
-                .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+            let server = Arc::new(RedisServer::start()?);
+            let url = server.url.clone();
             let connected = async {
                 let client = redis_client::Client::open(url.as_str())?;
                 tokio::time::timeout(
@@ -461,9 +654,10 @@ mod redis_backend {
                     url,
                     prefix: format!("{}:", unique_name()),
                     admin,
+                    server,
                 }),
                 Err(err) => server_unreachable(
-                    "Redis (PW_TEST_REDIS_URL)",
+                    "the test's own redis-server",
                     &url,
                     &err,
                     "service redis-server start",

@@ -1,0 +1,241 @@
+//! The MySQL / MariaDB ledger: shared by several listener instances, on
+//! the server SQL engine (`server.rs`).
+
+use std::future::Future;
+use std::time::Duration;
+
+use sqlx::mysql::{MySql, MySqlPool, MySqlPoolOptions};
+use sqlx::MySqlConnection;
+
+use super::server::{lease_transaction, server_database, QuarantineArgs, ServerLedger};
+use super::statements::{Dialect, Statements};
+use crate::ledger::{
+    sql_name, Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined,
+};
+use crate::{Params, UniqueRef};
+
+/// MySQL / MariaDB, for the server engine.
+pub(crate) struct MySqlServer;
+server_database!(MySqlServer, MySql, "mysql");
+
+fn unavailable(err: sqlx::Error) -> LedgerError {
+    LedgerError::unavailable("mysql", err)
+}
+
+/// A ledger in a MySQL or MariaDB table (InnoDB), shared by any number of
+/// listener instances: claims are decided by the database (one atomic
+/// `INSERT ... ON DUPLICATE KEY UPDATE` into `<prefix>claims`), lease
+/// expiry by the server's clock. The handler's writes, the removal of the
+/// claim and the record in `<prefix>ledger` commit in one transaction, so
+/// a grant and its record commit together or not at all. Both tables (in
+/// the database [`LedgerOptions::schema`] if given, else the connection's)
+/// are created if missing.
+///
+/// The handler writes its own tables inside the ledger's transaction
+/// ([`Lease::mysql`]).
+///
+/// ```no_run
+/// use pw_runtime::ledger::{Claim, Ledger, LedgerOptions, MySqlLedger};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let ledger = MySqlLedger::connect("mysql://shop@db.internal/shop", LedgerOptions::new()).await?;
+/// match ledger.claim(&"b7_0".parse()?).await? {
+///     Claim::Fresh(lease) => ledger.release(lease).await?, // or complete after the handler
+///     Claim::AlreadyDone => {}
+///     Claim::InProgress => {}
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct MySqlLedger {
+    engine: ServerLedger<MySqlServer>,
+    lease: Duration,
+}
+
+impl std::fmt::Debug for MySqlLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MySqlLedger")
+            .field("table", &self.engine.statements.ledger)
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MySqlLedger {
+    /// Connects a pool to `url` (`mysql://user@host/database`, MariaDB alike) and creates
+    /// the ledger's database and tables if missing.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Config`] for an invalid prefix or schema,
+    /// [`LedgerError::Unavailable`] when the server cannot be reached.
+    ///
+    /// ```no_run
+    /// use pw_runtime::ledger::{LedgerOptions, MySqlLedger};
+    /// # async fn run() -> Result<(), pw_runtime::ledger::LedgerError> {
+    /// let ledger = MySqlLedger::connect("mysql://root@127.0.0.1/test", LedgerOptions::new()).await?;
+    /// # let _ = ledger; Ok(()) }
+    /// ```
+    pub async fn connect(url: &str, options: LedgerOptions) -> Result<Self, LedgerError> {
+        let pool = MySqlPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(unavailable)?;
+        Self::from_pool(pool, options).await
+    }
+
+    /// A ledger on an existing pool, e.g. the merchant's own; creates the
+    /// ledger's database and tables if missing (safe when several instances
+    /// start at once).
+    ///
+    /// # Errors
+    ///
+    /// As [`MySqlLedger::connect`].
+    ///
+    /// ```no_run
+    /// use pw_runtime::ledger::{sqlx::MySqlPool, LedgerOptions, MySqlLedger};
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = MySqlPool::connect("mysql://root@127.0.0.1/test").await?;
+    /// let ledger = MySqlLedger::from_pool(pool, LedgerOptions::new().prefix("shop1_")).await?;
+    /// # let _ = ledger; Ok(()) }
+    /// ```
+    pub async fn from_pool(pool: MySqlPool, options: LedgerOptions) -> Result<Self, LedgerError> {
+        let prefix = sql_name("table prefix", &options.prefix, true)?;
+        let schema = match &options.schema {
+            Some(schema) => Some(sql_name("schema", schema, false)?),
+            None => None,
+        };
+        let statements = Statements::new(Dialect::Mysql, schema.as_deref(), &prefix);
+        if let Some(schema) = &schema {
+            sqlx::query(&format!("CREATE DATABASE IF NOT EXISTS `{schema}`"))
+                .execute(&pool)
+                .await
+                .map_err(unavailable)?;
+        }
+        for create in [
+            &statements.create_ledger,
+            &statements.create_claims,
+            &statements.create_quarantine,
+        ] {
+            sqlx::query(create)
+                .execute(&pool)
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(MySqlLedger {
+            engine: ServerLedger::new(pool, statements, &options),
+            lease: options.lease,
+        })
+    }
+
+    /// The pool the ledger uses, for the merchant's own queries outside a
+    /// lease.
+    ///
+    /// ```no_run
+    /// # use pw_runtime::ledger::{LedgerOptions, MySqlLedger};
+    /// # async fn run() -> Result<(), pw_runtime::ledger::LedgerError> {
+    /// let ledger = MySqlLedger::connect("mysql://root@127.0.0.1/test", LedgerOptions::new()).await?;
+    /// let pool = ledger.pool().clone();
+    /// # let _ = pool; Ok(()) }
+    /// ```
+    pub fn pool(&self) -> &MySqlPool {
+        &self.engine.pool
+    }
+
+    /// The name of the ledger's table, quoted for SQL, with its schema if one
+    /// was given (`` `pw_ledger` `` by default).
+    ///
+    /// ```no_run
+    /// # use pw_runtime::ledger::{LedgerOptions, MySqlLedger};
+    /// # async fn run() -> Result<(), pw_runtime::ledger::LedgerError> {
+    /// let options = LedgerOptions::new().schema("billing");
+    /// let ledger = MySqlLedger::connect("mysql://root@127.0.0.1/test", options).await?;
+    /// assert_eq!(ledger.table(), "`billing`.`pw_ledger`");
+    /// # Ok(()) }
+    /// ```
+    pub fn table(&self) -> &str {
+        &self.engine.statements.ledger
+    }
+}
+
+impl Lease {
+    /// The ledger's MySQL / MariaDB transaction for this lease, begun on the first
+    /// call: write the merchant's own data here and it commits with
+    /// [`Ledger::complete`], or rolls back with [`Ledger::release`].
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::WrongBackend`] for a lease of another ledger,
+    /// [`LedgerError::Unavailable`] when the transaction cannot begin.
+    ///
+    /// ```no_run
+    /// use pw_runtime::ledger::{sqlx, Ledger, LedgerOptions, MySqlLedger};
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ledger = MySqlLedger::connect("mysql://root@127.0.0.1/shop", LedgerOptions::new()).await?;
+    /// if let Some(mut lease) = ledger.claim(&"b7_0".parse()?).await?.into_lease() {
+    ///     sqlx::query("UPDATE wallets SET gems = gems + 100 WHERE uid = ?")
+    ///         .bind("u1")
+    ///         .execute(lease.mysql().await?)
+    ///         .await?;
+    ///     let params = pw_runtime::Params::from_pairs([("ref", "b7"), ("type", "0")])?;
+    ///     ledger.complete(lease, &params).await?; // the gems and the record, together
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn mysql(&mut self) -> Result<&mut MySqlConnection, LedgerError> {
+        lease_transaction::<MySqlServer>(self).await
+    }
+}
+
+impl Ledger for MySqlLedger {
+    fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
+        self.engine.claim(id)
+    }
+
+    fn complete(
+        &self,
+        lease: Lease,
+        params: &Params,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        self.engine.complete(lease, params.to_query_string())
+    }
+
+    fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        self.engine.release(lease)
+    }
+
+    fn original_payment(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        self.engine.original_payment(reference.to_owned())
+    }
+
+    fn reversal(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        self.engine.reversal(reference.to_owned())
+    }
+
+    fn renew(
+        &self,
+        id: &UniqueRef,
+        token: &str,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        self.engine.renew(id.clone(), token.to_owned())
+    }
+
+    fn quarantine(
+        &self,
+        lease: Lease,
+        pingback: &Quarantined,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        self.engine.quarantine(lease, QuarantineArgs::of(pingback))
+    }
+
+    fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
+        self.engine.quarantined()
+    }
+}

@@ -1,0 +1,535 @@
+//! The flow of the server SQL ledgers (PostgreSQL, MySQL / MariaDB), once
+//! for both: a [`Server`] says how to run a statement on its database, the
+//! [`Statements`] say what to run.
+//!
+//! - claim: take the claim row (`<prefix>claims`) when there is none or
+//!   it expired, then read back whose claim it is and whether the pingback
+//!   is done, in one statement each, outside any transaction;
+//! - complete: in one transaction, the handler's writes (begun when the
+//!   handler asked for the connection), the removal of the claim (checked
+//!   against the token: a stale lease changes nothing), the ledger row;
+//!   one durable commit. The claim row stays locked until that commit, so
+//!   a concurrent claim of the same pingback waits for it and then finds
+//!   the record;
+//! - release: roll the handler's writes back, remove the claim.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sqlx::{Pool, Transaction};
+
+use super::record;
+use super::statements::Statements;
+use crate::ledger::{
+    from_unix_millis, kind_of, moves_money, quarantined_row, unix_millis, Claim, Lease,
+    LedgerError, LedgerOptions, PaymentRecord, Quarantined,
+};
+use crate::UniqueRef;
+
+/// A statement's argument.
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// Where a statement runs: on the pool (a connection of its own, in
+/// autocommit) or in a lease's transaction.
+pub(crate) enum On<'a, DB: sqlx::Database> {
+    Pool(&'a Pool<DB>),
+    Tx(&'a mut Transaction<'static, DB>),
+}
+
+/// A completed payment's row: `(kind, params, delivered_at millis)`.
+pub(crate) type RecordRow = (i64, Option<String>, Option<i64>);
+
+/// A quarantine row: `(reference, kind, query, client, error, first_seen,
+/// last_seen, attempts)`, times in milliseconds.
+pub(crate) type QuarantineRow = (String, i64, String, String, String, i64, i64, i64);
+
+/// A server database: how to run the ledger's few kinds of statement on
+/// it. Implemented for PostgreSQL and MySQL by `server_database!`.
+pub(crate) trait Server: Send + Sync + 'static {
+    type Db: sqlx::Database;
+    /// The name of the ledger (`postgres`, `mysql`), as [`Lease::backend`]
+    /// gives it.
+    const BACKEND: &'static str;
+
+    /// Runs `sql`; the number of rows it changed.
+    fn execute<'a>(
+        on: On<'a, Self::Db>,
+        sql: &'a str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'a;
+
+    /// Runs `sql`, which returns at most one row of a text and a count.
+    fn fetch_text_count<'a>(
+        on: On<'a, Self::Db>,
+        sql: &'a str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = Result<Option<(Option<String>, i64)>, sqlx::Error>> + Send + 'a;
+
+    /// Runs `sql`, which returns quarantine rows.
+    fn fetch_quarantined<'a>(
+        pool: &'a Pool<Self::Db>,
+        sql: &'a str,
+    ) -> impl Future<Output = Result<Vec<QuarantineRow>, sqlx::Error>> + Send + 'a;
+
+    /// Runs `sql`, which returns at most one `(kind, params, delivered_at)`.
+    fn fetch_record<'a>(
+        pool: &'a Pool<Self::Db>,
+        sql: &'a str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = Result<Option<RecordRow>, sqlx::Error>> + Send + 'a;
+}
+
+/// Implements [`Server`] for `$server` on the sqlx database `$db`.
+macro_rules! server_database {
+    ($server:ty, $db:ty, $backend:literal) => {
+        impl $crate::ledger::sql::server::Server for $server {
+            type Db = $db;
+            const BACKEND: &'static str = $backend;
+
+            fn execute<'a>(
+                on: $crate::ledger::sql::server::On<'a, $db>,
+                sql: &'a str,
+                args: Vec<$crate::ledger::sql::server::Arg>,
+            ) -> impl std::future::Future<Output = Result<u64, sqlx::Error>> + Send + 'a {
+                use sqlx::Executor as _;
+                async move {
+                    let mut query = sqlx::query(sql);
+                    for arg in args {
+                        query = match arg {
+                            $crate::ledger::sql::server::Arg::Text(text) => query.bind(text),
+                            $crate::ledger::sql::server::Arg::Int(int) => query.bind(int),
+                        };
+                    }
+                    let done = match on {
+                        $crate::ledger::sql::server::On::Pool(pool) => pool.execute(query).await?,
+                        $crate::ledger::sql::server::On::Tx(tx) => (&mut **tx).execute(query).await?,
+                    };
+                    Ok(done.rows_affected())
+                }
+            }
+
+            fn fetch_text_count<'a>(
+                on: $crate::ledger::sql::server::On<'a, $db>,
+                sql: &'a str,
+                args: Vec<$crate::ledger::sql::server::Arg>,
+            ) -> impl std::future::Future<
+                Output = Result<Option<(Option<String>, i64)>, sqlx::Error>,
+            > + Send
+                   + 'a {
+                async move {
+                    let mut query = sqlx::query_as(sql);
+                    for arg in args {
+                        query = match arg {
+                            $crate::ledger::sql::server::Arg::Text(text) => query.bind(text),
+                            $crate::ledger::sql::server::Arg::Int(int) => query.bind(int),
+                        };
+                    }
+                    match on {
+                        $crate::ledger::sql::server::On::Pool(pool) => query.fetch_optional(pool).await,
+                        $crate::ledger::sql::server::On::Tx(tx) => query.fetch_optional(&mut **tx).await,
+                    }
+                }
+            }
+
+            fn fetch_quarantined<'a>(
+                pool: &'a sqlx::Pool<$db>,
+                sql: &'a str,
+            ) -> impl std::future::Future<
+                Output = Result<Vec<$crate::ledger::sql::server::QuarantineRow>, sqlx::Error>,
+            > + Send
+                   + 'a {
+                async move { sqlx::query_as(sql).fetch_all(pool).await }
+            }
+
+            fn fetch_record<'a>(
+                pool: &'a sqlx::Pool<$db>,
+                sql: &'a str,
+                args: Vec<$crate::ledger::sql::server::Arg>,
+            ) -> impl std::future::Future<
+                Output = Result<Option<$crate::ledger::sql::server::RecordRow>, sqlx::Error>,
+            > + Send
+                   + 'a {
+                async move {
+                    let mut query = sqlx::query_as(sql);
+                    for arg in args {
+                        query = match arg {
+                            $crate::ledger::sql::server::Arg::Text(text) => query.bind(text),
+                            $crate::ledger::sql::server::Arg::Int(int) => query.bind(int),
+                        };
+                    }
+                    query.fetch_optional(pool).await
+                }
+            }
+        }
+    };
+}
+pub(crate) use server_database;
+
+/// What a server lease holds: the pool and, once the handler asked for it,
+/// the lease's transaction (in a `Mutex` only so that a lease is `Sync`;
+/// reached through `&mut`, never locked).
+pub(crate) struct ServerLease<S: Server> {
+    pool: Pool<S::Db>,
+    tx: Mutex<Option<Transaction<'static, S::Db>>>,
+    server: PhantomData<fn() -> S>,
+}
+
+impl<S: Server> ServerLease<S> {
+    fn take_tx(&mut self) -> Option<Transaction<'static, S::Db>> {
+        self.tx
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+}
+
+/// The lease's transaction, begun on the first call: for `Lease::postgres`
+/// and `Lease::mysql`.
+pub(crate) async fn lease_transaction<S: Server>(
+    lease: &mut Lease,
+) -> Result<&mut <S::Db as sqlx::Database>::Connection, LedgerError> {
+    lease.expect_backend(S::BACKEND)?;
+    let stale = lease.stale();
+    let ServerLease { pool, tx, .. } = lease.state_mut::<ServerLease<S>>().ok_or(stale)?;
+    let slot = tx
+        .get_mut()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if slot.is_none() {
+        *slot = Some(pool.begin().await.map_err(unavailable::<S>)?);
+    }
+    match slot {
+        Some(tx) => Ok(&mut **tx),
+        None => Err(LedgerError::unavailable(S::BACKEND, "no transaction")),
+    }
+}
+
+fn unavailable<S: Server>(err: sqlx::Error) -> LedgerError {
+    LedgerError::unavailable(S::BACKEND, err)
+}
+
+/// A server SQL ledger: its pool, its statements, its lease.
+pub(crate) struct ServerLedger<S: Server> {
+    pub(crate) pool: Pool<S::Db>,
+    pub(crate) statements: Arc<Statements>,
+    lease: Duration,
+    lease_millis: i64,
+}
+
+impl<S: Server> Clone for ServerLedger<S> {
+    fn clone(&self) -> Self {
+        ServerLedger {
+            pool: self.pool.clone(),
+            statements: Arc::clone(&self.statements),
+            lease: self.lease,
+            lease_millis: self.lease_millis,
+        }
+    }
+}
+
+impl<S: Server> ServerLedger<S> {
+    pub(crate) fn new(pool: Pool<S::Db>, statements: Statements, options: &LedgerOptions) -> Self {
+        ServerLedger {
+            pool,
+            statements: Arc::new(statements),
+            lease: options.lease,
+            lease_millis: options.lease_millis(),
+        }
+    }
+
+    fn key(id: &UniqueRef) -> Vec<Arg> {
+        vec![
+            Arg::Text(id.reference.clone()),
+            Arg::Int(i64::from(id.kind.code())),
+        ]
+    }
+
+    fn key_token(id: &UniqueRef, token: &str) -> Vec<Arg> {
+        let mut args = Self::key(id);
+        args.push(Arg::Text(token.to_owned()));
+        args
+    }
+
+    pub(crate) async fn claim(&self, id: &UniqueRef) -> Result<Claim, LedgerError> {
+        let st = &self.statements;
+        // A claim that vanishes between the two statements (released) is
+        // tried again; a few rounds settle any race.
+        for _ in 0..8 {
+            let lease = Lease::new(id.clone(), S::BACKEND, self.lease);
+            let taken = match self.take(id, lease.token()).await {
+                Ok(taken) => taken,
+                Err(err) if retryable(&err) => continue,
+                Err(err) => return Err(unavailable::<S>(err)),
+            };
+            let mut args = Self::key(id);
+            if st.claim_state_repeats {
+                args.extend(Self::key(id));
+            }
+            let state = S::fetch_text_count(On::Pool(&self.pool), &st.claim_state, args)
+                .await
+                .map_err(unavailable::<S>)?;
+            let (holder, done) = state.unwrap_or((None, 0));
+            if !taken {
+                // Another type of the ref that moves goods is in progress.
+                return Ok(if done > 0 {
+                    Claim::AlreadyDone
+                } else {
+                    Claim::InProgress
+                });
+            }
+            let ours = holder.as_deref() == Some(lease.token());
+            if done > 0 {
+                if ours {
+                    S::execute(
+                        On::Pool(&self.pool),
+                        &st.drop_claim,
+                        Self::key_token(id, lease.token()),
+                    )
+                    .await
+                    .map_err(unavailable::<S>)?;
+                }
+                return Ok(Claim::AlreadyDone);
+            }
+            match holder {
+                Some(_) if ours => {
+                    return Ok(Claim::Fresh(lease.with_state(ServerLease::<S> {
+                        pool: self.pool.clone(),
+                        tx: Mutex::new(None),
+                        server: PhantomData,
+                    })))
+                }
+                Some(_) => return Ok(Claim::InProgress),
+                None => continue,
+            }
+        }
+        Ok(Claim::InProgress)
+    }
+
+    /// Takes the claim of `id` for `token` if there is none or it expired;
+    /// false (nothing taken) when another type of the `ref` that moves
+    /// goods holds an unexpired claim. Those types' claims of one `ref` are
+    /// taken one at a time (a lock on the `ref` for the transaction).
+    async fn take(&self, id: &UniqueRef, token: &str) -> Result<bool, sqlx::Error> {
+        let st = &self.statements;
+        let mut take = Self::key_token(id, token);
+        take.push(Arg::Int(self.lease_millis));
+        if !moves_money(id.kind) {
+            S::execute(On::Pool(&self.pool), &st.take_claim, take).await?;
+            return Ok(true);
+        }
+        let mut tx = self.pool.begin().await?;
+        S::execute(
+            On::Tx(&mut tx),
+            &st.serialize_ref,
+            vec![Arg::Text(id.reference.clone())],
+        )
+        .await?;
+        let siblings = S::fetch_text_count(On::Tx(&mut tx), &st.live_siblings, Self::key(id))
+            .await?
+            .map_or(0, |(_, count)| count);
+        if siblings > 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        S::execute(On::Tx(&mut tx), &st.take_claim, take).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub(crate) async fn complete(
+        &self,
+        mut lease: Lease,
+        query: String,
+    ) -> Result<(), LedgerError> {
+        lease.expect_backend(S::BACKEND)?;
+        let held = lease
+            .take_state::<ServerLease<S>>()
+            .and_then(|mut state| state.take_tx());
+        let st = &self.statements;
+        let mut tx = match held {
+            Some(tx) => tx,
+            None => self.pool.begin().await.map_err(unavailable::<S>)?,
+        };
+        let id = lease.id().clone();
+        let mut record = Self::key(&id);
+        record.push(Arg::Text(query));
+        S::execute(On::Tx(&mut tx), &st.record_done, record)
+            .await
+            .map_err(unavailable::<S>)?;
+        S::execute(On::Tx(&mut tx), &st.unquarantine, Self::key(&id))
+            .await
+            .map_err(unavailable::<S>)?;
+        let dropped = S::execute(
+            On::Tx(&mut tx),
+            &st.drop_claim,
+            Self::key_token(&id, lease.token()),
+        )
+        .await
+        .map_err(unavailable::<S>)?;
+        if dropped == 1 {
+            tx.commit().await.map_err(unavailable::<S>)
+        } else {
+            tx.rollback().await.map_err(unavailable::<S>)?;
+            Err(lease.stale())
+        }
+    }
+
+    pub(crate) async fn release(&self, mut lease: Lease) -> Result<(), LedgerError> {
+        lease.expect_backend(S::BACKEND)?;
+        if let Some(tx) = lease
+            .take_state::<ServerLease<S>>()
+            .and_then(|mut state| state.take_tx())
+        {
+            tx.rollback().await.map_err(unavailable::<S>)?;
+        }
+        let dropped = S::execute(
+            On::Pool(&self.pool),
+            &self.statements.drop_claim,
+            Self::key_token(lease.id(), lease.token()),
+        )
+        .await
+        .map_err(unavailable::<S>)?;
+        if dropped == 1 {
+            Ok(())
+        } else {
+            Err(lease.stale())
+        }
+    }
+
+    pub(crate) async fn original_payment(
+        &self,
+        reference: String,
+    ) -> Result<Option<PaymentRecord>, LedgerError> {
+        self.lookup(&self.statements.lookup, reference).await
+    }
+
+    pub(crate) async fn reversal(
+        &self,
+        reference: String,
+    ) -> Result<Option<PaymentRecord>, LedgerError> {
+        self.lookup(&self.statements.lookup_reversal, reference)
+            .await
+    }
+
+    async fn lookup(
+        &self,
+        sql: &str,
+        reference: String,
+    ) -> Result<Option<PaymentRecord>, LedgerError> {
+        let row = S::fetch_record(&self.pool, sql, vec![Arg::Text(reference.clone())])
+            .await
+            .map_err(unavailable::<S>)?;
+        Ok(row.map(|(kind, query, at)| record(&reference, kind, query, at)))
+    }
+
+    pub(crate) async fn renew(&self, id: UniqueRef, token: String) -> Result<(), LedgerError> {
+        let st = &self.statements;
+        let mut args = Self::key_token(&id, &token);
+        args.push(Arg::Int(self.lease_millis));
+        if st.claim_state_repeats {
+            // Positional placeholders: the lease first.
+            args.rotate_right(1);
+        }
+        let renewed = S::execute(On::Pool(&self.pool), &st.renew_claim, args)
+            .await
+            .map_err(unavailable::<S>)?;
+        if renewed == 1 {
+            Ok(())
+        } else {
+            Err(LedgerError::StaleLease { id })
+        }
+    }
+
+    pub(crate) async fn quarantine(
+        &self,
+        mut lease: Lease,
+        pingback: QuarantineArgs,
+    ) -> Result<(), LedgerError> {
+        lease.expect_backend(S::BACKEND)?;
+        if let Some(tx) = lease
+            .take_state::<ServerLease<S>>()
+            .and_then(|mut state| state.take_tx())
+        {
+            tx.rollback().await.map_err(unavailable::<S>)?;
+        }
+        let st = &self.statements;
+        let id = lease.id().clone();
+        let mut tx = self.pool.begin().await.map_err(unavailable::<S>)?;
+        let dropped = S::execute(
+            On::Tx(&mut tx),
+            &st.drop_claim,
+            Self::key_token(&id, lease.token()),
+        )
+        .await
+        .map_err(unavailable::<S>)?;
+        if dropped != 1 {
+            tx.rollback().await.map_err(unavailable::<S>)?;
+            return Err(lease.stale());
+        }
+        let mut args = Self::key(&id);
+        args.extend([
+            Arg::Text(pingback.query),
+            Arg::Text(pingback.client),
+            Arg::Text(pingback.error),
+            Arg::Int(pingback.seen),
+        ]);
+        if st.claim_state_repeats {
+            // Positional placeholders: first and last seen.
+            args.push(Arg::Int(pingback.seen));
+        }
+        S::execute(On::Tx(&mut tx), &st.quarantine, args)
+            .await
+            .map_err(unavailable::<S>)?;
+        tx.commit().await.map_err(unavailable::<S>)
+    }
+
+    pub(crate) async fn quarantined(&self) -> Result<Vec<Quarantined>, LedgerError> {
+        let rows = S::fetch_quarantined(&self.pool, &self.statements.quarantined)
+            .await
+            .map_err(unavailable::<S>)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(reference, kind, query, client, error, first, last, attempts)| {
+                    quarantined_row(
+                        UniqueRef::new(reference, kind_of(kind)),
+                        query,
+                        &client,
+                        error,
+                        (from_unix_millis(first), from_unix_millis(last)),
+                        attempts,
+                    )
+                },
+            )
+            .collect())
+    }
+}
+
+/// A quarantine entry as its row is written.
+pub(crate) struct QuarantineArgs {
+    query: String,
+    client: String,
+    error: String,
+    seen: i64,
+}
+
+impl QuarantineArgs {
+    pub(crate) fn of(pingback: &Quarantined) -> Self {
+        QuarantineArgs {
+            query: pingback.query().to_owned(),
+            client: pingback.client().to_string(),
+            error: pingback.error().to_owned(),
+            seen: unix_millis(pingback.last_seen()),
+        }
+    }
+}
+
+/// A deadlock or a serialization failure: the statement may simply be
+/// tried again (InnoDB reports deadlocks between concurrent upserts).
+fn retryable(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40001" | "40P01")))
+}
