@@ -22,11 +22,8 @@
 //! }
 //! ```
 
-#![cfg_attr(docsrs, feature(doc_cfg))]
-
 mod allowlist;
 pub mod catalog;
-mod codes;
 mod delivery;
 mod envelope;
 pub mod handler;
@@ -54,10 +51,11 @@ pub use allowlist::{
     ForwardedHeader, InvalidNetwork, Networks, Source, SourceCheck, SourceRejection,
     PAYMENTWALL_SOURCES,
 };
-pub use codes::{CountryCode, Currency, UnknownCountryCode};
 pub use delivery::{Delivery, OriginalPayment, RecordedReversal};
 pub use envelope::{Envelope, EnvelopeError, Goods};
 pub use handler::{DeliveryKind, Grant, HandledBy, HandlerError, Notice, RefHistory, Reversal};
+pub use iso_currency::Currency;
+pub use isocountry::CountryCode;
 pub use kinds::{
     ChargebackReason, ChargebackType, InvalidChargebackType, InvalidPeriod, InvalidReference,
     InvalidUniqueRef, PingbackType, Reference, SubscriptionPeriod, UniqueRef,

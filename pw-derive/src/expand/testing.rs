@@ -127,13 +127,6 @@ pub fn expand(schema: &Schema) -> TokenStream {
                 self.0
             }
         }
-
-        #[automatically_derived]
-        impl ::core::convert::From<#builder> for #test {
-            fn from(builder: #builder) -> Self {
-                builder.0
-            }
-        }
     }
 }
 

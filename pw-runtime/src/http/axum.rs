@@ -32,7 +32,6 @@
 
 use super::{http_types, peer_unknown, Endpoint};
 use axum::body::Body;
-use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::ConnectInfo;
 use axum::routing::{any, MethodRouter};
 use axum::Router;
@@ -114,19 +113,7 @@ pub async fn handle<E: Endpoint>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let (parts, body) = request.into_parts();
-    // `ConnectInfo` from the server, or axum's `MockConnectInfo` layer in
-    // tests, as axum's own `ConnectInfo` extractor reads them.
-    let connect_info = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0);
-    let mock = || {
-        parts
-            .extensions
-            .get::<MockConnectInfo<SocketAddr>>()
-            .map(|info| info.0)
-    };
-    let Some(peer) = connect_info.or_else(mock) else {
+    let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied() else {
         return into_axum(peer_unknown(
             "serve the router with into_make_service_with_connect_info::<SocketAddr>()",
         ));
