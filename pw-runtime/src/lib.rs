@@ -22,8 +22,11 @@
 //! }
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod allowlist;
 pub mod catalog;
+mod codes;
 mod delivery;
 mod envelope;
 pub mod handler;
@@ -51,11 +54,10 @@ pub use allowlist::{
     ForwardedHeader, InvalidNetwork, Networks, Source, SourceCheck, SourceRejection,
     PAYMENTWALL_SOURCES,
 };
+pub use codes::{CountryCode, Currency, UnknownCountryCode};
 pub use delivery::{Delivery, OriginalPayment, RecordedReversal};
 pub use envelope::{Envelope, EnvelopeError, Goods};
 pub use handler::{DeliveryKind, Grant, HandledBy, HandlerError, Notice, RefHistory, Reversal};
-pub use iso_currency::Currency;
-pub use isocountry::CountryCode;
 pub use kinds::{
     ChargebackReason, ChargebackType, InvalidChargebackType, InvalidPeriod, InvalidReference,
     InvalidUniqueRef, PingbackType, Reference, SubscriptionPeriod, UniqueRef,

@@ -401,18 +401,19 @@ impl BaseString for PingbackBase<'_> {
 fn digest(version: SignatureVersion, secret: &SecretKey, base: &impl BaseString) -> RawDigest {
     fn run<D: Digest>(secret: &SecretKey, base: &impl BaseString, out: &mut [u8]) {
         let secret = secret.expose().as_bytes();
-        let out = digest::Output::<D>::from_mut_slice(out);
+        let mut output = digest::Output::<D>::default();
         if base.in_large_pieces() {
             let mut direct = Direct(D::new());
             base.write(&mut direct);
             direct.push(secret);
-            direct.0.finalize_into(out);
+            direct.0.finalize_into(&mut output);
         } else {
             let mut feed = Feed::<D>::new();
             base.write(&mut feed);
             feed.push(secret);
-            feed.finalize_into(out);
+            feed.finalize_into(&mut output);
         }
+        out.copy_from_slice(&output);
     }
     let mut bytes = [0u8; 32];
     let len = match version {

@@ -127,6 +127,13 @@ pub fn expand(schema: &Schema) -> TokenStream {
                 self.0
             }
         }
+
+        #[automatically_derived]
+        impl ::core::convert::From<#builder> for #test {
+            fn from(builder: #builder) -> Self {
+                builder.0
+            }
+        }
     }
 }
 

@@ -41,9 +41,9 @@ Example:
   pw-pingback verify 'https://shop.example/pw?uid=u1&goodsid=gems&type=0&ref=b1&sign_version=2&sig=0f…' \\
       --secret S --api digital_goods --source 174.36.92.186 --json
 
-Without --source the source address check is skipped. The default --min-version is 1, as
-in Paymentwall's libraries; a default pw Verifier refuses version 1 (use --min-version 2
-to see its verdict). Give - to read the query (or a POST body) from standard input.")]
+Without --source the source address check is skipped. The default --min-version is 2, a
+pw listener's default: it refuses version 1 (--min-version 1 accepts it, as Paymentwall's
+libraries do). Give - to read the query (or a POST body) from standard input.")]
     Verify(VerifyArgs),
     /// Send a signed pingback to a listener and print its answer.
     #[command(after_help = "\
@@ -60,7 +60,10 @@ Example:
 Checks: (1) a valid test payment is answered 200 OK; (2) the same pingback again is answered
 OK; (3) a wrong signature is not; (4) a chargeback (type 2, reason 9) of that payment is;
 (5) a pingback without a required parameter is not. Extra name=value arguments go into
-every pingback. Exit status 1 when any check fails.")]
+every pingback, -H 'Name: value' headers into every request. A refusal by the source check
+(HTTP 403 naming the source address), or one like the valid payment's, fails the check it
+stands for: it does not show the signature or the parameters were checked. Exit status 1
+when any check fails.")]
     Check(CheckArgs),
     /// Print a signed Paymentwall widget (payment page) URL.
     #[command(after_help = "\
@@ -142,8 +145,9 @@ pub struct VerifyArgs {
     /// Extra addresses or CIDR ranges allowed besides Paymentwall's (repeatable).
     #[arg(long, value_name = "NETWORK", requires = "source")]
     pub allow: Vec<String>,
-    /// The lowest signature version accepted (1 as in Paymentwall's libraries).
-    #[arg(long, default_value = "1", value_parser = version)]
+    /// The lowest signature version accepted: 2 as a pw listener by default (1 to accept
+    /// version 1, as Paymentwall's libraries do).
+    #[arg(long, default_value = "2", value_parser = version)]
     pub min_version: SignatureVersion,
     /// Print one JSON object instead of text.
     #[arg(long)]
@@ -169,6 +173,10 @@ pub struct Target {
     /// Seconds to wait for an answer.
     #[arg(long, default_value = "10", value_name = "SECONDS")]
     pub timeout: u64,
+    /// A header sent with every request, 'Name: value' (repeatable), such as
+    /// -H 'X-Forwarded-For: 174.36.92.186' for a listener behind a reverse proxy.
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = header)]
+    pub headers: Vec<(String, String)>,
 }
 
 /// `send`.
@@ -252,6 +260,22 @@ fn secret(text: &str) -> Result<SecretKey, String> {
         return Err("the secret key is empty".to_owned());
     }
     Ok(SecretKey::new(text))
+}
+
+/// `Name: value`, split at the first `:`, the value trimmed.
+fn header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| "expected 'Name: value'".to_owned())?;
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(token) {
+        return Err(format!("`{name}` is not a header name"));
+    }
+    let value = value.trim();
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err("a header value cannot hold a control character".to_owned());
+    }
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 /// `name=value`, split at the first `=`; the value may be empty.

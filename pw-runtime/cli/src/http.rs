@@ -3,39 +3,14 @@
 
 use std::time::Duration;
 
-/// A listener's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    /// The HTTP status.
-    pub status: u16,
-    /// The body, lossily decoded.
-    pub body: String,
-}
-
-impl Answer {
-    /// True for what Paymentwall takes as an acknowledgement: HTTP 200 and
-    /// the body `OK` (surrounding white space ignored).
-    pub fn acknowledged(&self) -> bool {
-        self.status == 200 && self.body.trim() == "OK"
-    }
-
-    /// `HTTP 500 "body"`, the body cut to 200 characters.
-    pub fn summary(&self) -> String {
-        let body: String = self.body.chars().take(200).collect();
-        let cut = if body.len() < self.body.len() {
-            "…"
-        } else {
-            ""
-        };
-        format!("HTTP {} {body:?}{cut}", self.status)
-    }
-}
+pub use pw_runtime::testing::checklist::Answer;
 
 /// Sends pingbacks to one URL.
 pub struct Client {
     agent: ureq::Agent,
     url: String,
     post: bool,
+    headers: Vec<(String, String)>,
 }
 
 /// The most body bytes read from an answer.
@@ -43,7 +18,12 @@ const BODY_LIMIT: u64 = 64 * 1024;
 
 impl Client {
     /// A client for `url`, by POST (form body) or GET (query string).
-    pub fn new(url: &str, post: bool, timeout: Duration) -> Result<Self, String> {
+    pub fn new(
+        url: &str,
+        post: bool,
+        timeout: Duration,
+        headers: &[(String, String)],
+    ) -> Result<Self, String> {
         let url = url.split('#').next().unwrap_or_default();
         if url.starts_with("https://") && !cfg!(feature = "tls") {
             return Err(format!(
@@ -68,6 +48,7 @@ impl Client {
             agent,
             url: url.to_owned(),
             post,
+            headers: headers.to_vec(),
         })
     }
 
@@ -79,13 +60,20 @@ impl Client {
     /// Sends one pingback, `query` being its encoded parameters.
     pub fn deliver(&self, query: &str) -> Result<Answer, String> {
         let sent = if self.post {
-            self.agent
-                .post(&self.url)
+            let mut request = self.agent.post(&self.url);
+            for (name, value) in &self.headers {
+                request = request.header(name, value);
+            }
+            request
                 .content_type("application/x-www-form-urlencoded")
                 .send(query)
         } else {
             let joint = if self.url.contains('?') { '&' } else { '?' };
-            self.agent.get(format!("{}{joint}{query}", self.url)).call()
+            let mut request = self.agent.get(format!("{}{joint}{query}", self.url));
+            for (name, value) in &self.headers {
+                request = request.header(name, value);
+            }
+            request.call()
         };
         let mut response = sent.map_err(|err| format!("cannot reach {}: {err}", self.url))?;
         let status = response.status().as_u16();
@@ -95,9 +83,6 @@ impl Client {
             .limit(BODY_LIMIT)
             .read_to_vec()
             .map_err(|err| format!("reading the answer of {}: {err}", self.url))?;
-        Ok(Answer {
-            status,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        })
+        Ok(Answer::new(status, String::from_utf8_lossy(&body)))
     }
 }

@@ -59,7 +59,7 @@ fn replay(args: &ReplayArgs) -> Result<Outcome, String> {
             ));
         }
     }
-    let client = Client::new(&args.to, args.post, Duration::from_secs(args.timeout))?;
+    let client = Client::new(&args.to, args.post, Duration::from_secs(args.timeout), &[])?;
     let mut acknowledged = 0;
     for entry in &chosen {
         let answer = client.deliver(entry.query())?;

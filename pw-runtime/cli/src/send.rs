@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use crate::args::SendArgs;
 use crate::http::Client;
-use crate::sign::{signed, with_dummy_signature};
+use crate::sign::signed;
 use crate::Outcome;
+use pw_runtime::testing::checklist::with_dummy_signature;
 
 /// Sends the pingback; prints the status line, then the body.
 pub fn run(args: SendArgs) -> Result<Outcome, String> {
@@ -14,6 +15,7 @@ pub fn run(args: SendArgs) -> Result<Outcome, String> {
         &target.url,
         target.post,
         Duration::from_secs(target.timeout),
+        &target.headers,
     )?;
     let mut query = signed(
         target.api,

@@ -48,32 +48,3 @@ fn refusal(
         .err()
         .map(|rejection| rejection.to_string())
 }
-
-/// `query` with its signature (the last `sig=`, where [`signed`] puts it)
-/// replaced by a dummy of the same length: every hex digit moved on by one.
-pub fn with_dummy_signature(query: &str) -> String {
-    match query.rsplit_once("sig=") {
-        Some((head, sig)) => {
-            let dummy: String = sig
-                .chars()
-                .map(|c| match c.to_digit(16) {
-                    Some(d) => char::from_digit((d + 1) % 16, 16).unwrap_or('0'),
-                    None => '0',
-                })
-                .collect();
-            format!("{head}sig={dummy}")
-        }
-        None => format!("{query}&sig=0"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_dummy_signature_differs_in_every_digit() {
-        assert_eq!(with_dummy_signature("a=1&sig=09af"), "a=1&sig=1ab0");
-        assert_eq!(with_dummy_signature("sig=f"), "sig=0");
-    }
-}

@@ -73,6 +73,10 @@ fn disagreement(case: &Value) -> Option<String> {
         text("secret"),
         "--source",
         text("ip"),
+        // The vectors hold the verdicts of Paymentwall's libraries, which
+        // accept version 1.
+        "--min-version",
+        "1",
         "--json",
     ]);
     let verdict: Value = match serde_json::from_slice(&output.stdout) {
@@ -411,6 +415,8 @@ fn verify_takes_a_url_or_standard_input() {
 struct Request {
     method: String,
     params: String,
+    /// The headers, names in lower case.
+    headers: Vec<(String, String)>,
 }
 
 /// Serves HTTP/1.1 on 127.0.0.1 from a thread, one connection at a time,
@@ -435,6 +441,7 @@ fn answer(stream: TcpStream, handler: &impl Fn(&Request) -> (u16, String)) -> st
     let method = parts.next().unwrap_or_default().to_owned();
     let target = parts.next().unwrap_or_default().to_owned();
     let mut length = 0;
+    let mut headers = Vec::new();
     loop {
         let mut header = String::new();
         reader.read_line(&mut header)?;
@@ -446,6 +453,7 @@ fn answer(stream: TcpStream, handler: &impl Fn(&Request) -> (u16, String)) -> st
             if name.eq_ignore_ascii_case("content-length") {
                 length = value.trim().parse().unwrap_or(0);
             }
+            headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
         }
     }
     let mut body = vec![0; length];
@@ -455,7 +463,11 @@ fn answer(stream: TcpStream, handler: &impl Fn(&Request) -> (u16, String)) -> st
     } else {
         target.split_once('?').map_or("", |(_, q)| q).to_owned()
     };
-    let (status, text) = handler(&Request { method, params });
+    let (status, text) = handler(&Request {
+        method,
+        params,
+        headers,
+    });
     let mut stream = stream;
     write!(
         stream,
@@ -590,6 +602,154 @@ fn a_listener_that_refuses_duplicates_fails_check_2() {
 }
 
 // ------------------------------------------------------------------- send
+
+/// A pw listener behind a reverse proxy on 127.0.0.1 that it trusts: the
+/// source check believes the proxy's `X-Forwarded-For`, and refuses the
+/// proxy's own address.
+fn listener_behind_a_proxy(api: ApiType) -> String {
+    let verifier = Verifier::builder(api, SECRET)
+        .source_check(SourceCheck::default().trust_proxies("127.0.0.1/32".parse().unwrap()))
+        .build();
+    serve(move |request| {
+        let forwarded = request
+            .headers
+            .iter()
+            .find(|(name, _)| name == "x-forwarded-for")
+            .map(|(_, value)| value.as_str());
+        let mut source = Source::peer(Ipv4Addr::LOCALHOST.into());
+        if let Some(forwarded) = forwarded {
+            source = source.with_x_forwarded_for(forwarded);
+        }
+        match verifier.verify(request.params.as_bytes(), &source) {
+            Ok(_) => (200, "OK".to_owned()),
+            Err(rejection) => (rejection.status(), rejection.to_string()),
+        }
+    })
+}
+
+#[test]
+fn check_says_a_403_came_from_the_source_check_and_takes_headers() {
+    let url = listener_behind_a_proxy(ApiType::DigitalGoods);
+    let (code, failed, text) = check(&url, ApiType::DigitalGoods, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    // The required parameters are checked before the source: check 5's
+    // refusal (400) is the parameter check's own, so it passes.
+    assert_eq!(failed, vec![1, 2, 3, 4], "{text}");
+    assert!(
+        text.contains("PASS  5.") && text.contains("HTTP 400"),
+        "{text}"
+    );
+    let wrong_signature = text.lines().find(|l| l.starts_with("FAIL  3.")).unwrap();
+    assert!(
+        wrong_signature.contains("the 403 came from the source check, not the signature check"),
+        "{wrong_signature}"
+    );
+    assert!(
+        wrong_signature.contains("-H 'X-Forwarded-For: "),
+        "{wrong_signature}"
+    );
+
+    let header = "X-Forwarded-For: 174.36.92.186";
+    let (code, failed, text) = check(&url, ApiType::DigitalGoods, &["-H", header]);
+    assert_eq!((code, failed), (Some(0), vec![]), "{text}");
+    let (code, failed, text) = check(&url, ApiType::DigitalGoods, &["--post", "--header", header]);
+    assert_eq!((code, failed), (Some(0), vec![]), "{text}");
+
+    // `send` takes the same headers.
+    let signed = |extra: &[&str]| {
+        let mut args = vec![
+            "send",
+            url.as_str(),
+            "--api",
+            "digital_goods",
+            "--secret",
+            SECRET,
+        ];
+        args.extend_from_slice(extra);
+        args.extend([
+            "uid=u1",
+            "goodsid=g",
+            "slength=",
+            "speriod=",
+            "type=0",
+            "ref=h1",
+        ]);
+        pw_pingback(&args)
+    };
+    let refused = signed(&[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stdout(&refused).starts_with("HTTP 403\nsource address 127.0.0.1"),
+        "{}",
+        stdout(&refused)
+    );
+    let through = signed(&["-H", header, "-H", "X-Request-Id: 7"]);
+    assert_eq!(stdout(&through), "HTTP 200\nOK\n", "{}", stderr(&through));
+    for bad in ["no colon", ": value", "Bad Name: v"] {
+        assert_one_line_error(&signed(&["-H", bad]), bad);
+    }
+}
+
+#[test]
+fn verify_refuses_version_1_by_default_as_a_listener_does() {
+    let query = stdout(&pw_pingback(&[
+        "sign",
+        "--api",
+        "cart",
+        "--secret",
+        SECRET,
+        "uid=u1",
+        "goodsid[0]=g",
+        "type=0",
+        "ref=v1",
+    ]));
+    let query = query.trim();
+    assert!(query.contains("sign_version=2"), "{query}");
+    let v1 = stdout(&pw_pingback(&[
+        "sign",
+        "--api",
+        "digital_goods",
+        "--secret",
+        SECRET,
+        "--version",
+        "1",
+        "uid=u1",
+        "goodsid=g",
+        "slength=",
+        "speriod=",
+        "type=0",
+        "ref=v1",
+    ]));
+    let v1 = v1.trim();
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            v1,
+            "--api",
+            "digital_goods",
+            "--secret",
+            SECRET,
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let output = pw_pingback(&args);
+        let verdict: Value = serde_json::from_slice(&output.stdout).unwrap();
+        (output.status.code(), verdict)
+    };
+    let (code, verdict) = verify(&[]);
+    assert_eq!(code, Some(1), "{verdict}");
+    assert_eq!(verdict["accepted"], false, "{verdict}");
+    let reason = verdict["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("signature version 1 is not accepted"),
+        "{verdict}"
+    );
+    assert_eq!(verdict["check_failed"], "signature", "{verdict}");
+    let (code, verdict) = verify(&["--min-version", "1"]);
+    assert_eq!(code, Some(0), "{verdict}");
+    assert_eq!(verdict["accepted"], true, "{verdict}");
+    assert_eq!(verdict["signature_valid"], true, "{verdict}");
+}
 
 #[test]
 fn send_delivers_by_get_and_post_and_prints_the_answer() {

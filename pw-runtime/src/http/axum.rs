@@ -32,6 +32,7 @@
 
 use super::{http_types, peer_unknown, Endpoint};
 use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::ConnectInfo;
 use axum::routing::{any, MethodRouter};
 use axum::Router;
@@ -113,7 +114,19 @@ pub async fn handle<E: Endpoint>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let (parts, body) = request.into_parts();
-    let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied() else {
+    // `ConnectInfo` from the server, or axum's `MockConnectInfo` layer in
+    // tests, as axum's own `ConnectInfo` extractor reads them.
+    let connect_info = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
+    let mock = || {
+        parts
+            .extensions
+            .get::<MockConnectInfo<SocketAddr>>()
+            .map(|info| info.0)
+    };
+    let Some(peer) = connect_info.or_else(mock) else {
         return into_axum(peer_unknown(
             "serve the router with into_make_service_with_connect_info::<SocketAddr>()",
         ));

@@ -49,7 +49,7 @@
 //! assert_eq!(<Cents as FromValue<kind::Decimal>>::from_value("9.99").unwrap().0, 999);
 //! ```
 
-mod codes;
+pub(crate) mod codes;
 mod from;
 pub mod kind;
 mod to;

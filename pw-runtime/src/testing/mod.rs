@@ -1,6 +1,9 @@
-//! Test pingbacks for a merchant's own tests (feature `testing`): real
+//! A test kit for a merchant's own tests (feature `testing`): real
 //! pingbacks, signed as Paymentwall signs them, built from typed values in
-//! a few lines instead of a list of string pairs.
+//! a few lines instead of a list of string pairs ([`TestPingback`]); a
+//! listener on a throwaway SQLite ledger to run a handler in process
+//! ([`Harness`], with the feature `sqlite`); and Paymentwall's Test Pingback
+//! Tool checklist ([`checklist`]), the one `pw-pingback check` runs.
 //!
 //! With the feature, `#[derive(Pingback)]` gives each schema
 //! `<Schema>::test_pingback()`, a [`TestPingback`] for its API type with one
@@ -35,6 +38,13 @@
 //! let request = signed.request(); // a GET from a Paymentwall address, for `Listener::handle`
 //! # let _ = request;
 //! ```
+
+pub mod checklist;
+#[cfg(feature = "sqlite")]
+mod harness;
+
+#[cfg(feature = "sqlite")]
+pub use harness::Harness;
 
 use crate::listener::Request;
 use crate::signature::{sign_pingback, SignError};
