@@ -59,7 +59,7 @@ impl LedgerOptions {
     }
 
     /// How long a claim stays [`Claim::InProgress`] without being completed,
-    /// released or renewed ([`Ledger::renew`]): how long a pingback stays
+    /// released or renewed ([`Ledger::renew`](crate::ledger::Ledger::renew)): how long a pingback stays
     /// blocked after the process handling it died. The listener renews it
     /// every third of the lease while the handler runs, so it need not be
     /// longer than the handler's running time (that is bounded by
