@@ -15,6 +15,16 @@ use syn::{Data, DeriveInput, Fields, Ident};
 
 /// Checks the input and builds the model, with every error found. A
 /// model comes back even with errors (see `model::Schema::valid`).
+///
+/// ```
+/// let input: syn::DeriveInput = syn::parse_quote! {
+///     #[pingback(api = "digital_goods", min_version = 4)]
+///     struct Purchase {}
+/// };
+/// let (schema, errors) = pw_derive_front::schema(&input);
+/// assert!(!schema.valid);
+/// assert!(errors.errors()[0].to_string().contains("is not a signature version"));
+/// ```
 pub fn schema(input: &DeriveInput) -> (Schema, Errors) {
     let mut errors = Errors::default();
     let attrs = StructAttrs::parse(&input.attrs, &mut errors);
