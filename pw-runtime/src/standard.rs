@@ -40,7 +40,6 @@ const SIGN_VERSION: usize = 10;
 const NONE: u32 = u32::MAX;
 
 /// An entry index.
-#[allow(clippy::cast_possible_truncation)]
 fn to_u32(index: usize) -> u32 {
     debug_assert!(index < NONE as usize);
     index as u32
