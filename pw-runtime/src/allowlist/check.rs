@@ -37,8 +37,9 @@ enum Mode {
 
 /// The source address check.
 ///
-/// The default allows Paymentwall's documented sources ([`PAYMENTWALL_SOURCES`])
-/// and trusts no proxy, so the client is the direct peer. Behind a proxy,
+/// The default allows Paymentwall's documented sources
+/// ([`PAYMENTWALL_SOURCES`](super::PAYMENTWALL_SOURCES)) and trusts no
+/// proxy, so the client is the direct peer. Behind a proxy,
 /// name it with [`SourceCheck::trust_proxies`]: the client address is then
 /// the rightmost hop of its forwarding header that is not itself a trusted
 /// proxy. The check is off only through
