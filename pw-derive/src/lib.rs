@@ -1,29 +1,18 @@
 //! The `#[derive(Pingback)]` macro of pw. Use it through `pw-runtime`, which
 //! re-exports it; this crate is an implementation detail.
 //!
-//! The derive is a small compiler front end, one stage per module:
-//! `attr` reads the `#[pingback(...)]` attributes, `check` applies the
-//! rules about the struct (with `field` for each field, `names` for
-//! parameter names and `krate` for the runtime's path) and builds the
-//! `model`, collecting all errors (see `ctxt`), and `expand` writes the
-//! code. `catalog` is the runtime's table of parameters, compiled in;
-//! `types` reads the one thing a type's spelling tells (`Option<...>`).
+//! The derive is a small compiler: its front end, the `pw-derive-front`
+//! package (shared with the `pw-pingback` command line), reads the
+//! `#[pingback(...)]` attributes, applies every rule and builds the model,
+//! collecting all errors; `expand` here writes the code from the model, and
+//! `again` decides which of several derives of one struct reports.
 //!
 //! A schema with errors still expands to the items the user's code refers
 //! to (the handler trait, the implementations, the `OWN` struct), so that
 //! one mistake is one error.
 
 mod again;
-mod attr;
-mod catalog;
-mod check;
-mod ctxt;
 mod expand;
-mod field;
-mod krate;
-mod model;
-mod names;
-mod types;
 
 use proc_macro::TokenStream;
 
@@ -36,7 +25,7 @@ pub fn derive_pingback(input: TokenStream) -> TokenStream {
         again::Role::Report(error) => return error.to_compile_error().into(),
         again::Role::Silent => return TokenStream::new(),
     }
-    let (schema, errors) = check::schema(&input);
+    let (schema, errors) = pw_derive_front::schema(&input);
     if !input.generics.params.is_empty() {
         // Nothing can be generated for a generic struct without its
         // parameters: the one error says so.

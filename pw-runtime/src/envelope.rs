@@ -23,10 +23,7 @@ pub struct EnvelopeError {
 }
 
 fn invalid(parameter: &'static str, expected: &'static str, value: &str) -> EnvelopeError {
-    let value = match value.char_indices().nth(64) {
-        Some((cut, _)) => format!("{}…", &value[..cut]),
-        None => value.to_owned(),
-    };
+    let value = pw_catalog::shown(value);
     EnvelopeError {
         parameter,
         expected,

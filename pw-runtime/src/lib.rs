@@ -25,6 +25,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod allowlist;
+#[doc = include_str!("docs/architecture.md")]
+pub mod architecture {}
 pub mod catalog;
 mod codes;
 mod delivery;

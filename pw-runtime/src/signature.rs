@@ -96,14 +96,14 @@ impl SignatureVersion {
         match (api, declared) {
             (ApiType::Cart, None | Some("2")) => Ok(SignatureVersion::V2),
             (ApiType::Cart, Some(value)) => Err(SignatureError::CartVersion {
-                value: shown_value(value),
+                value: pw_catalog::shown(value),
             }),
             (_, None) => Ok(SignatureVersion::V1),
             (_, Some("1")) => Ok(SignatureVersion::V1),
             (_, Some("2")) => Ok(SignatureVersion::V2),
             (_, Some("3")) => Ok(SignatureVersion::V3),
             (_, Some(value)) => Err(SignatureError::UnknownVersion {
-                value: shown_value(value),
+                value: pw_catalog::shown(value),
             }),
         }
     }
@@ -208,13 +208,6 @@ pub enum SignatureError {
         /// The version the signature was checked with.
         version: SignatureVersion,
     },
-}
-
-fn shown_value(value: &str) -> String {
-    match value.char_indices().nth(64) {
-        Some((cut, _)) => format!("{}…", &value[..cut]),
-        None => value.to_owned(),
-    }
 }
 
 /// Where a base string is written: a buffer, or straight into a hasher.

@@ -40,7 +40,6 @@ const SIGN_VERSION: usize = 10;
 const NONE: u32 = u32::MAX;
 
 /// An entry index.
-#[allow(clippy::cast_possible_truncation)]
 fn to_u32(index: usize) -> u32 {
     debug_assert!(index < NONE as usize);
     index as u32
@@ -182,6 +181,26 @@ impl Standard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_standard_names_are_the_catalogs_reserved_names() {
+        // `NAMES` is ordered for the indices above; as a set it is the
+        // catalog's list of reserved names.
+        let mut names = NAMES.to_vec();
+        names.sort_unstable();
+        let mut reserved = crate::catalog::RESERVED_NAMES.to_vec();
+        reserved.sort_unstable();
+        assert_eq!(names, reserved);
+    }
+
+    #[test]
+    fn every_required_parameter_is_a_standard_name() {
+        for api in ApiType::ALL {
+            for name in api.required_parameters() {
+                assert!(NAMES.contains(name), "{api}: {name}");
+            }
+        }
+    }
 
     #[test]
     fn finds_each_standard_name_and_no_other() {

@@ -9,9 +9,9 @@
 //! way; a field that must be an `Option` is checked through
 //! `value::Optional`.
 
-use crate::catalog::ValueKind;
-use crate::model::{Field, Schema, Source};
 use proc_macro2::{Ident, Span, TokenStream};
+use pw_catalog::ValueKind;
+use pw_derive_front::model::{Field, Schema, Source};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 

@@ -4,8 +4,8 @@
 //! goes to which method is the runtime's (`pw_runtime::handler::route`);
 //! this only writes the trait and the `match` on that table.
 
-use crate::model::Schema;
 use proc_macro2::TokenStream;
+use pw_derive_front::model::Schema;
 use quote::{format_ident, quote, quote_spanned};
 
 pub fn expand(schema: &Schema) -> TokenStream {

@@ -8,8 +8,8 @@ mod handler;
 mod testing;
 mod widget;
 
-use crate::model::Schema;
 use proc_macro2::TokenStream;
+use pw_derive_front::model::Schema;
 use quote::quote;
 
 /// Everything `#[derive(Pingback)]` generates for `schema`.

@@ -5,9 +5,9 @@
 //! standard parameters, the type, the version, the signature), which are
 //! `pw_runtime::testing::TestPingback`'s, forwarded.
 
-use crate::catalog::ValueKind;
-use crate::model::{Field, Schema};
 use proc_macro2::{Ident, Span, TokenStream};
+use pw_catalog::ValueKind;
+use pw_derive_front::model::{Field, Schema};
 use quote::{format_ident, quote};
 
 pub fn expand(schema: &Schema) -> TokenStream {

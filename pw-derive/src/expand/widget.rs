@@ -1,8 +1,8 @@
 //! The widget-call builder: `<Schema>Own`, a struct of the schema's `OWN`
 //! parameters, and `<Schema>::widget_call`.
 
-use crate::model::{Schema, Source};
 use proc_macro2::{Span, TokenStream};
+use pw_derive_front::model::{Schema, Source};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::Ident;

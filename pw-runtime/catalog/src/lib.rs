@@ -65,6 +65,24 @@ pub fn is_reserved(name: &str) -> bool {
     RESERVED_NAMES.contains(&name)
 }
 
+/// `text` as an error message shows a received name or value: its first 64
+/// characters, then `…` when it is longer (cut on a character boundary).
+///
+/// ```
+/// assert_eq!(pw_catalog::shown("goodsid"), "goodsid");
+/// let long = "é".repeat(70);
+/// assert_eq!(pw_catalog::shown(&long), format!("{}…", "é".repeat(64)));
+/// ```
+pub fn shown(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// How many characters of a received name or value [`shown`] keeps.
+const SHOWN_CHARS: usize = 64;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +126,14 @@ mod tests {
             NameProblem::Character('\0').to_string(),
             "it contains the character '\\0'"
         );
+    }
+
+    #[test]
+    fn shown_cuts_after_64_characters_only() {
+        let exact = "n".repeat(64);
+        assert_eq!(shown(&exact), exact);
+        assert_eq!(shown(&"n".repeat(65)), format!("{exact}…"));
+        assert_eq!(shown(""), "");
     }
 
     #[test]

@@ -1,14 +1,17 @@
 //! `settings`: the settings table of a `#[derive(Pingback)]` schema, read
 //! from its source file.
 //!
-//! The file is parsed, not compiled, so only the rows are read here (each
-//! field's `own` or `system = "..."` and `param = "..."`); the derive
-//! checks everything else when the crate compiles.
+//! The file is parsed, not compiled: the schema is read and checked by the
+//! derive's own front end (`pw-derive-front`), so the rows are the ones the
+//! derive builds, and a schema the derive would refuse is refused here with
+//! its first error.
 
 use std::fs;
 
+use pw_derive_front::model::Source;
 use pw_runtime::{Setting, SettingValue, SettingsTable};
-use syn::{Attribute, Fields, Item, ItemStruct, LitStr};
+use quote::ToTokens;
+use syn::{Attribute, DeriveInput, Item, ItemStruct};
 
 use crate::args::SettingsArgs;
 use crate::Outcome;
@@ -73,49 +76,30 @@ fn derives_pingback(attrs: &[Attribute]) -> bool {
         })
 }
 
-/// The custom-parameter rows of a schema, in field order.
+/// The custom-parameter rows of a schema, in field order, as the derive
+/// builds them.
 fn rows(schema: &ItemStruct) -> Result<Vec<Setting>, String> {
-    let Fields::Named(fields) = &schema.fields else {
-        return Err(format!("{} has no named fields", schema.ident));
-    };
-    let mut rows = Vec::new();
-    for field in &fields.named {
-        let (mut own, mut system, mut param) = (false, None, None);
-        for attr in field.attrs.iter().filter(|a| a.path().is_ident("pingback")) {
-            attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("own") {
-                    own = true;
-                } else if meta.path.is_ident("system") {
-                    system = Some(meta.value()?.parse::<LitStr>()?.value());
-                } else if meta.path.is_ident("param") {
-                    param = Some(meta.value()?.parse::<LitStr>()?.value());
-                } else if meta.input.peek(syn::Token![=]) {
-                    meta.value()?.parse::<syn::Expr>()?;
-                }
-                Ok(())
-            })
-            .map_err(|e| format!("{}: {e}", schema.ident))?;
-        }
-        let value = match (own, system) {
-            (true, _) => SettingValue::Own,
-            (false, Some(system)) => SettingValue::System(leak(system)),
-            (false, None) => continue,
-        };
-        let name = param.unwrap_or_else(|| {
-            field
-                .ident
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default()
-                .trim_start_matches("r#")
-                .to_owned()
-        });
-        rows.push(Setting {
-            parameter: leak(name),
-            value,
-        });
+    let input: DeriveInput =
+        syn::parse2(schema.to_token_stream()).map_err(|e| format!("{}: {e}", schema.ident))?;
+    let (model, errors) = pw_derive_front::schema(&input);
+    if let Some(error) = errors.errors().first() {
+        return Err(format!("{}: {error}", schema.ident));
     }
-    Ok(rows)
+    Ok(model
+        .fields
+        .into_iter()
+        .filter_map(|field| {
+            let value = match field.source {
+                Source::Own => SettingValue::Own,
+                Source::System(entry) => SettingValue::System(entry.name),
+                Source::Standard(_) => return None,
+            };
+            Some(Setting {
+                parameter: leak(field.param),
+                value,
+            })
+        })
+        .collect())
 }
 
 fn leak(text: String) -> &'static str {

@@ -3,7 +3,7 @@
 //! writes a buffer at or before the same place (an escape only shrinks).
 
 use super::order::prefix_at;
-use super::{shown, to_u32, Entry, ParamsError, Span, NO_KEY};
+use super::{to_u32, Entry, ParamsError, Span, NO_KEY};
 
 /// Decodes an entry the scan marked (its name or value holds an escape or
 /// a bracket, or its name is empty) in place, splits `name[key]`, sets the
@@ -36,7 +36,9 @@ pub(super) fn finish(input: &[u8], buf: &mut [u8], entry: &mut Entry) -> Result<
     let name = &buf[start..name_end];
     if name.iter().any(|&b| b == b'[' || b == b']') {
         let (name_len, key_start, key_len) =
-            split_array_name(name).ok_or_else(|| ParamsError::InvalidName { name: shown(name) })?;
+            split_array_name(name).ok_or_else(|| ParamsError::InvalidName {
+                name: pw_catalog::shown(&String::from_utf8_lossy(name)),
+            })?;
         entry.key = Span {
             start: to_u32(start + key_start),
             end: to_u32(start + key_start + key_len),

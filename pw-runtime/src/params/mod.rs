@@ -127,15 +127,6 @@ impl ParamsError {
     }
 }
 
-/// Cuts a name for an error message.
-fn shown(name: &[u8]) -> String {
-    let text = String::from_utf8_lossy(name);
-    match text.char_indices().nth(64) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.into_owned(),
-    }
-}
-
 /// The error for input that is not UTF-8 once decoded: `text` is the
 /// decoded input, in input order like `entries`, and not UTF-8 from
 /// `error.valid_up_to()` on.
@@ -144,7 +135,9 @@ fn invalid_utf8(entries: &[Entry], text: &[u8], error: std::str::Utf8Error) -> P
     // Every byte outside the entries is an ASCII `&` or a NUL.
     let entry = entries.iter().find(|e| e.value.end as usize > bad);
     ParamsError::InvalidUtf8 {
-        name: entry.map_or_else(String::new, |e| shown(&text[e.name.range()])),
+        name: entry.map_or_else(String::new, |e| {
+            pw_catalog::shown(&String::from_utf8_lossy(&text[e.name.range()]))
+        }),
     }
 }
 
@@ -156,11 +149,14 @@ fn check_duplicates(text: &[u8], entries: &[Entry]) -> Result<(), ParamsError> {
         if a.prefix != b.prefix || text[a.name.range()] != text[b.name.range()] {
             continue;
         }
-        let name = shown(&text[a.name.range()]);
+        let name = pw_catalog::shown(&String::from_utf8_lossy(&text[a.name.range()]));
         return Err(match (a.key(), b.key()) {
             (None, None) => ParamsError::Duplicate { name },
             (Some(x), Some(y)) if text[x.range()] == text[y.range()] => ParamsError::Duplicate {
-                name: format!("{name}[{}]", shown(&text[x.range()])),
+                name: format!(
+                    "{name}[{}]",
+                    pw_catalog::shown(&String::from_utf8_lossy(&text[x.range()]))
+                ),
             },
             (Some(_), Some(_)) => continue,
             _ => ParamsError::ScalarAndArray { name },

@@ -344,7 +344,11 @@ impl<A: WidgetApi> WidgetCall<A> {
     #[must_use]
     pub fn param(mut self, name: impl Into<String>, value: impl ToValue) -> Self {
         let name = name.into();
-        if matches!(name.as_str(), "key" | "sign" | "sign_version") {
+        // `key`, `sign` and `sign_version`: the call sets them itself.
+        let reserved = catalog::WIDGET_PARAMETERS
+            .iter()
+            .any(|p| p.kind == catalog::WidgetValueKind::Reserved && p.name == name);
+        if reserved {
             self.fail(WidgetError::Reserved(name));
             return self;
         }

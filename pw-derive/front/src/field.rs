@@ -252,7 +252,8 @@ fn standard(
             );
             return system_entry(entry, literal, api, &mut Errors::default()).map(Source::System);
         }
-        let hint = if ["sig", "sign_version"].contains(&name.as_str()) {
+        // Reserved but not a standard parameter: `sig` and `sign_version`.
+        let hint = if catalog::is_reserved(&name) {
             format!("; `{name}` belongs to the signature, which pw checks before decoding")
         } else {
             did_you_mean(&name, STANDARD_PARAMETERS.iter().map(|e| e.name))
@@ -261,8 +262,8 @@ fn standard(
             literal,
             format!(
                 "`{name}` is not a standard parameter a field can bind{hint}; the standard \
-                 parameters are uid, goodsid, slength, speriod, currency, type, ref, is_test \
-                 and reason"
+                 parameters are {}",
+                catalog::standard_names()
             ),
         );
         return None;

@@ -6,6 +6,14 @@ use quote::ToTokens;
 use std::fmt::Display;
 
 /// The errors found so far.
+///
+/// ```
+/// let mut errors = pw_derive_front::Errors::default();
+/// assert!(errors.is_empty());
+/// errors.at_span(proc_macro2::Span::call_site(), "missing API type");
+/// assert_eq!(errors.errors()[0].to_string(), "missing API type");
+/// assert!(errors.into_tokens().to_string().contains("compile_error"));
+/// ```
 #[derive(Default)]
 pub struct Errors {
     errors: Vec<syn::Error>,
@@ -25,6 +33,11 @@ impl Errors {
     /// Records an error already built.
     pub fn push(&mut self, error: syn::Error) {
         self.errors.push(error);
+    }
+
+    /// Everything recorded, in the order found.
+    pub fn errors(&self) -> &[syn::Error] {
+        &self.errors
     }
 
     /// Whether nothing was recorded.

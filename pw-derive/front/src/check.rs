@@ -4,7 +4,7 @@
 //! parameter name in `names`, the runtime crate's path in `krate`.
 
 use crate::attr::StructAttrs;
-use crate::catalog::{did_you_mean, ApiSet, API_NAMES, CART_SIGNATURE_VERSION};
+use crate::catalog::{did_you_mean, ApiSet, ApiType, API_NAMES, CART_SIGNATURE_VERSION};
 use crate::ctxt::Errors;
 use crate::field;
 use crate::krate;
@@ -15,6 +15,16 @@ use syn::{Data, DeriveInput, Fields, Ident};
 
 /// Checks the input and builds the model, with every error found. A
 /// model comes back even with errors (see `model::Schema::valid`).
+///
+/// ```
+/// let input: syn::DeriveInput = syn::parse_quote! {
+///     #[pingback(api = "digital_goods", min_version = 4)]
+///     struct Purchase {}
+/// };
+/// let (schema, errors) = pw_derive_front::schema(&input);
+/// assert!(!schema.valid);
+/// assert!(errors.errors()[0].to_string().contains("is not a signature version"));
+/// ```
 pub fn schema(input: &DeriveInput) -> (Schema, Errors) {
     let mut errors = Errors::default();
     let attrs = StructAttrs::parse(&input.attrs, &mut errors);
@@ -69,23 +79,24 @@ fn api(
         return None;
     };
     let name = api.value();
-    let variant = match name.as_str() {
-        "virtual_currency" => "VirtualCurrency",
-        "digital_goods" => "DigitalGoods",
-        "cart" => "Cart",
-        _ => {
-            errors.at(
-                api,
-                format!(
-                    "unknown API type `{name}`{}; the API types are `digital_goods`, \
-                     `virtual_currency` and `cart`",
-                    did_you_mean(&name, API_NAMES)
-                ),
-            );
-            return None;
-        }
+    let Ok(api_type) = name.parse::<ApiType>() else {
+        errors.at(
+            api,
+            format!(
+                "unknown API type `{name}`{}; the API types are `digital_goods`, \
+                 `virtual_currency` and `cart`",
+                did_you_mean(&name, API_NAMES)
+            ),
+        );
+        return None;
     };
-    ApiSet::named(&name).map(|set| (set, variant))
+    // The variant the generated code names, as `pw_runtime::ApiType` spells it.
+    let variant = match api_type {
+        ApiType::VirtualCurrency => "VirtualCurrency",
+        ApiType::DigitalGoods => "DigitalGoods",
+        ApiType::Cart => "Cart",
+    };
+    Some((ApiSet::from(api_type), variant))
 }
 
 /// The lowest accepted signature version and its token.
@@ -231,13 +242,12 @@ fn version_one_signs_custom_fields(
     if *version != 1 {
         return;
     }
-    let signed_by_v1: &[&str] = match api {
-        Some((apis, _)) if apis == ApiSet::VIRTUAL_CURRENCY => &["uid", "currency", "type", "ref"],
-        Some((apis, _)) if apis == ApiSet::DIGITAL_GOODS => {
-            &["uid", "goodsid", "slength", "speriod", "type", "ref"]
-        }
-        _ => &["uid", "goodsid", "type", "ref"],
-    };
+    // Without a known API type (already reported), cart's list.
+    let api_type = ApiType::ALL
+        .into_iter()
+        .find(|&api_type| api.is_some_and(|(apis, _)| apis == ApiSet::from(api_type)))
+        .unwrap_or(ApiType::Cart);
+    let signed_by_v1 = api_type.version1_parameters();
     let unsigned: Vec<String> = fields
         .iter()
         .filter(|(field, _)| !signed_by_v1.contains(&field.param.as_str()))

@@ -1,0 +1,195 @@
+//! [`Networks`]: a set of IPv4 and IPv6 ranges, and Paymentwall's documented
+//! pingback sources.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use ipnet::IpNet;
+
+/// Paymentwall's documented pingback sources: five addresses and, since
+/// November 2018, the range 216.127.71.0/24.
+pub const PAYMENTWALL_SOURCES: [&str; 6] = [
+    "174.36.92.186/32",
+    "174.36.92.187/32",
+    "174.36.92.192/32",
+    "174.36.96.66/32",
+    "174.37.14.28/32",
+    "216.127.71.0/24",
+];
+
+/// A set of IPv4 and IPv6 networks (CIDR ranges or single addresses).
+///
+/// ```
+/// use pw_runtime::Networks;
+///
+/// let nets: Networks = "10.0.0.0/8, 2001:db8::/32, 192.0.2.7".parse()?;
+/// assert!(nets.contains("10.1.2.3".parse()?));
+/// assert!(nets.contains("2001:db8::1".parse()?));
+/// assert!(nets.contains("192.0.2.7".parse()?));
+/// assert!(!nets.contains("192.0.2.8".parse()?));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Networks {
+    nets: Vec<IpNet>,
+    /// `(network, mask)` of each IPv4 network, for a check without branches.
+    v4: Vec<(u32, u32)>,
+    /// `(network, mask)` of each IPv6 network.
+    v6: Vec<(u128, u128)>,
+}
+
+/// A network that does not parse as `address` or `address/prefix`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an IP address or a CIDR range such as 216.127.71.0/24 or 2001:db8::/32")]
+pub struct InvalidNetwork(pub String);
+
+impl Networks {
+    /// No network at all.
+    ///
+    /// ```
+    /// assert!(!pw_runtime::Networks::empty().contains("127.0.0.1".parse().unwrap()));
+    /// ```
+    pub fn empty() -> Self {
+        Networks::default()
+    }
+
+    /// Paymentwall's documented pingback sources.
+    ///
+    /// ```
+    /// let nets = pw_runtime::Networks::paymentwall();
+    /// assert!(nets.contains("216.127.71.77".parse().unwrap()));
+    /// assert!(!nets.contains("216.127.72.1".parse().unwrap()));
+    /// ```
+    pub fn paymentwall() -> Self {
+        PAYMENTWALL_SOURCES
+            .iter()
+            .map(|net| net.parse::<IpNet>().expect("documented sources parse"))
+            .fold(Networks::empty(), |mut nets, net| {
+                nets.push(net);
+                nets
+            })
+    }
+
+    /// Adds one parsed network (already truncated to its prefix).
+    pub(super) fn push(&mut self, net: IpNet) {
+        match net {
+            IpNet::V4(v4) => self
+                .v4
+                .push((v4.network().to_bits(), v4.netmask().to_bits())),
+            IpNet::V6(v6) => self
+                .v6
+                .push((v6.network().to_bits(), v6.netmask().to_bits())),
+        }
+        self.nets.push(net);
+    }
+
+    /// Parses one network: an address (`192.0.2.7`, `::1`) or a CIDR range.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidNetwork`] when `text` is neither.
+    ///
+    /// ```
+    /// let net = pw_runtime::Networks::parse_network("216.127.71.0/24").unwrap();
+    /// assert_eq!(net.to_string(), "216.127.71.0/24");
+    /// assert!(pw_runtime::Networks::parse_network("216.127.71.0/33").is_err());
+    /// ```
+    pub fn parse_network(text: &str) -> Result<IpNet, InvalidNetwork> {
+        let text = text.trim();
+        text.parse::<IpNet>()
+            .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+            .map(|net| net.trunc())
+            .map_err(|_| InvalidNetwork(text.to_owned()))
+    }
+
+    /// Adds a network.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidNetwork`] when `network` does not parse.
+    ///
+    /// ```
+    /// let nets = pw_runtime::Networks::empty().with("203.0.113.0/24")?;
+    /// assert!(nets.contains("203.0.113.9".parse().unwrap()));
+    /// # Ok::<(), pw_runtime::InvalidNetwork>(())
+    /// ```
+    pub fn with(mut self, network: &str) -> Result<Self, InvalidNetwork> {
+        self.push(Self::parse_network(network)?);
+        Ok(self)
+    }
+
+    /// Adds networks already parsed.
+    ///
+    /// ```
+    /// use pw_runtime::Networks;
+    /// let mut nets = Networks::empty();
+    /// nets.extend([Networks::parse_network("::1").unwrap()]);
+    /// assert!(nets.contains("::1".parse().unwrap()));
+    /// ```
+    pub fn extend(&mut self, networks: impl IntoIterator<Item = IpNet>) {
+        for net in networks {
+            self.push(net.trunc());
+        }
+    }
+
+    /// True when `address` is inside one of the networks. An IPv4 address
+    /// mapped into IPv6 (`::ffff:192.0.2.7`, as a dual-stack socket reports
+    /// it) counts as the IPv4 address.
+    ///
+    /// ```
+    /// let nets: pw_runtime::Networks = "192.0.2.7".parse().unwrap();
+    /// assert!(nets.contains("::ffff:192.0.2.7".parse().unwrap()));
+    /// ```
+    pub fn contains(&self, address: IpAddr) -> bool {
+        match address.to_canonical() {
+            IpAddr::V4(v4) => {
+                let bits = v4.to_bits();
+                self.v4.iter().any(|&(net, mask)| bits & mask == net)
+            }
+            IpAddr::V6(v6) => {
+                let bits = v6.to_bits();
+                self.v6.iter().any(|&(net, mask)| bits & mask == net)
+            }
+        }
+    }
+
+    /// The networks, in the order added.
+    ///
+    /// ```
+    /// let nets: pw_runtime::Networks = "::1, 10.0.0.0/8".parse().unwrap();
+    /// assert_eq!(nets.iter().count(), 2);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = &IpNet> {
+        self.nets.iter()
+    }
+}
+
+impl FromStr for Networks {
+    type Err = InvalidNetwork;
+
+    /// Comma- or whitespace-separated networks.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|part| !part.is_empty())
+            .map(Networks::parse_network)
+            .collect::<Result<Vec<_>, _>>()
+            .map(|nets| {
+                let mut networks = Networks::empty();
+                networks.extend(nets);
+                networks
+            })
+    }
+}
+
+impl fmt::Display for Networks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, net) in self.nets.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{net}")?;
+        }
+        Ok(())
+    }
+}
