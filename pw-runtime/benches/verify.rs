@@ -1,6 +1,8 @@
 //! Cost of the verification entry point on a realistic digital-goods
 //! pingback with five custom parameters, against its floor: the bare digest
 //! (MD5 for version 2, SHA-256 for version 3) of the same base string.
+//! `verify_v3_extra/N` and `floor_sha256_extra/N` repeat the pair with `N`
+//! more custom parameters, for the cost of each parameter.
 
 use std::hint::black_box;
 
@@ -57,6 +59,17 @@ struct Subscription {
     campaign: String,
     #[pingback(system = "COUNTRY_CODE", param = "COUNTRY_CODE")]
     country: CountryCode,
+}
+
+/// The pingback above with `extra` more custom parameters, each named and
+/// valued like a typical one (`order_note_07=gift+card+07`).
+fn pingback_with(extra: usize) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = PINGBACK
+        .iter()
+        .map(|&(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+    pairs.extend((1..=extra).map(|i| (format!("order_note_{i:02}"), format!("gift card {i:02}"))));
+    pairs
 }
 
 fn bench(c: &mut Criterion) {
@@ -118,6 +131,31 @@ fn bench(c: &mut Criterion) {
     group.bench_function("decode_six_custom", |b| {
         b.iter(|| Subscription::from_params(black_box(verified.params())).unwrap())
     });
+    for extra in [5, 10, 20] {
+        let query = sign_pingback(
+            ApiType::DigitalGoods,
+            SignatureVersion::V3,
+            &secret,
+            pingback_with(extra),
+        )
+        .unwrap();
+        let params = Params::parse(query.as_bytes(), &Limits::default()).unwrap();
+        let base =
+            signature::base_string(ApiType::DigitalGoods, SignatureVersion::V3, &params) + SECRET;
+        assert!(verifier
+            .verify(query.as_bytes(), &Source::peer(peer))
+            .is_ok());
+        group.bench_function(format!("floor_sha256_extra/{extra}"), |b| {
+            b.iter(|| Sha256::digest(black_box(base.as_bytes())))
+        });
+        group.bench_function(format!("verify_v3_extra/{extra}"), |b| {
+            b.iter(|| {
+                verifier
+                    .verify(black_box(query.as_bytes()), &Source::peer(peer))
+                    .unwrap()
+            })
+        });
+    }
     group.finish();
 }
 

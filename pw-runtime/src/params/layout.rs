@@ -42,7 +42,8 @@ pub(super) fn concatenate(text: &[u8], entries: &mut [Entry]) -> Result<Vec<u8>,
             let value = entry.value.range();
             wild_copy(&mut buf, len, text, start as usize..value.start);
             let value_start = len + (value.start - start as usize);
-            len = decode::decode_into(text, &mut buf, value, value_start)?;
+            let room = buf.len();
+            len = decode::decode_into(text, &mut buf, value, value_start, room)?;
             entry.key = NO_KEY;
             entry.name = rebase(entry.name);
             entry.value = Span {

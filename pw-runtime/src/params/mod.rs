@@ -844,6 +844,29 @@ mod tests {
         assert!(!err.to_string().contains(&"n".repeat(65)), "{err}");
     }
 
+    proptest::proptest! {
+        /// Values are decoded sixteen bytes at a time, reading past their
+        /// end into the pairs that follow: whatever follows, each value
+        /// decodes to what was encoded.
+        #[test]
+        fn each_value_decodes_to_what_was_encoded_whatever_follows(
+            values in proptest::collection::vec("[a-c +%&=\u{e9}]{0,24}", 1..20),
+        ) {
+            let query: Vec<String> = values
+                .iter()
+                .enumerate()
+                .map(|(i, value)| {
+                    let encoded: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+                    format!("p{i}={encoded}")
+                })
+                .collect();
+            let params = parse(&query.join("&")).unwrap();
+            for (i, value) in values.iter().enumerate() {
+                proptest::prop_assert_eq!(params.get(&format!("p{i}")), Some(value.as_str()));
+            }
+        }
+    }
+
     #[test]
     fn byte_order_puts_uppercase_first_and_prefix_ties_are_resolved() {
         let params = parse("abcdefghij=1&abcdefgh=2&PRODUCT=3&abcdefghi=4&a=5").unwrap();

@@ -1,0 +1,212 @@
+use md5::{Digest, Md5};
+
+use super::*;
+use crate::{ApiType, Limits, Params, SecretKey};
+
+fn parse(query: &str) -> Params {
+    Params::parse(query.as_bytes(), &Limits::default()).unwrap()
+}
+
+#[test]
+fn version_2_base_string_matches_the_protocol_example() {
+    let params = parse(
+        "uid=userid&goodsid=no1234&slength=&speriod=&type=0&ref=b1491808025&sign_version=2&sig=x",
+    );
+    assert_eq!(
+        base_string(ApiType::DigitalGoods, SignatureVersion::V2, &params),
+        "goodsid=no1234ref=b1491808025sign_version=2slength=speriod=type=0uid=userid"
+    );
+}
+
+#[test]
+fn cart_arrays_sit_at_the_place_of_their_name_and_imply_version_2() {
+    let params = parse("uid=u&goodsid%5B1%5D=b&goodsid%5B0%5D=a&type=0&ref=r&sig=x");
+    assert_eq!(
+        SignatureVersion::of_pingback(ApiType::Cart, &params),
+        Ok(SignatureVersion::V2)
+    );
+    assert_eq!(
+        base_string(ApiType::Cart, SignatureVersion::V2, &params),
+        "goodsid[0]=agoodsid[1]=bref=rsign_version=2type=0uid=u"
+    );
+    let late = parse("a=1&sig=x");
+    assert_eq!(
+        base_string(ApiType::Cart, SignatureVersion::V2, &late),
+        "a=1sign_version=2"
+    );
+    let only = parse("z=1");
+    assert_eq!(
+        base_string(ApiType::Cart, SignatureVersion::V2, &only),
+        "sign_version=2z=1"
+    );
+}
+
+#[test]
+fn sig_is_left_out_of_the_base_string_even_as_an_array() {
+    for query in ["a=1&sig=x&z=2", "a=1&sig%5B0%5D=x&z=2"] {
+        let params = parse(query);
+        assert_eq!(
+            base_string(ApiType::DigitalGoods, SignatureVersion::V2, &params),
+            "a=1z=2",
+            "{query}"
+        );
+    }
+    let signature_like = parse("a=1&sigma=x");
+    assert_eq!(
+        base_string(ApiType::DigitalGoods, SignatureVersion::V2, &signature_like),
+        "a=1sigma=x"
+    );
+}
+
+#[test]
+fn version_1_covers_only_its_subset_and_fills_missing_with_empty() {
+    let params = parse("uid=u&currency=5&type=0&ref=r&is_test=1&custom=x");
+    assert_eq!(
+        base_string(ApiType::VirtualCurrency, SignatureVersion::V1, &params),
+        "uid=ucurrency=5type=0ref=r"
+    );
+    assert_eq!(
+        base_string(ApiType::DigitalGoods, SignatureVersion::V1, &params),
+        "uid=ugoodsid=slength=speriod=type=0ref=r"
+    );
+}
+
+#[test]
+fn unknown_and_cart_versions_are_rejected() {
+    let secret = SecretKey::new("k");
+    for value in ["4", "0", "", "2 ", "v2"] {
+        let params = Params::from_pairs([("sign_version", value), ("sig", "x")]).unwrap();
+        assert_eq!(
+            check_pingback(
+                ApiType::DigitalGoods,
+                &params,
+                &secret,
+                VersionPolicy::default()
+            ),
+            Err(SignatureError::UnknownVersion {
+                value: value.into()
+            })
+        );
+    }
+    let params = Params::from_pairs([("sign_version", "3"), ("sig", "x")]).unwrap();
+    assert_eq!(
+        check_pingback(ApiType::Cart, &params, &secret, VersionPolicy::default()),
+        Err(SignatureError::CartVersion { value: "3".into() })
+    );
+}
+
+#[test]
+fn policy_refuses_low_versions_before_comparing() {
+    let secret = SecretKey::new("k");
+    let query = sign_pingback(
+        ApiType::DigitalGoods,
+        SignatureVersion::V1,
+        &secret,
+        [("uid", "u")],
+    )
+    .unwrap();
+    let params = parse(&query);
+    assert_eq!(
+        check_pingback(
+            ApiType::DigitalGoods,
+            &params,
+            &secret,
+            VersionPolicy::default()
+        ),
+        Err(SignatureError::VersionNotAccepted {
+            version: SignatureVersion::V1,
+            minimum: SignatureVersion::V2
+        })
+    );
+    let v1 = VersionPolicy::minimum(SignatureVersion::V1);
+    assert_eq!(
+        check_pingback(ApiType::DigitalGoods, &params, &secret, v1),
+        Ok(SignatureVersion::V1)
+    );
+}
+
+#[test]
+fn uppercase_or_extended_signatures_do_not_match() {
+    let secret = SecretKey::new("k");
+    let query = sign_pingback(
+        ApiType::VirtualCurrency,
+        SignatureVersion::V3,
+        &secret,
+        [("uid", "u")],
+    )
+    .unwrap();
+    let (head, sig) = query.rsplit_once("sig=").unwrap();
+    for bad in [
+        sig.to_uppercase(),
+        format!("{sig}0"),
+        sig[..63].to_owned(),
+        String::new(),
+    ] {
+        let params = parse(&format!("{head}sig={bad}"));
+        assert_eq!(
+            check_pingback(
+                ApiType::VirtualCurrency,
+                &params,
+                &secret,
+                VersionPolicy::default()
+            ),
+            Err(SignatureError::Mismatch {
+                version: SignatureVersion::V3
+            })
+        );
+    }
+}
+
+#[test]
+fn missing_sig_is_reported() {
+    let params = parse("uid=u&sign_version=3");
+    assert_eq!(
+        check_pingback(
+            ApiType::VirtualCurrency,
+            &params,
+            &SecretKey::new("k"),
+            VersionPolicy::default()
+        ),
+        Err(SignatureError::Missing)
+    );
+}
+
+#[test]
+fn errors_never_show_the_expected_signature() {
+    let secret = SecretKey::new("k");
+    let params = parse("uid=u&sign_version=2&sig=0");
+    let expected = pingback_signature(
+        ApiType::VirtualCurrency,
+        SignatureVersion::V2,
+        &params,
+        &secret,
+    );
+    let err = check_pingback(
+        ApiType::VirtualCurrency,
+        &params,
+        &secret,
+        VersionPolicy::default(),
+    )
+    .unwrap_err();
+    assert!(!err.to_string().contains(&expected));
+    assert!(!format!("{err:?}").contains(&expected));
+}
+
+#[test]
+fn widget_version_1_is_uid_then_secret() {
+    let secret = SecretKey::new("s");
+    let expected = hex::encode(Md5::digest(b"user1s"));
+    assert_eq!(
+        widget_signature(
+            SignatureVersion::V1,
+            &[("key", "k"), ("uid", "user1")],
+            &secret
+        ),
+        expected
+    );
+    let empty: [(&str, &str); 0] = [];
+    assert_eq!(
+        widget_signature(SignatureVersion::V1, &empty, &secret),
+        hex::encode(Md5::digest(b"s"))
+    );
+}
