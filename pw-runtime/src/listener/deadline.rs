@@ -3,20 +3,25 @@
 //! back with it), the claim is released and Paymentwall retries.
 //!
 //! The timer is `futures-timer`'s, which needs no particular async runtime,
-//! as the listener does not.
+//! as the listener does not. It is armed only once the handler is pending:
+//! a handler that finishes on its first poll (most do) costs no timer, and
+//! no wake-up of the timer's thread.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_timer::Delay;
 
 /// Polls `future` until it is ready, or fails with the deadline once
-/// `limit` has passed.
+/// `limit` has passed since [`Deadline::new`].
 pub(crate) struct Deadline<F> {
     future: Pin<Box<F>>,
-    delay: Delay,
+    started: Instant,
+    /// Armed at the first poll that leaves `future` pending, for what is
+    /// left of `limit`.
+    delay: Option<Delay>,
     limit: Duration,
 }
 
@@ -24,7 +29,8 @@ impl<F: Future> Deadline<F> {
     pub(crate) fn new(limit: Duration, future: F) -> Self {
         Deadline {
             future: Box::pin(future),
-            delay: Delay::new(limit),
+            started: Instant::now(),
+            delay: None,
             limit,
         }
     }
@@ -37,9 +43,39 @@ impl<F: Future> Future for Deadline<F> {
         if let Poll::Ready(output) = self.future.as_mut().poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        match Pin::new(&mut self.delay).poll(cx) {
+        let (started, limit) = (self.started, self.limit);
+        let delay = self
+            .delay
+            .get_or_insert_with(|| Delay::new(limit.saturating_sub(started.elapsed())));
+        match Pin::new(delay).poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(self.limit)),
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_future_done_in_time_gives_its_output() {
+        let bounded = Deadline::new(Duration::from_secs(5), async { 7 });
+        assert_eq!(bounded.await, Ok(7));
+    }
+
+    #[tokio::test]
+    async fn the_deadline_counts_from_new_not_from_the_first_poll() {
+        let limit = Duration::from_millis(300);
+        let started = Instant::now();
+        let bounded = Deadline::new(limit, std::future::pending::<()>());
+        // First polled after its limit: the deadline has passed already.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(bounded.await, Err(limit));
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_millis(850),
+            "the deadline waited {took:?}: it counted from the first poll"
+        );
     }
 }

@@ -4,7 +4,9 @@
 //! and never expires under a live handler. The handler's own deadline
 //! (`deadline.rs`) still bounds how long it may run.
 //!
-//! The timer is `futures-timer`'s, which needs no particular async runtime.
+//! The timer is `futures-timer`'s, which needs no particular async runtime;
+//! it is armed only once the handler is pending (a handler done on its
+//! first poll costs no timer).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,7 +27,10 @@ pub(crate) struct Renewing<'a, F, R> {
     future: Pin<Box<F>>,
     renew: R,
     every: Duration,
-    tick: Delay,
+    started: Instant,
+    /// Armed at the first poll that leaves the future pending, for the
+    /// first renewal `every` after [`Renewing::new`].
+    tick: Option<Delay>,
     in_flight: Option<(Instant, Renewal<'a>)>,
     renewed: Option<Instant>,
 }
@@ -37,7 +42,8 @@ impl<'a, F: Future, R: FnMut() -> Renewal<'a>> Renewing<'a, F, R> {
             future: Box::pin(future),
             renew,
             every,
-            tick: Delay::new(every),
+            started: Instant::now(),
+            tick: None,
             in_flight: None,
             renewed: None,
         }
@@ -66,15 +72,57 @@ impl<'a, F: Future, R: FnMut() -> Renewal<'a> + Unpin> Future for Renewing<'a, F
                     }
                 }
             }
-            match Pin::new(&mut this.tick).poll(cx) {
+            let (started, every) = (this.started, this.every);
+            let tick = this
+                .tick
+                .get_or_insert_with(|| Delay::new(every.saturating_sub(started.elapsed())));
+            match Pin::new(&mut *tick).poll(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(()) => {
-                    this.tick.reset(this.every);
+                    tick.reset(every);
                     if this.in_flight.is_none() {
                         this.in_flight = Some((Instant::now(), (this.renew)()));
                     }
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn the_first_renewal_is_due_one_period_after_new_not_after_the_first_poll() {
+        let renewals = AtomicUsize::new(0);
+        let renew = || -> Renewal<'_> {
+            renewals.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async { Ok(()) })
+        };
+        // The handler runs 100 ms from its first poll, which comes 500 ms
+        // after `new`: the renewal due at 200 ms starts at that poll.
+        let handler = async { tokio::time::sleep(Duration::from_millis(100)).await };
+        let renewing = Renewing::new(Duration::from_millis(200), handler, renew);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let ((), renewed) = renewing.await;
+        assert!(
+            renewed.is_some(),
+            "no renewal: the period counted from the first poll"
+        );
+        assert_eq!(renewals.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_handler_done_at_once_is_not_renewed() {
+        let renewals = AtomicUsize::new(0);
+        let renew = || -> Renewal<'_> {
+            renewals.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async { Ok(()) })
+        };
+        let (output, renewed) = Renewing::new(Duration::from_millis(200), async { 7 }, renew).await;
+        assert_eq!((output, renewed), (7, None));
+        assert_eq!(renewals.load(Ordering::SeqCst), 0);
     }
 }
