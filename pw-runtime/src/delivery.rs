@@ -3,10 +3,13 @@
 //! [`RecordedReversal`], the reversal a delivery of the same `ref` arrives
 //! after.
 
+use crate::envelope::Envelope;
 use crate::handler::Reversal;
+use crate::kinds::{PingbackType, UniqueRef};
 use crate::ledger::Lease;
+use crate::params::Params;
 use crate::schema::{DecodeError, Pingback};
-use crate::{Envelope, Params, PingbackType, UniqueRef, VerifiedPingback};
+use crate::verify::VerifiedPingback;
 use std::ops::Deref;
 use std::time::SystemTime;
 

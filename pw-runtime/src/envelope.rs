@@ -7,8 +7,10 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::kinds::parse_code;
+use crate::kinds::{ChargebackReason, PingbackType, SubscriptionPeriod};
+use crate::params::Params;
 use crate::standard::Standard;
-use crate::{ApiType, ChargebackReason, Params, PingbackType, SubscriptionPeriod};
+use pw_catalog::ApiType;
 
 /// A standard parameter whose value is not of its kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

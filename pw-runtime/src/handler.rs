@@ -79,8 +79,8 @@
 //! ```
 
 use crate::delivery::{Delivery, OriginalPayment, RecordedReversal};
+use crate::kinds::{ChargebackReason, PingbackType};
 use crate::schema::Pingback;
-use crate::{ChargebackReason, PingbackType};
 use std::error::Error;
 use std::fmt;
 use std::future::Future;

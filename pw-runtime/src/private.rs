@@ -6,9 +6,9 @@
 //! cannot hold its parameter is reported at the field, with the trait's
 //! message, and never as a bound of a function of this module.
 
+use crate::params::Params;
 use crate::schema::{shown_value, DecodeError};
 use crate::value::{Kind, ValueError};
-use crate::Params;
 
 pub use std::string::String;
 pub use std::vec::Vec;

@@ -2,8 +2,11 @@
 //! pingbacks, its decoding error and its settings table.
 
 use crate::catalog::NameRuleViolation;
+use crate::params::Params;
+use crate::secret::SecretKey;
 use crate::signature::{SignatureVersion, VersionPolicy};
-use crate::{ApiType, Params, SecretKey, Verifier, VerifierBuilder};
+use crate::verify::{Verifier, VerifierBuilder};
+use pw_catalog::ApiType;
 use std::fmt;
 
 /// A typed schema of the pingbacks a Paymentwall project sends: the API

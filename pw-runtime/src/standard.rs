@@ -8,7 +8,8 @@
 //! prefixes 39 (its loads depend on a multiplication, entry after entry).
 
 use crate::params::prefix_of;
-use crate::{ApiType, Params};
+use crate::params::Params;
+use pw_catalog::ApiType;
 
 /// The standard names; [`Standard`] keeps the entry index of each.
 const NAMES: [&str; 11] = [

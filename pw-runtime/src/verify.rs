@@ -3,13 +3,16 @@
 
 use std::net::IpAddr;
 
+use crate::allowlist::{Source, SourceCheck, SourceRejection};
 use crate::envelope::Fields;
+use crate::envelope::{Envelope, EnvelopeError};
+use crate::kinds::{PingbackType, UniqueRef};
+use crate::params::{Limits, Params, ParamsError};
+use crate::secret::SecretKey;
+use crate::signature::SignatureVersion;
 use crate::signature::{self, SignatureError, VersionPolicy};
 use crate::standard::Standard;
-use crate::{
-    ApiType, Envelope, EnvelopeError, Limits, Params, ParamsError, PingbackType, SecretKey,
-    SignatureVersion, Source, SourceCheck, SourceRejection, UniqueRef,
-};
+use pw_catalog::ApiType;
 
 /// Why a pingback was refused: which check failed and why. It never contains
 /// the secret or the expected signature.

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::ApiSet;
+use crate::table::ApiSet;
 
 /// The API type of a Paymentwall project: it decides which standard
 /// parameters a pingback carries and how a version 1 signature is computed.

@@ -56,9 +56,11 @@ pub mod tower;
 #[cfg(any(feature = "axum", feature = "tower"))]
 mod http_types;
 
+use crate::handler::HandledBy;
 use crate::ledger::Ledger;
 use crate::listener::{Listener, Request, Response};
-use crate::{HandledBy, Limits, Pingback};
+use crate::params::Limits;
+use crate::schema::Pingback;
 use std::future::Future;
 
 /// What an adapter reads beyond [`Limits::max_bytes`] before it stops: a

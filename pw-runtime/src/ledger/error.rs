@@ -8,7 +8,7 @@
 ))]
 use std::fmt;
 
-use crate::UniqueRef;
+use crate::kinds::UniqueRef;
 
 /// Why a ledger operation failed. The listener answers HTTP 500
 /// ([`LedgerError::status`]), so Paymentwall sends the pingback again later.

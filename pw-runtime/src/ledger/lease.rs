@@ -9,7 +9,7 @@ use super::token::new_token;
 use super::LedgerError;
 #[cfg(doc)]
 use super::{Claim, Ledger};
-use crate::UniqueRef;
+use crate::kinds::UniqueRef;
 
 /// The right to handle one pingback, from a [`Claim::Fresh`], until its
 /// deadline.

@@ -9,7 +9,8 @@ use super::{
     moves_money, Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined,
     MONEY_KINDS, PAYMENT_KINDS, REVERSAL_KINDS,
 };
-use crate::{Params, PingbackType, UniqueRef};
+use crate::kinds::{PingbackType, UniqueRef};
+use crate::params::Params;
 
 type Key = (String, u32);
 

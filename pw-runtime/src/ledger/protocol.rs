@@ -5,7 +5,8 @@ use std::future::Future;
 use super::{Claim, Lease, LedgerError, PaymentRecord, Quarantined};
 #[cfg(doc)]
 use super::{LedgerOptions, MONEY_KINDS};
-use crate::{Params, UniqueRef};
+use crate::kinds::UniqueRef;
+use crate::params::Params;
 
 /// A store that lets each pingback ([`UniqueRef`]) be handled exactly once.
 ///

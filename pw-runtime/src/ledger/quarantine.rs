@@ -5,7 +5,8 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-use crate::{Limits, Params, ParamsError, UniqueRef};
+use crate::kinds::UniqueRef;
+use crate::params::{Limits, Params, ParamsError};
 
 /// A pingback whose signature and source were verified but whose values do
 /// not fit the schema (a currency code the schema rejects, a decimal written

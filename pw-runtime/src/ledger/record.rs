@@ -5,7 +5,8 @@ use std::time::SystemTime;
 
 #[cfg(doc)]
 use super::Ledger;
-use crate::{Limits, Params, ParamsError, PingbackType, UniqueRef};
+use crate::kinds::{PingbackType, UniqueRef};
+use crate::params::{Limits, Params, ParamsError};
 
 /// A completed pingback as the ledger recorded it: a delivery (type 0, 1 or
 /// 201) from [`Ledger::original_payment`], or a reversal (type 2 or 202)

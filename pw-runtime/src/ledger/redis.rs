@@ -11,7 +11,8 @@ use super::{
     from_unix_millis, moves_money, quarantined_row, unix_millis, Claim, Lease, Ledger, LedgerError,
     LedgerOptions, PaymentRecord, Quarantined, MONEY_KINDS, PAYMENT_KINDS, REVERSAL_KINDS,
 };
-use crate::{Params, PingbackType, UniqueRef};
+use crate::kinds::{PingbackType, UniqueRef};
+use crate::params::Params;
 use std::collections::HashMap;
 
 const BACKEND: &str = "redis";

@@ -16,14 +16,14 @@ use std::time::SystemTime;
 ))]
 use super::Quarantined;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-use crate::PingbackType;
+use crate::kinds::PingbackType;
 #[cfg(any(
     feature = "sqlite",
     feature = "postgres",
     feature = "mysql",
     feature = "redis"
 ))]
-use crate::UniqueRef;
+use crate::kinds::UniqueRef;
 
 /// The pingback type of a kind column.
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]

@@ -82,12 +82,16 @@ mod unwind;
 pub use request::Request;
 pub use response::Response;
 
+use crate::allowlist::{Source, SourceCheck};
+use crate::delivery::{Delivery, OriginalPayment, RecordedReversal};
+use crate::handler::{DeliveryKind, HandledBy, RefHistory, Reversal};
+use crate::kinds::{PingbackType, UniqueRef};
 use crate::ledger::{Claim, Lease, Ledger, LedgerError, Quarantined};
-use crate::{
-    DecodeError, Delivery, DeliveryKind, HandledBy, Limits, OriginalPayment, Pingback,
-    PingbackType, RecordedReversal, RefHistory, Rejection, Reversal, SecretKey, SignatureVersion,
-    Source, SourceCheck, UniqueRef, VerifiedPingback, Verifier, VerifierBuilder,
-};
+use crate::params::Limits;
+use crate::schema::{DecodeError, Pingback};
+use crate::secret::SecretKey;
+use crate::signature::SignatureVersion;
+use crate::verify::{Rejection, VerifiedPingback, Verifier, VerifierBuilder};
 use deadline::Deadline;
 use renew::{Renewal, Renewing};
 use std::fmt;

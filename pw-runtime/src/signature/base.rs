@@ -2,7 +2,8 @@
 //! that ends it.
 
 use super::SignatureVersion;
-use crate::{ApiType, Params};
+use crate::params::Params;
+use pw_catalog::ApiType;
 
 /// Where a base string is written: a buffer, or straight into a hasher.
 pub(super) trait Sink {

@@ -6,7 +6,9 @@ use subtle::ConstantTimeEq;
 use super::base::PingbackBase;
 use super::digest::digest;
 use super::{SignatureError, SignatureVersion, VersionPolicy};
-use crate::{ApiType, Params, SecretKey};
+use crate::params::Params;
+use crate::secret::SecretKey;
+use pw_catalog::ApiType;
 
 /// Checks the `sig` of a pingback: its declared version, the policy, then a
 /// constant-time comparison with the expected signature. Returns the

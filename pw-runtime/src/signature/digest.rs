@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::base::{BaseString, Sink};
 use super::SignatureVersion;
-use crate::SecretKey;
+use crate::secret::SecretKey;
 
 /// Feeds a hasher through a stack buffer, so that the many small pieces of
 /// a version 1 or widget base string cost one `update` per 512 bytes and no

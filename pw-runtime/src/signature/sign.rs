@@ -3,7 +3,9 @@
 use super::base::{implies_version, PingbackBase};
 use super::digest::digest;
 use super::SignatureVersion;
-use crate::{ApiType, Params, ParamsError, SecretKey};
+use crate::params::{Params, ParamsError};
+use crate::secret::SecretKey;
+use pw_catalog::ApiType;
 
 /// The pingback signature (lowercase hex) of `params` with `version`.
 ///

@@ -1,7 +1,9 @@
 use md5::{Digest, Md5};
 
 use super::*;
-use crate::{ApiType, Limits, Params, SecretKey};
+use crate::params::{Limits, Params};
+use crate::secret::SecretKey;
+use pw_catalog::ApiType;
 
 fn parse(query: &str) -> Params {
     Params::parse(query.as_bytes(), &Limits::default()).unwrap()

@@ -3,7 +3,8 @@
 use std::fmt;
 
 use super::SignatureError;
-use crate::{ApiType, Params};
+use crate::params::Params;
+use pw_catalog::ApiType;
 
 /// A signature version, the `sign_version` parameter.
 ///

@@ -3,7 +3,7 @@
 use super::base::{push_param, BaseString, Sink};
 use super::digest::digest;
 use super::SignatureVersion;
-use crate::SecretKey;
+use crate::secret::SecretKey;
 
 /// The widget signature (`sign` of the payment page URL), as Paymentwall's
 /// official library computes it.

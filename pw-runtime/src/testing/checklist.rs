@@ -23,10 +23,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::{SignedPingback, TestPingback, PAYMENTWALL_ADDRESS};
 use crate::handler::HandledBy;
+use crate::kinds::{ChargebackReason, PingbackType};
 use crate::ledger::Ledger;
 use crate::listener::{Listener, Request};
+use crate::schema::Pingback;
+use crate::secret::SecretKey;
 use crate::signature::SignError;
-use crate::{ApiType, ChargebackReason, Pingback, PingbackType, SecretKey, SignatureVersion};
+use crate::signature::SignatureVersion;
+use pw_catalog::ApiType;
 
 /// Parameters each check sets itself.
 pub const RESERVED: [&str; 6] = ["type", "ref", "reason", "is_test", "sign_version", "sig"];

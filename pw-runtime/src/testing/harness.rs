@@ -11,7 +11,7 @@ use super::TestPingback;
 use crate::handler::HandledBy;
 use crate::ledger::{LedgerError, LedgerOptions, SqliteLedger};
 use crate::listener::{Listener, Response};
-use crate::Pingback;
+use crate::schema::Pingback;
 
 /// A listener of the schema `P` with the handler `H` on a SQLite ledger in
 /// a temporary file of its own (removed on drop), with the secret key

@@ -46,13 +46,14 @@ mod harness;
 #[cfg(feature = "sqlite")]
 pub use harness::Harness;
 
+use crate::kinds::{ChargebackReason, PingbackType, SubscriptionPeriod};
 use crate::listener::Request;
+use crate::secret::SecretKey;
+use crate::signature::SignatureVersion;
 use crate::signature::{sign_pingback, SignError};
 use crate::value::ToValue;
-use crate::{
-    ApiType, ChargebackReason, Decimal, PingbackType, SecretKey, SignatureVersion,
-    SubscriptionPeriod,
-};
+use pw_catalog::ApiType;
+use rust_decimal::Decimal;
 use std::net::IpAddr;
 
 /// The address test requests come from: one of Paymentwall's documented

@@ -1,11 +1,12 @@
 //! The [`FromValue`] implementations for the types pw accepts.
 
 use super::{kind, FromValue, ValueError};
+use crate::codes::{CountryCode, Currency};
 use crate::kinds::parse_code;
-use crate::{
-    ChargebackReason, ChargebackType, CountryCode, Currency, Decimal, PingbackType, Reference,
-    SubscriptionPeriod, UniqueRef,
+use crate::kinds::{
+    ChargebackReason, ChargebackType, PingbackType, Reference, SubscriptionPeriod, UniqueRef,
 };
+use rust_decimal::Decimal;
 use std::net::IpAddr;
 use std::str::FromStr;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcDateTime};
@@ -127,14 +128,14 @@ impl FromValue<kind::IpAddress> for IpAddr {
 impl FromValue<kind::Reference> for Reference {
     fn from_value(text: &str) -> Result<Self, ValueError> {
         text.parse()
-            .map_err(|e: crate::InvalidReference| ValueError::new(e.to_string()))
+            .map_err(|e: crate::kinds::InvalidReference| ValueError::new(e.to_string()))
     }
 }
 
 impl FromValue<kind::UniqueReference> for UniqueRef {
     fn from_value(text: &str) -> Result<Self, ValueError> {
         text.parse()
-            .map_err(|e: crate::InvalidUniqueRef| ValueError::new(e.to_string()))
+            .map_err(|e: crate::kinds::InvalidUniqueRef| ValueError::new(e.to_string()))
     }
 }
 
@@ -149,7 +150,7 @@ impl FromValue<kind::ChargebackReason> for ChargebackReason {
 impl FromValue<kind::ChargebackType> for ChargebackType {
     fn from_value(text: &str) -> Result<Self, ValueError> {
         text.parse()
-            .map_err(|e: crate::InvalidChargebackType| ValueError::new(e.to_string()))
+            .map_err(|e: crate::kinds::InvalidChargebackType| ValueError::new(e.to_string()))
     }
 }
 

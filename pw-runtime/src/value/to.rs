@@ -1,9 +1,10 @@
 //! [`ToValue`]: a typed value as the text of a widget-call parameter.
 
-use crate::{
-    ChargebackReason, ChargebackType, CountryCode, Currency, Decimal, PingbackType, Reference,
-    SubscriptionPeriod, UniqueRef,
+use crate::codes::{CountryCode, Currency};
+use crate::kinds::{
+    ChargebackReason, ChargebackType, PingbackType, Reference, SubscriptionPeriod, UniqueRef,
 };
+use rust_decimal::Decimal;
 use std::net::IpAddr;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcDateTime};

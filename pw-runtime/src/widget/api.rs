@@ -1,7 +1,8 @@
 //! The three widget APIs, as types: a [`WidgetCall`](super::WidgetCall) is
 //! made for one of them, and offers the setters that API has.
 
-use crate::{ApiType, SignatureVersion};
+use crate::signature::SignatureVersion;
+use pw_catalog::ApiType;
 
 /// The address of Virtual Currency offer widgets (codes starting with `w`,
 /// `s` or `mw`).

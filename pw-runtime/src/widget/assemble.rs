@@ -6,9 +6,11 @@
 use super::check::check_params;
 use super::names::{paths, split_name};
 use super::WidgetError;
+use crate::secret::SecretKey;
 use crate::signature::widget_signature;
+use crate::signature::SignatureVersion;
 use crate::signing_order;
-use crate::{ApiType, SecretKey, SignatureVersion};
+use pw_catalog::ApiType;
 
 /// The parameters the official library writes before `sign_version`, in
 /// its order, for each API (array names stand for all their elements).

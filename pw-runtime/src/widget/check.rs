@@ -10,7 +10,10 @@ use std::str::FromStr;
 use super::names::split_name;
 use super::{AmountError, Price, WidgetError};
 use crate::catalog::{self, ApiSet, WidgetShape, WidgetValueKind};
-use crate::{ApiType, CountryCode, Currency, Decimal, SubscriptionPeriod};
+use crate::codes::{CountryCode, Currency};
+use crate::kinds::SubscriptionPeriod;
+use pw_catalog::ApiType;
+use rust_decimal::Decimal;
 
 /// `name` cut to 64 characters, for messages.
 fn shown(name: &str) -> String {

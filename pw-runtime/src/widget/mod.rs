@@ -33,8 +33,10 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::catalog::{self, ApiSet};
+use crate::codes::CountryCode;
+use crate::secret::SecretKey;
+use crate::signature::SignatureVersion;
 use crate::value::ToValue;
-use crate::{CountryCode, SecretKey, SignatureVersion};
 
 /// The `OWN` parameters of a schema, set together in a widget call so that
 /// none is forgotten.

@@ -18,7 +18,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::{Currency, Decimal};
+use crate::codes::Currency;
+use rust_decimal::Decimal;
 
 /// The most digits an amount may have.
 const MAX_DIGITS: u32 = 15;

@@ -2,7 +2,7 @@
 //! Digital Goods API, [`CartItem`] for the Cart API.
 
 use super::{Price, WidgetError};
-use crate::SubscriptionPeriod;
+use crate::kinds::SubscriptionPeriod;
 
 /// The one product of a Digital Goods widget call: a one-time purchase, a
 /// subscription of a fixed length, or a recurring subscription, possibly

@@ -6,7 +6,8 @@ use std::net::IpAddr;
 
 use time::{Date, OffsetDateTime, Time};
 
-use crate::{CountryCode, Decimal};
+use crate::codes::CountryCode;
+use rust_decimal::Decimal;
 
 /// The user's sex, `customer[sex]`.
 ///

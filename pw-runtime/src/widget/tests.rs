@@ -2,8 +2,10 @@
 //! the defaults, and what the official library does differently.
 
 use super::*;
+use crate::codes::Currency;
+use crate::kinds::SubscriptionPeriod;
 use crate::signature::widget_signature;
-use crate::{Currency, Decimal, SubscriptionPeriod};
+use rust_decimal::Decimal;
 use time::macros::{date, datetime};
 
 fn dg() -> WidgetCall<DigitalGoods> {

@@ -29,8 +29,8 @@ pub use postgres::PostgresLedger;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteLedger;
 
+use crate::kinds::{PingbackType, UniqueRef};
 use crate::ledger::{from_unix_millis, PaymentRecord};
-use crate::{PingbackType, UniqueRef};
 
 /// A completed payment as a lookup returns it: its kind, its parameters
 /// as a query string, when it was delivered (milliseconds since the epoch).

@@ -9,10 +9,11 @@ use sqlx::PgConnection;
 
 use super::server::{lease_transaction, server_database, QuarantineArgs, ServerLedger};
 use super::statements::{Dialect, Statements};
+use crate::kinds::UniqueRef;
 use crate::ledger::{
     sql_name, Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined,
 };
-use crate::{Params, UniqueRef};
+use crate::params::Params;
 
 /// PostgreSQL, for the server engine.
 pub(crate) struct PgServer;

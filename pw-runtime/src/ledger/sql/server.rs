@@ -22,11 +22,11 @@ use sqlx::{Pool, Transaction};
 
 use super::record;
 use super::statements::Statements;
+use crate::kinds::UniqueRef;
 use crate::ledger::{
     from_unix_millis, kind_of, moves_money, quarantined_row, unix_millis, Claim, Lease,
     LedgerError, LedgerOptions, PaymentRecord, Quarantined,
 };
-use crate::UniqueRef;
 
 /// A statement's argument.
 pub(crate) enum Arg {

@@ -12,11 +12,12 @@ use tokio::sync::OwnedMutexGuard;
 use super::record;
 use super::sqlite_file::{unavailable, ClaimEntry, ClaimKey, LedgerFile, Writer, BACKEND};
 use super::statements::{Dialect, Statements};
+use crate::kinds::UniqueRef;
 use crate::ledger::{
     from_unix_millis, kind_of, moves_money, quarantined_row, sql_name, unix_millis, Claim, Lease,
     Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined,
 };
-use crate::{Params, UniqueRef};
+use crate::params::Params;
 
 /// What a SQLite lease holds: its file and, once the handler asked for it
 /// ([`Lease::sqlite`]), the writer with the lease's savepoint open.
