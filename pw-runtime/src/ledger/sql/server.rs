@@ -257,12 +257,18 @@ impl<S: Server> ServerLedger<S> {
     pub(crate) async fn claim(&self, id: &UniqueRef) -> Result<Claim, LedgerError> {
         let st = &self.statements;
         // A claim that vanishes between the two statements (released) is
-        // tried again; a few rounds settle any race.
-        for _ in 0..8 {
+        // tried again; a few rounds settle any race. A transaction the
+        // server rolled back as a deadlock victim (InnoDB's gap locks make
+        // concurrent claims of neighbouring refs deadlock now and then) is
+        // tried again after a short, growing, jittered pause.
+        for round in 0..CLAIM_ROUNDS {
             let lease = Lease::new(id.clone(), S::BACKEND, self.lease);
             let taken = match self.take(id, lease.token()).await {
                 Ok(taken) => taken,
-                Err(err) if retryable(&err) => continue,
+                Err(err) if retryable(&err) => {
+                    futures_timer::Delay::new(deadlock_pause(round)).await;
+                    continue;
+                }
                 Err(err) => return Err(unavailable::<S>(err)),
             };
             let mut args = Self::key(id);
@@ -530,6 +536,21 @@ impl QuarantineArgs {
 
 /// A deadlock or a serialization failure: the statement may simply be
 /// tried again (InnoDB reports deadlocks between concurrent upserts).
+/// How many rounds a claim takes before it answers `InProgress` (503, so
+/// Paymentwall retries later); with [`deadlock_pause`], about half a second
+/// of deadlocks at most.
+const CLAIM_ROUNDS: u32 = 24;
+
+/// The pause before claim round `round + 1` after a deadlock: up to
+/// `round + 1` milliseconds, picked at random so that the two transactions
+/// of a deadlock do not meet again at once.
+fn deadlock_pause(round: u32) -> Duration {
+    use std::hash::{BuildHasher, RandomState};
+    let spread = u64::from(round) + 1;
+    let jitter = RandomState::new().hash_one(round) % (spread * 1000);
+    Duration::from_micros(jitter + 200)
+}
+
 fn retryable(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40001" | "40P01")))
 }
