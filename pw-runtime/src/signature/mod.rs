@@ -2,7 +2,7 @@
 //! verification, signing, and the version policy.
 //!
 //! - Version 1: MD5 of a fixed subset of parameters (see
-//!   [`ApiType::version1_parameters`]) then the secret. It does not cover
+//!   [`ApiType::version1_parameters`](pw_catalog::ApiType::version1_parameters)) then the secret. It does not cover
 //!   custom parameters, `is_test` or `reason`.
 //! - Version 2: MD5 of every parameter but `sig`, in signing order, each as
 //!   `name=value`, then the secret. Array elements are written
