@@ -201,6 +201,60 @@ async fn concurrent_claims_give_one_lease<B: Backend>() {
     backend.teardown().await;
 }
 
+/// How many pingbacks of distinct refs arrive together in
+/// `unrelated_refs_claimed_together_are_all_fresh`.
+const UNRELATED: usize = 200;
+
+/// Pingbacks of distinct refs, of every type, claimed and completed all at
+/// once: each claim is fresh and each completion lands. No claim waits for
+/// or fails because of another `ref`'s (InnoDB's locks on ranges of keys
+/// made concurrent claims of refs with no row yet deadlock one another and
+/// give up as "in progress").
+async fn unrelated_refs_claimed_together_are_all_fresh<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    let codes = [0, 1, 2, 201, 202, 9, 10, 11, 12, 13, 14];
+    let pingbacks: Vec<(String, u32)> = (0..UNRELATED)
+        .map(|n| (format!("apart{n}"), codes[n % codes.len()]))
+        .collect();
+    let barrier = Arc::new(tokio::sync::Barrier::new(UNRELATED));
+    let tasks: Vec<_> = pingbacks
+        .iter()
+        .map(|(reference, code)| {
+            let (ledger, barrier) = (ledger.clone(), Arc::clone(&barrier));
+            let (reference, code) = (reference.clone(), *code);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let lease = match ledger.claim(&id(&reference, code)).await {
+                    Ok(Claim::Fresh(lease)) => lease,
+                    other => return Err(format!("{reference}_{code}: claimed {other:?}")),
+                };
+                ledger
+                    .complete(lease, &params(&reference, code))
+                    .await
+                    .map_err(|err| format!("{reference}_{code}: {err}"))
+            })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for task in tasks {
+        if let Err(failure) = task.await.unwrap() {
+            failures.push(failure);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {UNRELATED} pingbacks of distinct refs failed: {failures:?}",
+        failures.len()
+    );
+    for (reference, code) in &pingbacks {
+        assert_claim(&ledger, &id(reference, *code), "done").await;
+    }
+    backend.teardown().await;
+}
+
 async fn two_instances_give_one_lease<B: Backend>() {
     let Some(backend) = B::setup().await else {
         return;
@@ -791,6 +845,7 @@ macro_rules! common {
             claim_complete_then_already_done,
             release_makes_it_fresh_again,
             concurrent_claims_give_one_lease,
+            unrelated_refs_claimed_together_are_all_fresh,
             two_instances_give_one_lease,
             original_payment_of_a_ref,
             namespaces_are_separate,

@@ -2,7 +2,8 @@
 //! for both: a [`Server`] says how to run a statement on its database, the
 //! [`Statements`] say what to run.
 //!
-//! - claim: take the claim row (`<prefix>claims`) when there is none or
+//! - claim: take the claim row (`<prefix>claims`; the types of a `ref`
+//!   that move money share one, so they take turns) when there is none or
 //!   it expired, then read back whose claim it is and whether the pingback
 //!   is done, in one statement each, outside any transaction;
 //! - complete: in one transaction, the handler's writes (begun when the
@@ -21,7 +22,7 @@ use std::time::Duration;
 use sqlx::{Pool, Transaction};
 
 use super::record;
-use super::statements::Statements;
+use super::statements::{Statements, MONEY_SLOT};
 use crate::kinds::UniqueRef;
 use crate::ledger::{
     from_unix_millis, kind_of, moves_money, quarantined_row, unix_millis, Claim, Lease,
@@ -241,6 +242,8 @@ impl<S: Server> ServerLedger<S> {
         }
     }
 
+    /// The arguments that name a pingback's rows in the ledger and the
+    /// quarantine: `(reference, kind)`.
     fn key(id: &UniqueRef) -> Vec<Arg> {
         vec![
             Arg::Text(id.reference.clone()),
@@ -248,52 +251,50 @@ impl<S: Server> ServerLedger<S> {
         ]
     }
 
-    fn key_token(id: &UniqueRef, token: &str) -> Vec<Arg> {
-        let mut args = Self::key(id);
-        args.push(Arg::Text(token.to_owned()));
-        args
+    /// The arguments that name a pingback's claim, held by `token`:
+    /// `(reference, slot, token)`.
+    fn claim_key(id: &UniqueRef, token: &str) -> Vec<Arg> {
+        vec![
+            Arg::Text(id.reference.clone()),
+            Arg::Int(slot(id)),
+            Arg::Text(token.to_owned()),
+        ]
     }
 
     pub(crate) async fn claim(&self, id: &UniqueRef) -> Result<Claim, LedgerError> {
         let st = &self.statements;
         // A claim that vanishes between the two statements (released) is
-        // tried again; a few rounds settle any race. A transaction the
-        // server rolled back as a deadlock victim (InnoDB's gap locks make
-        // concurrent claims of neighbouring refs deadlock now and then) is
-        // tried again after a short, growing, jittered pause.
+        // tried again; a few rounds settle any race. A statement the
+        // server rolled back as a deadlock victim is tried again after a
+        // short, growing, jittered pause.
         for round in 0..CLAIM_ROUNDS {
             let lease = Lease::new(id.clone(), S::BACKEND, self.lease);
-            let taken = match self.take(id, lease.token()).await {
-                Ok(taken) => taken,
+            let mut take = Self::claim_key(id, lease.token());
+            take.push(Arg::Int(self.lease_millis));
+            match S::execute(On::Pool(&self.pool), &st.take_claim, take).await {
+                Ok(_) => {}
                 Err(err) if retryable(&err) => {
                     futures_timer::Delay::new(deadlock_pause(round)).await;
                     continue;
                 }
                 Err(err) => return Err(unavailable::<S>(err)),
-            };
-            let mut args = Self::key(id);
-            if st.claim_state_repeats {
-                args.extend(Self::key(id));
             }
+            let mut args = vec![Arg::Text(id.reference.clone()), Arg::Int(slot(id))];
+            if st.positional {
+                args.push(Arg::Text(id.reference.clone()));
+            }
+            args.push(Arg::Int(i64::from(id.kind.code())));
             let state = S::fetch_text_count(On::Pool(&self.pool), &st.claim_state, args)
                 .await
                 .map_err(unavailable::<S>)?;
             let (holder, done) = state.unwrap_or((None, 0));
-            if !taken {
-                // Another type of the ref that moves goods is in progress.
-                return Ok(if done > 0 {
-                    Claim::AlreadyDone
-                } else {
-                    Claim::InProgress
-                });
-            }
             let ours = holder.as_deref() == Some(lease.token());
             if done > 0 {
                 if ours {
                     S::execute(
                         On::Pool(&self.pool),
                         &st.drop_claim,
-                        Self::key_token(id, lease.token()),
+                        Self::claim_key(id, lease.token()),
                     )
                     .await
                     .map_err(unavailable::<S>)?;
@@ -308,42 +309,13 @@ impl<S: Server> ServerLedger<S> {
                         server: PhantomData,
                     })))
                 }
+                // This pingback, or another type of its `ref` that moves
+                // money, is in progress.
                 Some(_) => return Ok(Claim::InProgress),
                 None => continue,
             }
         }
         Ok(Claim::InProgress)
-    }
-
-    /// Takes the claim of `id` for `token` if there is none or it expired;
-    /// false (nothing taken) when another type of the `ref` that moves
-    /// goods holds an unexpired claim. Those types' claims of one `ref` are
-    /// taken one at a time (a lock on the `ref` for the transaction).
-    async fn take(&self, id: &UniqueRef, token: &str) -> Result<bool, sqlx::Error> {
-        let st = &self.statements;
-        let mut take = Self::key_token(id, token);
-        take.push(Arg::Int(self.lease_millis));
-        if !moves_money(id.kind) {
-            S::execute(On::Pool(&self.pool), &st.take_claim, take).await?;
-            return Ok(true);
-        }
-        let mut tx = self.pool.begin().await?;
-        S::execute(
-            On::Tx(&mut tx),
-            &st.serialize_ref,
-            vec![Arg::Text(id.reference.clone())],
-        )
-        .await?;
-        let siblings = S::fetch_text_count(On::Tx(&mut tx), &st.live_siblings, Self::key(id))
-            .await?
-            .map_or(0, |(_, count)| count);
-        if siblings > 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        S::execute(On::Tx(&mut tx), &st.take_claim, take).await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     pub(crate) async fn complete(
@@ -372,7 +344,7 @@ impl<S: Server> ServerLedger<S> {
         let dropped = S::execute(
             On::Tx(&mut tx),
             &st.drop_claim,
-            Self::key_token(&id, lease.token()),
+            Self::claim_key(&id, lease.token()),
         )
         .await
         .map_err(unavailable::<S>)?;
@@ -395,7 +367,7 @@ impl<S: Server> ServerLedger<S> {
         let dropped = S::execute(
             On::Pool(&self.pool),
             &self.statements.drop_claim,
-            Self::key_token(lease.id(), lease.token()),
+            Self::claim_key(lease.id(), lease.token()),
         )
         .await
         .map_err(unavailable::<S>)?;
@@ -434,9 +406,9 @@ impl<S: Server> ServerLedger<S> {
 
     pub(crate) async fn renew(&self, id: UniqueRef, token: String) -> Result<(), LedgerError> {
         let st = &self.statements;
-        let mut args = Self::key_token(&id, &token);
+        let mut args = Self::claim_key(&id, &token);
         args.push(Arg::Int(self.lease_millis));
-        if st.claim_state_repeats {
+        if st.positional {
             // Positional placeholders: the lease first.
             args.rotate_right(1);
         }
@@ -468,7 +440,7 @@ impl<S: Server> ServerLedger<S> {
         let dropped = S::execute(
             On::Tx(&mut tx),
             &st.drop_claim,
-            Self::key_token(&id, lease.token()),
+            Self::claim_key(&id, lease.token()),
         )
         .await
         .map_err(unavailable::<S>)?;
@@ -483,7 +455,7 @@ impl<S: Server> ServerLedger<S> {
             Arg::Text(pingback.error),
             Arg::Int(pingback.seen),
         ]);
-        if st.claim_state_repeats {
+        if st.positional {
             // Positional placeholders: first and last seen.
             args.push(Arg::Int(pingback.seen));
         }
@@ -534,8 +506,16 @@ impl QuarantineArgs {
     }
 }
 
-/// A deadlock or a serialization failure: the statement may simply be
-/// tried again (InnoDB reports deadlocks between concurrent upserts).
+/// The claim slot of `id`: its type's code, or [`MONEY_SLOT`] for the
+/// types that move money, which take turns on one slot per `ref`.
+fn slot(id: &UniqueRef) -> i64 {
+    if moves_money(id.kind) {
+        MONEY_SLOT
+    } else {
+        i64::from(id.kind.code())
+    }
+}
+
 /// How many rounds a claim takes before it answers `InProgress` (503, so
 /// Paymentwall retries later); with [`deadlock_pause`], about half a second
 /// of deadlocks at most.
@@ -551,6 +531,9 @@ fn deadlock_pause(round: u32) -> Duration {
     Duration::from_micros(jitter + 200)
 }
 
+/// A deadlock or a serialization failure: the statement may simply be
+/// tried again (InnoDB can report a deadlock between concurrent upserts of
+/// one key, as when several instances claim the same pingback).
 fn retryable(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40001" | "40P01")))
 }

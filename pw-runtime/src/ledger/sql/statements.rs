@@ -12,10 +12,22 @@
 //!   would not be transactional: its rows would change before the commit
 //!   that records the pingback, and a concurrent claim could slip in
 //!   between). The SQLite ledger holds its claims in the process that
-//!   owns the file.
+//!   owns the file;
+//! - the claims table is keyed by `(reference, slot)`: the slot is the
+//!   pingback's type code, except that the types which move money (0, 1,
+//!   2, 201, 202) of one `ref` share the slot [`MONEY_SLOT`]. They take
+//!   turns by the table's primary key alone: a claim is one upsert, with
+//!   no transaction and no lock on anything but its own row (a lock on a
+//!   range of keys, as InnoDB takes for `SELECT ... FOR UPDATE` of a `ref`
+//!   with no row yet, makes concurrent claims of unrelated refs deadlock).
 //!
 //! Ledger tables written by earlier versions (claims as `in_progress` rows
 //! of the ledger table) are read as they are: only `done` rows count.
+
+/// The claim slot shared by the pingback types that move money, in the
+/// `kind` column of `<prefix>claims`: no type has a negative code.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) const MONEY_SLOT: i64 = -1;
 
 /// Which SQL the statements are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,24 +68,20 @@ pub(crate) struct Statements {
     /// `()` → every quarantine entry, `(reference, kind, query, client,
     /// error, first_seen, last_seen, attempts)`, oldest first.
     pub(crate) quarantined: String,
-    /// Servers: `(reference, kind, token, lease millis)`: extends an
-    /// unexpired claim of this token; 1 row when it did.
+    /// Servers: `(reference, slot, token, lease millis)` (MySQL: the lease
+    /// first): extends an unexpired claim of this token; 1 row when it did.
     pub(crate) renew_claim: String,
-    /// Servers: `(reference)`: serialises the claims of one `ref` until the
-    /// end of the transaction.
-    pub(crate) serialize_ref: String,
-    /// Servers: `(reference, kind)` → `(NULL, how many other money kinds of
-    /// the ref are claimed and unexpired)`.
-    pub(crate) live_siblings: String,
-    /// Servers: `(reference, kind, token, lease millis)`: takes the claim
-    /// when there is none or it expired.
+    /// Servers: `(reference, slot, token, lease millis)`: takes the claim
+    /// when there is none or it expired, in one statement.
     pub(crate) take_claim: String,
-    /// Servers: `(reference, kind)` → `(token of the claim, 1 when done)`.
+    /// Servers: `(reference, slot, kind)` → `(token of the claim, 1 when
+    /// the pingback is done)`; on MySQL `(reference, slot, reference,
+    /// kind)`, its placeholders being positional.
     pub(crate) claim_state: String,
-    /// Whether `claim_state` takes `(reference, kind)` twice (MySQL's
-    /// placeholders are positional).
-    pub(crate) claim_state_repeats: bool,
-    /// Servers: `(reference, kind, token)`: removes an unexpired claim of
+    /// Whether the placeholders are positional (`?`, MySQL): each argument
+    /// is given where it is used, in that order, not once by number.
+    pub(crate) positional: bool,
+    /// Servers: `(reference, slot, token)`: removes an unexpired claim of
     /// this token; 1 row when it did.
     pub(crate) drop_claim: String,
 }
@@ -96,8 +104,6 @@ impl Statements {
         let q = qualified(format!("{prefix}quarantine"));
         let reversal_tail =
             "AND state = 'done' AND kind IN (2, 202) ORDER BY delivered_at, kind LIMIT 1";
-        #[cfg(any(feature = "postgres", feature = "mysql"))]
-        let money = "(0, 1, 2, 201, 202)";
         #[cfg(any(feature = "postgres", feature = "mysql"))]
         let c = qualified(format!("{prefix}claims"));
         let lookup_tail =
@@ -146,11 +152,9 @@ impl Statements {
                      FROM {q} ORDER BY first_seen, reference, kind"
                 ),
                 renew_claim: String::new(),
-                serialize_ref: String::new(),
-                live_siblings: String::new(),
                 take_claim: String::new(),
                 claim_state: String::new(),
-                claim_state_repeats: false,
+                positional: false,
                 drop_claim: String::new(),
                 ledger: t,
             },
@@ -208,11 +212,6 @@ impl Statements {
                         "UPDATE {c} SET expires_at = {now} + ($4::bigint)::float8 * interval '1 millisecond' \
                          WHERE reference = $1 AND kind = $2 AND token = $3 AND expires_at > {now}"
                     ),
-                    serialize_ref: "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))".to_owned(),
-                    live_siblings: format!(
-                        "SELECT NULL::text, count(*) FROM {c} WHERE reference = $1 AND kind <> $2 \
-                         AND kind IN {money} AND expires_at > {now}"
-                    ),
                     take_claim: format!(
                         "INSERT INTO {c} AS c (reference, kind, token, expires_at) \
                          VALUES ($1, $2, $3, {now} + ($4::bigint)::float8 * interval '1 millisecond') \
@@ -222,9 +221,9 @@ impl Statements {
                     ),
                     claim_state: format!(
                         "SELECT (SELECT token FROM {c} WHERE reference = $1 AND kind = $2), \
-                         (SELECT count(*) FROM {t} WHERE reference = $1 AND kind = $2 AND state = 'done')"
+                         (SELECT count(*) FROM {t} WHERE reference = $1 AND kind = $3 AND state = 'done')"
                     ),
-                    claim_state_repeats: false,
+                    positional: false,
                     drop_claim: format!(
                         "DELETE FROM {c} WHERE reference = $1 AND kind = $2 AND token = $3 \
                          AND expires_at > {now}"
@@ -288,11 +287,6 @@ impl Statements {
                         "UPDATE {c} SET expires_at = {now} + ? \
                          WHERE reference = ? AND kind = ? AND token = ? AND expires_at > {now}"
                     ),
-                    serialize_ref: format!("SELECT count(*) FROM {c} WHERE reference = ? FOR UPDATE"),
-                    live_siblings: format!(
-                        "SELECT CAST(NULL AS CHAR), count(*) FROM {c} WHERE reference = ? AND kind <> ? \
-                         AND kind IN {money} AND expires_at > {now}"
-                    ),
                     take_claim: format!(
                         "INSERT INTO {c} (reference, kind, token, expires_at) \
                          VALUES (?, ?, ?, {now} + ?) \
@@ -304,7 +298,7 @@ impl Statements {
                         "SELECT (SELECT CAST(token AS CHAR) FROM {c} WHERE reference = ? AND kind = ?), \
                          (SELECT count(*) FROM {t} WHERE reference = ? AND kind = ? AND state = 'done')"
                     ),
-                    claim_state_repeats: true,
+                    positional: true,
                     drop_claim: format!(
                         "DELETE FROM {c} WHERE reference = ? AND kind = ? AND token = ? \
                          AND expires_at > {now}"
