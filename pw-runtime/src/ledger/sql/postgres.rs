@@ -1,19 +1,14 @@
 //! The PostgreSQL ledger: shared by several listener instances, on the
 //! server SQL engine (`server.rs`).
 
-use std::future::Future;
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
 use sqlx::PgConnection;
 
-use super::server::{lease_transaction, server_database, QuarantineArgs, ServerLedger};
+use super::server::{lease_transaction, server_database, server_ledger_face, ServerLedger};
 use super::statements::{Dialect, Statements};
-use crate::kinds::UniqueRef;
-use crate::ledger::{
-    sql_name, Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined,
-};
-use crate::params::Params;
+use crate::ledger::{sql_name, Lease, LedgerError, LedgerOptions};
 
 /// PostgreSQL, for the server engine.
 pub(crate) struct PgServer;
@@ -53,16 +48,6 @@ fn unavailable(err: sqlx::Error) -> LedgerError {
 #[derive(Clone)]
 pub struct PostgresLedger {
     engine: ServerLedger<PgServer>,
-    lease: Duration,
-}
-
-impl std::fmt::Debug for PostgresLedger {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PostgresLedger")
-            .field("table", &self.engine.statements.ledger)
-            .field("lease", &self.lease)
-            .finish_non_exhaustive()
-    }
 }
 
 impl PostgresLedger {
@@ -138,7 +123,6 @@ impl PostgresLedger {
         tx.commit().await.map_err(unavailable)?;
         Ok(PostgresLedger {
             engine: ServerLedger::new(pool, statements, &options),
-            lease: options.lease,
         })
     }
 
@@ -175,7 +159,7 @@ impl PostgresLedger {
 impl Lease {
     /// The ledger's PostgreSQL transaction for this lease, begun on the first
     /// call: write the merchant's own data here and it commits with
-    /// [`Ledger::complete`], or rolls back with [`Ledger::release`].
+    /// [`Ledger::complete`](crate::ledger::Ledger::complete), or rolls back with [`Ledger::release`](crate::ledger::Ledger::release).
     ///
     /// # Errors
     ///
@@ -201,54 +185,4 @@ impl Lease {
     }
 }
 
-impl Ledger for PostgresLedger {
-    fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
-        self.engine.claim(id)
-    }
-
-    fn complete(
-        &self,
-        lease: Lease,
-        params: &Params,
-    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        self.engine.complete(lease, params.to_query_string())
-    }
-
-    fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        self.engine.release(lease)
-    }
-
-    fn original_payment(
-        &self,
-        reference: &str,
-    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-        self.engine.original_payment(reference.to_owned())
-    }
-
-    fn reversal(
-        &self,
-        reference: &str,
-    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-        self.engine.reversal(reference.to_owned())
-    }
-
-    fn renew(
-        &self,
-        id: &UniqueRef,
-        token: &str,
-    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        self.engine.renew(id.clone(), token.to_owned())
-    }
-
-    fn quarantine(
-        &self,
-        lease: Lease,
-        pingback: &Quarantined,
-    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        self.engine.quarantine(lease, QuarantineArgs::of(pingback))
-    }
-
-    fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
-        self.engine.quarantined()
-    }
-}
+server_ledger_face!(PostgresLedger);

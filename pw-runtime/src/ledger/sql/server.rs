@@ -25,9 +25,10 @@ use super::record;
 use super::statements::{Statements, MONEY_SLOT};
 use crate::kinds::UniqueRef;
 use crate::ledger::{
-    from_unix_millis, kind_of, moves_money, quarantined_row, unix_millis, Claim, Lease,
+    from_unix_millis, kind_of, moves_money, quarantined_row, unix_millis, Claim, Lease, Ledger,
     LedgerError, LedgerOptions, PaymentRecord, Quarantined,
 };
+use crate::params::Params;
 
 /// A statement's argument.
 pub(crate) enum Arg {
@@ -217,7 +218,7 @@ fn unavailable<S: Server>(err: sqlx::Error) -> LedgerError {
 pub(crate) struct ServerLedger<S: Server> {
     pub(crate) pool: Pool<S::Db>,
     pub(crate) statements: Arc<Statements>,
-    lease: Duration,
+    pub(crate) lease: Duration,
     lease_millis: i64,
 }
 
@@ -261,7 +262,22 @@ impl<S: Server> ServerLedger<S> {
         ]
     }
 
-    pub(crate) async fn claim(&self, id: &UniqueRef) -> Result<Claim, LedgerError> {
+    async fn lookup(
+        &self,
+        sql: &str,
+        reference: String,
+    ) -> Result<Option<PaymentRecord>, LedgerError> {
+        let row = S::fetch_record(&self.pool, sql, vec![Arg::Text(reference.clone())])
+            .await
+            .map_err(unavailable::<S>)?;
+        Ok(row.map(|(kind, query, at)| record(&reference, kind, query, at)))
+    }
+}
+
+/// The ledger protocol on a server database: what `PostgresLedger` and
+/// `MySqlLedger` are.
+impl<S: Server> Ledger for ServerLedger<S> {
+    async fn claim(&self, id: &UniqueRef) -> Result<Claim, LedgerError> {
         let st = &self.statements;
         // A claim that vanishes between the two statements (released) is
         // tried again; a few rounds settle any race. A statement the
@@ -318,45 +334,50 @@ impl<S: Server> ServerLedger<S> {
         Ok(Claim::InProgress)
     }
 
-    pub(crate) async fn complete(
+    fn complete(
         &self,
-        mut lease: Lease,
-        query: String,
-    ) -> Result<(), LedgerError> {
-        lease.expect_backend(S::BACKEND)?;
-        let held = lease
-            .take_state::<ServerLease<S>>()
-            .and_then(|mut state| state.take_tx());
-        let st = &self.statements;
-        let mut tx = match held {
-            Some(tx) => tx,
-            None => self.pool.begin().await.map_err(unavailable::<S>)?,
-        };
-        let id = lease.id().clone();
-        let mut record = Self::key(&id);
-        record.push(Arg::Text(query));
-        S::execute(On::Tx(&mut tx), &st.record_done, record)
+        lease: Lease,
+        params: &Params,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        let query = params.to_query_string();
+        async move {
+            let mut lease = lease;
+            lease.expect_backend(S::BACKEND)?;
+            let held = lease
+                .take_state::<ServerLease<S>>()
+                .and_then(|mut state| state.take_tx());
+            let st = &self.statements;
+            let mut tx = match held {
+                Some(tx) => tx,
+                None => self.pool.begin().await.map_err(unavailable::<S>)?,
+            };
+            let id = lease.id().clone();
+            let mut record = Self::key(&id);
+            record.push(Arg::Text(query));
+            S::execute(On::Tx(&mut tx), &st.record_done, record)
+                .await
+                .map_err(unavailable::<S>)?;
+            S::execute(On::Tx(&mut tx), &st.unquarantine, Self::key(&id))
+                .await
+                .map_err(unavailable::<S>)?;
+            let dropped = S::execute(
+                On::Tx(&mut tx),
+                &st.drop_claim,
+                Self::claim_key(&id, lease.token()),
+            )
             .await
             .map_err(unavailable::<S>)?;
-        S::execute(On::Tx(&mut tx), &st.unquarantine, Self::key(&id))
-            .await
-            .map_err(unavailable::<S>)?;
-        let dropped = S::execute(
-            On::Tx(&mut tx),
-            &st.drop_claim,
-            Self::claim_key(&id, lease.token()),
-        )
-        .await
-        .map_err(unavailable::<S>)?;
-        if dropped == 1 {
-            tx.commit().await.map_err(unavailable::<S>)
-        } else {
-            tx.rollback().await.map_err(unavailable::<S>)?;
-            Err(lease.stale())
+            if dropped == 1 {
+                tx.commit().await.map_err(unavailable::<S>)
+            } else {
+                tx.rollback().await.map_err(unavailable::<S>)?;
+                Err(lease.stale())
+            }
         }
     }
 
-    pub(crate) async fn release(&self, mut lease: Lease) -> Result<(), LedgerError> {
+    async fn release(&self, lease: Lease) -> Result<(), LedgerError> {
+        let mut lease = lease;
         lease.expect_backend(S::BACKEND)?;
         if let Some(tx) = lease
             .take_state::<ServerLease<S>>()
@@ -378,94 +399,93 @@ impl<S: Server> ServerLedger<S> {
         }
     }
 
-    pub(crate) async fn original_payment(
+    fn original_payment(
         &self,
-        reference: String,
-    ) -> Result<Option<PaymentRecord>, LedgerError> {
-        self.lookup(&self.statements.lookup, reference).await
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        self.lookup(&self.statements.lookup, reference.to_owned())
     }
 
-    pub(crate) async fn reversal(
+    fn reversal(
         &self,
-        reference: String,
-    ) -> Result<Option<PaymentRecord>, LedgerError> {
-        self.lookup(&self.statements.lookup_reversal, reference)
-            .await
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+        self.lookup(&self.statements.lookup_reversal, reference.to_owned())
     }
 
-    async fn lookup(
+    fn renew(
         &self,
-        sql: &str,
-        reference: String,
-    ) -> Result<Option<PaymentRecord>, LedgerError> {
-        let row = S::fetch_record(&self.pool, sql, vec![Arg::Text(reference.clone())])
-            .await
-            .map_err(unavailable::<S>)?;
-        Ok(row.map(|(kind, query, at)| record(&reference, kind, query, at)))
-    }
-
-    pub(crate) async fn renew(&self, id: UniqueRef, token: String) -> Result<(), LedgerError> {
-        let st = &self.statements;
-        let mut args = Self::claim_key(&id, &token);
-        args.push(Arg::Int(self.lease_millis));
-        if st.positional {
-            // Positional placeholders: the lease first.
-            args.rotate_right(1);
-        }
-        let renewed = S::execute(On::Pool(&self.pool), &st.renew_claim, args)
-            .await
-            .map_err(unavailable::<S>)?;
-        if renewed == 1 {
-            Ok(())
-        } else {
-            Err(LedgerError::StaleLease { id })
+        id: &UniqueRef,
+        token: &str,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        let (id, token) = (id.clone(), token.to_owned());
+        async move {
+            let st = &self.statements;
+            let mut args = Self::claim_key(&id, &token);
+            args.push(Arg::Int(self.lease_millis));
+            if st.positional {
+                // Positional placeholders: the lease first.
+                args.rotate_right(1);
+            }
+            let renewed = S::execute(On::Pool(&self.pool), &st.renew_claim, args)
+                .await
+                .map_err(unavailable::<S>)?;
+            if renewed == 1 {
+                Ok(())
+            } else {
+                Err(LedgerError::StaleLease { id })
+            }
         }
     }
 
-    pub(crate) async fn quarantine(
+    fn quarantine(
         &self,
-        mut lease: Lease,
-        pingback: QuarantineArgs,
-    ) -> Result<(), LedgerError> {
-        lease.expect_backend(S::BACKEND)?;
-        if let Some(tx) = lease
-            .take_state::<ServerLease<S>>()
-            .and_then(|mut state| state.take_tx())
-        {
-            tx.rollback().await.map_err(unavailable::<S>)?;
-        }
-        let st = &self.statements;
-        let id = lease.id().clone();
-        let mut tx = self.pool.begin().await.map_err(unavailable::<S>)?;
-        let dropped = S::execute(
-            On::Tx(&mut tx),
-            &st.drop_claim,
-            Self::claim_key(&id, lease.token()),
-        )
-        .await
-        .map_err(unavailable::<S>)?;
-        if dropped != 1 {
-            tx.rollback().await.map_err(unavailable::<S>)?;
-            return Err(lease.stale());
-        }
-        let mut args = Self::key(&id);
-        args.extend([
-            Arg::Text(pingback.query),
-            Arg::Text(pingback.client),
-            Arg::Text(pingback.error),
-            Arg::Int(pingback.seen),
-        ]);
-        if st.positional {
-            // Positional placeholders: first and last seen.
-            args.push(Arg::Int(pingback.seen));
-        }
-        S::execute(On::Tx(&mut tx), &st.quarantine, args)
+        lease: Lease,
+        pingback: &Quarantined,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+        let pingback = QuarantineArgs::of(pingback);
+        async move {
+            let mut lease = lease;
+            lease.expect_backend(S::BACKEND)?;
+            if let Some(tx) = lease
+                .take_state::<ServerLease<S>>()
+                .and_then(|mut state| state.take_tx())
+            {
+                tx.rollback().await.map_err(unavailable::<S>)?;
+            }
+            let st = &self.statements;
+            let id = lease.id().clone();
+            let mut tx = self.pool.begin().await.map_err(unavailable::<S>)?;
+            let dropped = S::execute(
+                On::Tx(&mut tx),
+                &st.drop_claim,
+                Self::claim_key(&id, lease.token()),
+            )
             .await
             .map_err(unavailable::<S>)?;
-        tx.commit().await.map_err(unavailable::<S>)
+            if dropped != 1 {
+                tx.rollback().await.map_err(unavailable::<S>)?;
+                return Err(lease.stale());
+            }
+            let mut args = Self::key(&id);
+            args.extend([
+                Arg::Text(pingback.query),
+                Arg::Text(pingback.client),
+                Arg::Text(pingback.error),
+                Arg::Int(pingback.seen),
+            ]);
+            if st.positional {
+                // Positional placeholders: first and last seen.
+                args.push(Arg::Int(pingback.seen));
+            }
+            S::execute(On::Tx(&mut tx), &st.quarantine, args)
+                .await
+                .map_err(unavailable::<S>)?;
+            tx.commit().await.map_err(unavailable::<S>)
+        }
     }
 
-    pub(crate) async fn quarantined(&self) -> Result<Vec<Quarantined>, LedgerError> {
+    async fn quarantined(&self) -> Result<Vec<Quarantined>, LedgerError> {
         let rows = S::fetch_quarantined(&self.pool, &self.statements.quarantined)
             .await
             .map_err(unavailable::<S>)?;
@@ -486,6 +506,88 @@ impl<S: Server> ServerLedger<S> {
             .collect())
     }
 }
+
+/// The public face of a server ledger, `$face { engine: ServerLedger<_> }`:
+/// its `Debug` (the table and the lease, nothing of the connection) and
+/// its [`Ledger`] impl, which is the engine's.
+macro_rules! server_ledger_face {
+    ($face:ident) => {
+        impl std::fmt::Debug for $face {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($face))
+                    .field("table", &self.engine.statements.ledger)
+                    .field("lease", &self.engine.lease)
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl $crate::ledger::Ledger for $face {
+            fn claim(
+                &self,
+                id: &$crate::kinds::UniqueRef,
+            ) -> impl std::future::Future<
+                Output = Result<$crate::ledger::Claim, $crate::ledger::LedgerError>,
+            > + Send {
+                self.engine.claim(id)
+            }
+            fn complete(
+                &self,
+                lease: $crate::ledger::Lease,
+                params: &$crate::params::Params,
+            ) -> impl std::future::Future<Output = Result<(), $crate::ledger::LedgerError>> + Send
+            {
+                self.engine.complete(lease, params)
+            }
+            fn release(
+                &self,
+                lease: $crate::ledger::Lease,
+            ) -> impl std::future::Future<Output = Result<(), $crate::ledger::LedgerError>> + Send
+            {
+                self.engine.release(lease)
+            }
+            fn original_payment(
+                &self,
+                reference: &str,
+            ) -> impl std::future::Future<
+                Output = Result<Option<$crate::ledger::PaymentRecord>, $crate::ledger::LedgerError>,
+            > + Send {
+                self.engine.original_payment(reference)
+            }
+            fn reversal(
+                &self,
+                reference: &str,
+            ) -> impl std::future::Future<
+                Output = Result<Option<$crate::ledger::PaymentRecord>, $crate::ledger::LedgerError>,
+            > + Send {
+                self.engine.reversal(reference)
+            }
+            fn renew(
+                &self,
+                id: &$crate::kinds::UniqueRef,
+                token: &str,
+            ) -> impl std::future::Future<Output = Result<(), $crate::ledger::LedgerError>> + Send
+            {
+                self.engine.renew(id, token)
+            }
+            fn quarantine(
+                &self,
+                lease: $crate::ledger::Lease,
+                pingback: &$crate::ledger::Quarantined,
+            ) -> impl std::future::Future<Output = Result<(), $crate::ledger::LedgerError>> + Send
+            {
+                self.engine.quarantine(lease, pingback)
+            }
+            fn quarantined(
+                &self,
+            ) -> impl std::future::Future<
+                Output = Result<Vec<$crate::ledger::Quarantined>, $crate::ledger::LedgerError>,
+            > + Send {
+                self.engine.quarantined()
+            }
+        }
+    };
+}
+pub(crate) use server_ledger_face;
 
 /// A quarantine entry as its row is written.
 pub(crate) struct QuarantineArgs {
