@@ -8,7 +8,7 @@ use sqlx::MySqlConnection;
 
 use super::server::{lease_transaction, server_database, server_ledger_face, ServerLedger};
 use super::statements::{Dialect, Statements};
-use crate::ledger::{sql_name, Lease, LedgerError, LedgerOptions};
+use crate::ledger::{Lease, LedgerError, LedgerOptions};
 
 /// MySQL / MariaDB, for the server engine.
 pub(crate) struct MySqlServer;
@@ -87,12 +87,7 @@ impl MySqlLedger {
     /// # let _ = ledger; Ok(()) }
     /// ```
     pub async fn from_pool(pool: MySqlPool, options: LedgerOptions) -> Result<Self, LedgerError> {
-        let prefix = sql_name("table prefix", &options.prefix, true)?;
-        let schema = match &options.schema {
-            Some(schema) => Some(sql_name("schema", schema, false)?),
-            None => None,
-        };
-        let statements = Statements::new(Dialect::Mysql, schema.as_deref(), &prefix);
+        let (statements, schema) = Statements::for_options(Dialect::Mysql, &options)?;
         if let Some(schema) = &schema {
             sqlx::query(&format!("CREATE DATABASE IF NOT EXISTS `{schema}`"))
                 .execute(&pool)

@@ -8,7 +8,7 @@ use sqlx::PgConnection;
 
 use super::server::{lease_transaction, server_database, server_ledger_face, ServerLedger};
 use super::statements::{Dialect, Statements};
-use crate::ledger::{sql_name, Lease, LedgerError, LedgerOptions};
+use crate::ledger::{Lease, LedgerError, LedgerOptions};
 
 /// PostgreSQL, for the server engine.
 pub(crate) struct PgServer;
@@ -90,12 +90,7 @@ impl PostgresLedger {
     /// # let _ = ledger; Ok(()) }
     /// ```
     pub async fn from_pool(pool: PgPool, options: LedgerOptions) -> Result<Self, LedgerError> {
-        let prefix = sql_name("table prefix", &options.prefix, true)?;
-        let schema = match &options.schema {
-            Some(schema) => Some(sql_name("schema", schema, false)?),
-            None => None,
-        };
-        let statements = Statements::new(Dialect::Postgres, schema.as_deref(), &prefix);
+        let (statements, schema) = Statements::for_options(Dialect::Postgres, &options)?;
         // CREATE ... IF NOT EXISTS is not safe against itself running
         // concurrently: instances starting together take turns.
         let mut tx = pool.begin().await.map_err(unavailable)?;

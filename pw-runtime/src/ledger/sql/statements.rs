@@ -29,6 +29,9 @@
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub(crate) const MONEY_SLOT: i64 = -1;
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use crate::ledger::{sql_name, LedgerError, LedgerOptions};
+
 /// Which SQL the statements are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {
@@ -87,6 +90,26 @@ pub(crate) struct Statements {
 }
 
 impl Statements {
+    /// The statements of `dialect` for the tables `options` names, and the
+    /// schema they live in; the prefix and the schema are checked first.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Config`] for a prefix or a schema that is not an SQL
+    /// name.
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    pub(crate) fn for_options(
+        dialect: Dialect,
+        options: &LedgerOptions,
+    ) -> Result<(Self, Option<String>), LedgerError> {
+        let prefix = sql_name("table prefix", &options.prefix, true)?;
+        let schema = match &options.schema {
+            Some(schema) => Some(sql_name("schema", schema, false)?),
+            None => None,
+        };
+        Ok((Self::new(dialect, schema.as_deref(), &prefix), schema))
+    }
+
     /// The statements of `dialect` for tables named `<prefix>ledger` and
     /// `<prefix>claims`, in `schema` if given (a name the caller checked).
     pub(crate) fn new(dialect: Dialect, schema: Option<&str>, prefix: &str) -> Self {
