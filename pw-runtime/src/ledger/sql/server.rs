@@ -86,6 +86,21 @@ pub(crate) trait Server: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<RecordRow>, sqlx::Error>> + Send + 'a;
 }
 
+/// `$query` with each of `$args` (a `Vec<Arg>`) bound in turn.
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                $crate::ledger::sql::server::Arg::Text(text) => query.bind(text),
+                $crate::ledger::sql::server::Arg::Int(int) => query.bind(int),
+            };
+        }
+        query
+    }};
+}
+pub(crate) use bind_args;
+
 /// Implements [`Server`] for `$server` on the sqlx database `$db`.
 macro_rules! server_database {
     ($server:ty, $db:ty, $backend:literal) => {
@@ -100,13 +115,7 @@ macro_rules! server_database {
             ) -> impl std::future::Future<Output = Result<u64, sqlx::Error>> + Send + 'a {
                 use sqlx::Executor as _;
                 async move {
-                    let mut query = sqlx::query(sql);
-                    for arg in args {
-                        query = match arg {
-                            $crate::ledger::sql::server::Arg::Text(text) => query.bind(text),
-                            $crate::ledger::sql::server::Arg::Int(int) => query.bind(int),
-                        };
-                    }
+                    let query = $crate::ledger::sql::server::bind_args!(sqlx::query(sql), args);
                     let done = match on {
                         $crate::ledger::sql::server::On::Pool(pool) => pool.execute(query).await?,
                         $crate::ledger::sql::server::On::Tx(tx) => (&mut **tx).execute(query).await?,
@@ -124,13 +133,7 @@ macro_rules! server_database {
             > + Send
                    + 'a {
                 async move {
-                    let mut query = sqlx::query_as(sql);
-                    for arg in args {
-                        query = match arg {
-                            $crate::ledger::sql::server::Arg::Text(text) => query.bind(text),
-                            $crate::ledger::sql::server::Arg::Int(int) => query.bind(int),
-                        };
-                    }
+                    let query = $crate::ledger::sql::server::bind_args!(sqlx::query_as(sql), args);
                     match on {
                         $crate::ledger::sql::server::On::Pool(pool) => query.fetch_optional(pool).await,
                         $crate::ledger::sql::server::On::Tx(tx) => query.fetch_optional(&mut **tx).await,
@@ -157,13 +160,7 @@ macro_rules! server_database {
             > + Send
                    + 'a {
                 async move {
-                    let mut query = sqlx::query_as(sql);
-                    for arg in args {
-                        query = match arg {
-                            $crate::ledger::sql::server::Arg::Text(text) => query.bind(text),
-                            $crate::ledger::sql::server::Arg::Int(int) => query.bind(int),
-                        };
-                    }
+                    let query = $crate::ledger::sql::server::bind_args!(sqlx::query_as(sql), args);
                     query.fetch_optional(pool).await
                 }
             }
