@@ -4,6 +4,25 @@
 use super::{Price, WidgetError};
 use crate::kinds::SubscriptionPeriod;
 
+/// The parameters a [`Product`] sends, in the official library's order.
+pub(super) const PRODUCT_PARAMETERS: &[&str] = &[
+    "amount",
+    "currencyCode",
+    "ag_name",
+    "ag_external_id",
+    "ag_type",
+    "ag_period_length",
+    "ag_period_type",
+    "ag_recurring",
+    "ag_trial",
+    "ag_post_trial_external_id",
+    "ag_post_trial_period_length",
+    "ag_post_trial_period_type",
+    "ag_post_trial_name",
+    "post_trial_amount",
+    "post_trial_currencyCode",
+];
+
 /// The one product of a Digital Goods widget call: a one-time purchase, a
 /// subscription of a fixed length, or a recurring subscription, possibly
 /// starting with a [`Trial`].
