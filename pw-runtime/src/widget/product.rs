@@ -49,12 +49,13 @@ pub struct Product {
     id: String,
     name: Option<String>,
     price: Price,
-    kind: Kind,
+    billing: Billing,
     trial: Option<Trial>,
 }
 
+/// How a [`Product`] is paid for, its `ag_type`: once, or by subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+enum Billing {
     Fixed,
     Subscription {
         length: u32,
@@ -101,7 +102,7 @@ impl Product {
             id: id.into(),
             name: None,
             price,
-            kind: Kind::Fixed,
+            billing: Billing::Fixed,
             trial: None,
         }
     }
@@ -123,17 +124,7 @@ impl Product {
         length: u32,
         period: SubscriptionPeriod,
     ) -> Product {
-        Product {
-            id: id.into(),
-            name: None,
-            price,
-            kind: Kind::Subscription {
-                length,
-                period,
-                recurring: false,
-            },
-            trial: None,
-        }
+        Product::subscribed(id.into(), price, length, period, false)
     }
 
     /// A subscription that renews every `length` `period`s
@@ -152,14 +143,25 @@ impl Product {
         length: u32,
         period: SubscriptionPeriod,
     ) -> Product {
+        Product::subscribed(id.into(), price, length, period, true)
+    }
+
+    /// A subscription of `length` `period`s, renewing when `recurring`.
+    fn subscribed(
+        id: String,
+        price: Price,
+        length: u32,
+        period: SubscriptionPeriod,
+        recurring: bool,
+    ) -> Product {
         Product {
-            id: id.into(),
+            id,
             name: None,
             price,
-            kind: Kind::Subscription {
+            billing: Billing::Subscription {
                 length,
                 period,
-                recurring: true,
+                recurring,
             },
             trial: None,
         }
@@ -203,11 +205,11 @@ impl Product {
     /// order.
     pub(crate) fn params(&self) -> Result<Vec<(&'static str, String)>, WidgetError> {
         let trial = &self.trial;
-        let Kind::Subscription {
+        let Billing::Subscription {
             length,
             period,
             recurring,
-        } = self.kind
+        } = self.billing
         else {
             if trial.is_some() {
                 return Err(WidgetError::TrialNotRecurring);
