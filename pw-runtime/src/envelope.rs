@@ -147,10 +147,10 @@ impl Fields {
     ) -> Result<Fields, EnvelopeError> {
         let uid = scalar(found.uid(), false, "uid", "a user id")?;
         let reference = scalar(found.reference(), false, "ref", "a transaction reference")?;
-        let kind_text = value(params, found.kind());
-        let kind = parse_code(kind_text)
+        let type_text = value(params, found.pingback_type());
+        let kind = parse_code(type_text)
             .map(PingbackType::from_code)
-            .ok_or_else(|| invalid("type", "a pingback type code such as 0 or 2", kind_text))?;
+            .ok_or_else(|| invalid("type", "a pingback type code such as 0 or 2", type_text))?;
         let is_test = match found.is_test().map(|i| params.value_at(i)) {
             None | Some("" | "0") => false,
             Some("1") => true,

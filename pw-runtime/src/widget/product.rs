@@ -260,7 +260,7 @@ fn head(
     price: &Price,
     name: Option<&str>,
     id: &str,
-    kind: &'static str,
+    ag_type: &'static str,
 ) -> Vec<(&'static str, String)> {
     let mut params = vec![
         ("amount", price.amount_text()),
@@ -270,7 +270,7 @@ fn head(
         params.push(("ag_name", name.to_owned()));
     }
     params.push(("ag_external_id", id.to_owned()));
-    params.push(("ag_type", kind.to_owned()));
+    params.push(("ag_type", ag_type.to_owned()));
     params
 }
 
