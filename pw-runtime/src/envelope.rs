@@ -147,10 +147,10 @@ impl Fields {
     ) -> Result<Fields, EnvelopeError> {
         let uid = scalar(found.uid(), false, "uid", "a user id")?;
         let reference = scalar(found.reference(), false, "ref", "a transaction reference")?;
-        let kind_text = value(params, found.kind());
-        let kind = parse_code(kind_text)
+        let type_text = value(params, found.pingback_type());
+        let kind = parse_code(type_text)
             .map(PingbackType::from_code)
-            .ok_or_else(|| invalid("type", "a pingback type code such as 0 or 2", kind_text))?;
+            .ok_or_else(|| invalid("type", "a pingback type code such as 0 or 2", type_text))?;
         let is_test = match found.is_test().map(|i| params.value_at(i)) {
             None | Some("" | "0") => false,
             Some("1") => true,
@@ -272,14 +272,22 @@ mod tests {
         pairs
     }
 
+    /// The base pairs with `extra`, as parameters.
+    fn params_with(extra: &[(&'static str, &'static str)]) -> Params {
+        Params::from_pairs(with(extra)).unwrap()
+    }
+
+    /// The envelope of `params`, which decode for `api`.
+    fn envelope_of(api: ApiType, params: &Params) -> Envelope<'_> {
+        Fields::decode(api, params, &Standard::find(params))
+            .unwrap()
+            .envelope(params)
+    }
+
     #[test]
     fn digital_goods_empty_subscription_fields_are_none_and_negative_length_is_kept() {
-        let params =
-            Params::from_pairs(with(&[("goodsid", "g"), ("slength", ""), ("speriod", "")]))
-                .unwrap();
-        let envelope = Fields::decode(ApiType::DigitalGoods, &params, &Standard::find(&params))
-            .unwrap()
-            .envelope(&params);
+        let params = params_with(&[("goodsid", "g"), ("slength", ""), ("speriod", "")]);
+        let envelope = envelope_of(ApiType::DigitalGoods, &params);
         assert_eq!(
             envelope.goods,
             Goods::DigitalGoods {
@@ -288,17 +296,14 @@ mod tests {
                 speriod: None
             }
         );
-        let params = Params::from_pairs(with(&[
+        let params = params_with(&[
             ("goodsid", "g"),
             ("slength", "-5"),
             ("speriod", "week"),
             ("type", "2"),
             ("reason", "9"),
-        ]))
-        .unwrap();
-        let envelope = Fields::decode(ApiType::DigitalGoods, &params, &Standard::find(&params))
-            .unwrap()
-            .envelope(&params);
+        ]);
+        let envelope = envelope_of(ApiType::DigitalGoods, &params);
         assert_eq!(
             envelope.goods,
             Goods::DigitalGoods {
@@ -335,10 +340,8 @@ mod tests {
 
     #[test]
     fn virtual_currency_amount_is_a_decimal() {
-        let params = Params::from_pairs(with(&[("currency", "12.50")])).unwrap();
-        let envelope = Fields::decode(ApiType::VirtualCurrency, &params, &Standard::find(&params))
-            .unwrap()
-            .envelope(&params);
+        let params = params_with(&[("currency", "12.50")]);
+        let envelope = envelope_of(ApiType::VirtualCurrency, &params);
         assert_eq!(
             envelope.goods,
             Goods::VirtualCurrency {
@@ -358,10 +361,8 @@ mod tests {
 
     #[test]
     fn cart_product_ids_are_in_key_order() {
-        let params = Params::from_pairs(with(&[("goodsid[1]", "b"), ("goodsid[0]", "a")])).unwrap();
-        let envelope = Fields::decode(ApiType::Cart, &params, &Standard::find(&params))
-            .unwrap()
-            .envelope(&params);
+        let params = params_with(&[("goodsid[1]", "b"), ("goodsid[0]", "a")]);
+        let envelope = envelope_of(ApiType::Cart, &params);
         assert_eq!(
             envelope.goods,
             Goods::Cart {
@@ -378,12 +379,8 @@ mod tests {
 
     #[test]
     fn test_flag_and_unknown_types() {
-        let params =
-            Params::from_pairs(with(&[("goodsid", "g"), ("is_test", "1"), ("type", "99")]))
-                .unwrap();
-        let envelope = Fields::decode(ApiType::DigitalGoods, &params, &Standard::find(&params))
-            .unwrap()
-            .envelope(&params);
+        let params = params_with(&[("goodsid", "g"), ("is_test", "1"), ("type", "99")]);
+        let envelope = envelope_of(ApiType::DigitalGoods, &params);
         assert!(envelope.is_test);
         assert_eq!(envelope.kind, PingbackType::Unknown(99));
     }

@@ -121,7 +121,7 @@ impl Standard {
         self.get(REF)
     }
 
-    pub(crate) fn kind(&self) -> Option<usize> {
+    pub(crate) fn pingback_type(&self) -> Option<usize> {
         self.get(TYPE)
     }
 

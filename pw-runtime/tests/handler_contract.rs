@@ -7,11 +7,15 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use pw_runtime::ledger::{Claim, Ledger, MemoryLedger};
-use pw_runtime::listener::{Listener, Request, Response};
+use pw_runtime::listener::{Listener, Request};
 use pw_runtime::{
-    signature, ApiType, ChargebackReason, Delivery, DeliveryKind, Grant, HandlerError, Notice,
-    OriginalPayment, Pingback, PingbackType, Reversal, SecretKey, SignatureVersion, UniqueRef,
+    ChargebackReason, Delivery, DeliveryKind, Grant, HandlerError, Notice, OriginalPayment,
+    Pingback, PingbackType, Reversal, UniqueRef,
 };
+
+#[path = "support/pingbacks.rs"]
+mod pingbacks;
+use pingbacks::*;
 
 const SECRET: &str = "handler-contract-secret";
 
@@ -34,17 +38,17 @@ enum Call {
 /// Records every call; accepts undocumented types only when `accept_unknown`.
 #[derive(Clone, Default)]
 struct Recorder {
-    calls: Arc<Mutex<Vec<Call>>>,
+    calls: Calls<Call>,
     accept_unknown: bool,
 }
 
 impl Recorder {
     fn calls(&self) -> Vec<Call> {
-        self.calls.lock().unwrap().clone()
+        self.calls.all()
     }
 
     fn record(&self, call: Call) {
-        self.calls.lock().unwrap().push(call);
+        self.calls.push(call);
     }
 }
 
@@ -136,25 +140,7 @@ impl GemsHandler for Defaults {
 
 /// A signed pingback of `kind` for `reference` from a Paymentwall address.
 fn pingback(reference: &str, kind: u32, campaign: &str) -> Request {
-    let kind = kind.to_string();
-    let mut pairs = vec![
-        ("uid", "user1"),
-        ("goodsid", "gems_100"),
-        ("type", kind.as_str()),
-        ("ref", reference),
-        ("campaign", campaign),
-    ];
-    if kind == "2" {
-        pairs.push(("reason", "2"));
-    }
-    let query = signature::sign_pingback(
-        ApiType::DigitalGoods,
-        SignatureVersion::V2,
-        &SecretKey::new(SECRET),
-        pairs,
-    )
-    .unwrap();
-    Request::get(query, "174.36.92.186".parse().unwrap())
+    gems_pingback(SECRET, reference, kind, campaign, "2")
 }
 
 fn listener<H: GemsHandler>(handler: H) -> Listener<Gems, H, MemoryLedger> {
@@ -168,8 +154,16 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-fn assert_ok(response: &Response) {
-    assert!(response.is_acknowledgement(), "{response:?}");
+/// Sends the pingbacks `(ref, type, campaign)` one after the other to a
+/// listener over `shop`, each acknowledged; what `shop` saw.
+fn calls_after(shop: Recorder, pingbacks: &[(&str, u32, &str)]) -> Vec<Call> {
+    let listener = listener(shop.clone());
+    runtime().block_on(async {
+        for &(reference, kind, campaign) in pingbacks {
+            assert_ok(&listener.handle(pingback(reference, kind, campaign)).await);
+        }
+    });
+    shop.calls()
 }
 
 /// The table of `pw_runtime::handler`, row by row.
@@ -231,17 +225,18 @@ fn every_documented_type_reaches_its_method_and_is_acknowledged() {
 /// reviews: they reach `deliver` with their kind, and each grants once.
 #[test]
 fn goodwill_and_risk_accepted_reach_deliver_with_their_kind() {
-    let shop = Recorder::default();
-    let listener = listener(shop.clone());
-    runtime().block_on(async {
-        assert_ok(&listener.handle(pingback("g1", 1, "spring")).await);
-        assert_ok(&listener.handle(pingback("g1", 1, "spring")).await);
-        assert_ok(&listener.handle(pingback("k1", 200, "spring")).await);
-        assert_ok(&listener.handle(pingback("k1", 201, "spring")).await);
-        assert_ok(&listener.handle(pingback("k1", 201, "spring")).await);
-    });
+    let calls = calls_after(
+        Recorder::default(),
+        &[
+            ("g1", 1, "spring"),
+            ("g1", 1, "spring"),
+            ("k1", 200, "spring"),
+            ("k1", 201, "spring"),
+            ("k1", 201, "spring"),
+        ],
+    );
     assert_eq!(
-        shop.calls(),
+        calls,
         [
             Call::Deliver("g1".into(), DeliveryKind::Goodwill, false),
             Call::Notice("k1".into(), Notice::RiskReviewPending),
@@ -254,15 +249,15 @@ fn goodwill_and_risk_accepted_reach_deliver_with_their_kind() {
 /// a declined review (202) alike, when the ledger delivered it.
 #[test]
 fn take_back_receives_the_delivered_payment() {
-    let shop = Recorder::default();
-    let listener = listener(shop.clone());
-    runtime().block_on(async {
-        assert_ok(&listener.handle(pingback("p1", 0, "spring")).await);
-        assert_ok(&listener.handle(pingback("p1", 2, "chargeback")).await);
-        assert_ok(&listener.handle(pingback("p2", 201, "summer")).await);
-        assert_ok(&listener.handle(pingback("p2", 202, "declined")).await);
-    });
-    let calls = shop.calls();
+    let calls = calls_after(
+        Recorder::default(),
+        &[
+            ("p1", 0, "spring"),
+            ("p1", 2, "chargeback"),
+            ("p2", 201, "summer"),
+            ("p2", 202, "declined"),
+        ],
+    );
     assert_eq!(
         calls[1],
         Call::TakeBack(
@@ -361,18 +356,16 @@ fn opting_in_acknowledges_an_undocumented_type() {
         accept_unknown: true,
         ..Recorder::default()
     };
-    let listener = listener(shop.clone());
-    runtime().block_on(async {
-        assert_ok(&listener.handle(pingback("u2", 99, "spring")).await);
-        assert_ok(&listener.handle(pingback("u2", 99, "spring")).await);
-        assert_ok(
-            &listener
-                .handle(pingback("u3", 4_000_000_000, "spring"))
-                .await,
-        );
-    });
+    let calls = calls_after(
+        shop,
+        &[
+            ("u2", 99, "spring"),
+            ("u2", 99, "spring"),
+            ("u3", 4_000_000_000, "spring"),
+        ],
+    );
     assert_eq!(
-        shop.calls(),
+        calls,
         [
             Call::Unknown("u2".into(), 99),
             Call::Unknown("u3".into(), 4_000_000_000)

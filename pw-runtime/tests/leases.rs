@@ -13,13 +13,16 @@ use std::time::{Duration, Instant};
 use pw_runtime::ledger::{Claim, Lease, Ledger, LedgerError, PaymentRecord, Quarantined};
 use pw_runtime::listener::{Listener, Request};
 use pw_runtime::{
-    signature, ApiType, Delivery, Grant, HandlerError, Notice, OriginalPayment, Params, Pingback,
-    PingbackType, Reversal, SecretKey, SignatureVersion, UniqueRef,
+    Delivery, Grant, HandlerError, Notice, OriginalPayment, Params, Pingback, PingbackType,
+    Reversal, UniqueRef,
 };
 
 #[path = "support/backends.rs"]
 mod backends;
 use backends::*;
+#[path = "support/pingbacks.rs"]
+mod pingbacks;
+use pingbacks::*;
 
 const SECRET: &str = "0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f";
 
@@ -62,20 +65,15 @@ impl GemsHandler for Shop {
 
 fn pingback(reference: &str, kind: u32) -> Request {
     let kind = kind.to_string();
-    let pairs = [
-        ("uid", "user1"),
-        ("goodsid", "gems_100"),
-        ("type", kind.as_str()),
-        ("ref", reference),
-    ];
-    let query = signature::sign_pingback(
-        ApiType::DigitalGoods,
-        SignatureVersion::V2,
-        &SecretKey::new(SECRET),
-        pairs,
+    signed_request(
+        SECRET,
+        &[
+            ("uid", "user1"),
+            ("goodsid", "gems_100"),
+            ("type", kind.as_str()),
+            ("ref", reference),
+        ],
     )
-    .unwrap();
-    Request::get(query, "174.36.92.186".parse().unwrap())
 }
 
 /// A ledger whose `release` fails (as an unreachable server does) the

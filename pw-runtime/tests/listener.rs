@@ -9,15 +9,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pw_runtime::ledger::{Claim, Ledger};
-use pw_runtime::listener::{Listener, Request, Response};
+use pw_runtime::listener::{Listener, Request};
 use pw_runtime::{
-    signature, ApiType, ChargebackReason, Delivery, Grant, HandlerError, Notice, OriginalPayment,
-    Pingback, PingbackType, Reversal, SecretKey, SignatureVersion, UniqueRef,
+    ChargebackReason, Delivery, Grant, HandlerError, Notice, OriginalPayment, Pingback,
+    PingbackType, Reversal, UniqueRef,
 };
 
 #[path = "support/backends.rs"]
 mod backends;
 use backends::*;
+#[path = "support/pingbacks.rs"]
+mod pingbacks;
+use pingbacks::*;
 
 const SECRET: &str = "3b5949e0c26b87767a4752a276de9570";
 
@@ -160,26 +163,7 @@ fn listener<L: Ledger>(shop: Shop, ledger: L) -> Listener<Gems, Shop, L> {
 
 /// A signed pingback from a Paymentwall address.
 fn pingback(reference: &str, kind: u32, campaign: &str) -> Request {
-    let kind = kind.to_string();
-    let mut pairs = vec![
-        ("uid", "user1"),
-        ("goodsid", "gems_100"),
-        ("type", kind.as_str()),
-        ("ref", reference),
-        ("campaign", campaign),
-    ];
-    if kind == "2" {
-        pairs.push(("reason", "9"));
-    }
-    let secret = SecretKey::new(SECRET);
-    let query =
-        signature::sign_pingback(ApiType::DigitalGoods, SignatureVersion::V2, &secret, pairs)
-            .unwrap();
-    Request::get(query, "174.36.92.186".parse().unwrap())
-}
-
-fn assert_ok(response: &Response) {
-    assert!(response.is_acknowledgement(), "{response:?}");
+    gems_pingback(SECRET, reference, kind, campaign, "9")
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -447,7 +431,7 @@ async fn mysql_grants_commit_and_roll_back_with_the_ledger() {
 #[tokio::test]
 async fn each_rejection_has_its_status_and_says_why() {
     let listener = listener(Shop::new(), pw_runtime::ledger::MemoryLedger::new());
-    let peer = "174.36.92.186".parse().unwrap();
+    let peer = PAYMENTWALL_IP.parse().unwrap();
     let valid = pingback("r1", 0, "spring");
 
     let put = listener
@@ -487,10 +471,7 @@ async fn each_rejection_has_its_status_and_says_why() {
         ("ref", "r3"),
         ("campaign", "c"),
     ];
-    let secret = SecretKey::new(SECRET);
-    let bad_value =
-        signature::sign_pingback(ApiType::DigitalGoods, SignatureVersion::V2, &secret, pairs)
-            .unwrap();
+    let bad_value = signed_query(SECRET, &pairs);
     let ill_typed = listener.handle(Request::get(bad_value, peer)).await;
     assert_eq!(ill_typed.status, 400, "{ill_typed:?}");
     assert!(ill_typed.body.contains("type"), "{ill_typed:?}");

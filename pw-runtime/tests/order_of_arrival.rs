@@ -6,19 +6,21 @@
 //! chargeback; the types of one ref arriving at once.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use pw_runtime::ledger::Ledger;
-use pw_runtime::listener::{Listener, Request, Response};
+use pw_runtime::listener::{Listener, Request};
 use pw_runtime::{
-    signature, ApiType, ChargebackReason, Delivery, Grant, HandlerError, Notice, OriginalPayment,
-    Pingback, Reversal, SecretKey, SignatureVersion,
+    ChargebackReason, Delivery, Grant, HandlerError, Notice, OriginalPayment, Pingback, Reversal,
 };
 
 #[path = "support/backends.rs"]
 mod backends;
 use backends::*;
+#[path = "support/pingbacks.rs"]
+mod pingbacks;
+use pingbacks::*;
 
 const SECRET: &str = "6f1c0e5d2b8a4f3c9e7d1a0b5c4e3f2a";
 
@@ -33,17 +35,17 @@ struct Gems {
 /// `take_back 2 (original 0)`, `take_back 202 (no original)`, `notice 200`.
 #[derive(Clone, Default)]
 struct Journal {
-    calls: Arc<Mutex<Vec<String>>>,
+    calls: Calls<String>,
     failures_left: Arc<AtomicUsize>,
     delay: Duration,
 }
 
 impl Journal {
     fn calls(&self) -> Vec<String> {
-        self.calls.lock().unwrap().clone()
+        self.calls.all()
     }
     fn push(&self, call: String) {
-        self.calls.lock().unwrap().push(call);
+        self.calls.push(call);
     }
     /// Goods granted and not taken back.
     fn granted(&self) -> i64 {
@@ -124,26 +126,7 @@ fn listener<L: Ledger>(journal: Journal, ledger: L) -> Listener<Gems, Journal, L
 
 /// A signed pingback of `reference` with type `kind`, from a Paymentwall address.
 fn pingback(reference: &str, kind: u32) -> Request {
-    let kind = kind.to_string();
-    let mut pairs = vec![
-        ("uid", "user1"),
-        ("goodsid", "gems_100"),
-        ("type", kind.as_str()),
-        ("ref", reference),
-        ("campaign", "spring"),
-    ];
-    if kind == "2" {
-        pairs.push(("reason", "9"));
-    }
-    let secret = SecretKey::new(SECRET);
-    let query =
-        signature::sign_pingback(ApiType::DigitalGoods, SignatureVersion::V2, &secret, pairs)
-            .unwrap();
-    Request::get(query, "174.36.92.186".parse().unwrap())
-}
-
-fn assert_ok(response: &Response) {
-    assert!(response.is_acknowledgement(), "{response:?}");
+    gems_pingback(SECRET, reference, kind, "spring", "9")
 }
 
 /// Sends `kinds` of `reference` one after the other, each acknowledged,

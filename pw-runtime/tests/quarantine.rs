@@ -12,13 +12,16 @@ use std::time::Duration;
 use pw_runtime::ledger::Ledger;
 use pw_runtime::listener::{Listener, Request};
 use pw_runtime::{
-    signature, ApiType, Currency, Decimal, Delivery, Grant, HandlerError, Notice, OriginalPayment,
-    Pingback, Reversal, SecretKey, SignatureVersion, UniqueRef,
+    Currency, Decimal, Delivery, Grant, HandlerError, Notice, OriginalPayment, Pingback, Reversal,
+    UniqueRef,
 };
 
 #[path = "support/backends.rs"]
 mod backends;
 use backends::*;
+#[path = "support/pingbacks.rs"]
+mod pingbacks;
+use pingbacks::*;
 
 const SECRET: &str = "9d0f6b2e4a8c1e3f5b7d9a0c2e4f6a8b";
 
@@ -105,12 +108,9 @@ fn undecodable(reference: &str) -> (String, Request) {
         ("revenue", "4.99"),
         ("paid_currency", "ZZZ"),
     ];
-    let secret = SecretKey::new(SECRET);
-    let query =
-        signature::sign_pingback(ApiType::DigitalGoods, SignatureVersion::V2, &secret, pairs)
-            .unwrap();
+    let query = signed_query(SECRET, &pairs);
     let sig = query.rsplit_once("sig=").unwrap().1.to_owned();
-    (sig, Request::get(query, "174.36.92.186".parse().unwrap()))
+    (sig, Request::get(query, PAYMENTWALL_IP.parse().unwrap()))
 }
 
 fn strict<L: Ledger>(shop: &Shop, ledger: L) -> Listener<Strict, Shop, L> {

@@ -42,30 +42,36 @@ pub(crate) enum Grants {
     },
 }
 
+/// The columns of the grants table, its key of type `$reference`, then
+/// `$options` (one list for every SQL backend).
+macro_rules! grants_columns {
+    ($reference:literal, $options:literal) => {
+        concat!(
+            "(reference ",
+            $reference,
+            " PRIMARY KEY, \
+             uid TEXT NOT NULL, \
+             goodsid TEXT NOT NULL, \
+             revenue TEXT NOT NULL, \
+             currency TEXT NOT NULL, \
+             campaign TEXT NOT NULL, \
+             granted_at BIGINT NOT NULL, \
+             revoked_at BIGINT, \
+             revoke_reason TEXT)",
+            $options
+        )
+    };
+}
+
 /// The columns of the grants table (SQLite and PostgreSQL alike).
-const COLUMNS: &str = "(\
-     reference TEXT PRIMARY KEY, \
-     uid TEXT NOT NULL, \
-     goodsid TEXT NOT NULL, \
-     revenue TEXT NOT NULL, \
-     currency TEXT NOT NULL, \
-     campaign TEXT NOT NULL, \
-     granted_at BIGINT NOT NULL, \
-     revoked_at BIGINT, \
-     revoke_reason TEXT)";
+const COLUMNS: &str = grants_columns!("TEXT", "");
 
 /// The columns of the grants table in MySQL / MariaDB (a key must have a
 /// length there).
-const MYSQL_COLUMNS: &str = "(\
-     reference VARCHAR(255) PRIMARY KEY, \
-     uid TEXT NOT NULL, \
-     goodsid TEXT NOT NULL, \
-     revenue TEXT NOT NULL, \
-     currency TEXT NOT NULL, \
-     campaign TEXT NOT NULL, \
-     granted_at BIGINT NOT NULL, \
-     revoked_at BIGINT, \
-     revoke_reason TEXT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+const MYSQL_COLUMNS: &str = grants_columns!(
+    "VARCHAR(255)",
+    " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+);
 
 /// KEYS[1]: the granted hash, KEYS[2]: the revoked hash; ARGV[1]: the
 /// `ref`, ARGV[2]: the reason. Revokes a grant once; 1 when it did.

@@ -59,44 +59,78 @@ pub struct FieldAttrs {
     pub broken: bool,
 }
 
+/// Where a `#[pingback(...)]` stands: the keys it takes, and the other
+/// place's keys, which are misplaced here.
+struct Place {
+    /// `struct` or `field`, as the messages name it.
+    name: &'static str,
+    keys: &'static [(&'static str, &'static str)],
+    other_keys: &'static [(&'static str, &'static str)],
+    /// Where a key of the other place belongs.
+    other_place: &'static str,
+}
+
+const ON_STRUCT: Place = Place {
+    name: "struct",
+    keys: STRUCT_KEYS,
+    other_keys: FIELD_KEYS,
+    other_place: "a field's `#[pingback(...)]`, not the struct's",
+};
+
+const ON_FIELD: Place = Place {
+    name: "field",
+    keys: FIELD_KEYS,
+    other_keys: STRUCT_KEYS,
+    other_place: "the struct's `#[pingback(...)]`, not a field's",
+};
+
+/// Reads each key of every `#[pingback(...)]` in `attrs` with `read`, which
+/// answers `None` for a key `place` does not take (reported here as
+/// misplaced or unknown). Whether an attribute could not be read to its end.
+fn read_keys(
+    attrs: &[Attribute],
+    place: &Place,
+    errors: &mut Errors,
+    mut read: impl FnMut(&ParseNestedMeta<'_>, &str, &mut Errors) -> Option<syn::Result<()>>,
+) -> bool {
+    let (lists, mut broken) = pingback_attrs(attrs, errors);
+    for attr in lists {
+        let result = attr.parse_nested_meta(|meta| {
+            let key = key_of(&meta);
+            if let Some(result) = read(&meta, &key, errors) {
+                return result;
+            }
+            broken = true;
+            if place.other_keys.iter().any(|(k, _)| *k == key) {
+                misplaced(&meta, &key, place.other_place, errors)
+            } else {
+                // The key may have been meant as a missing one: it is not
+                // reported missing as well.
+                unknown_key(&meta, &key, place.keys, place.name, errors)
+            }
+        });
+        if let Err(error) = result {
+            errors.push(reword(error));
+            broken = true;
+        }
+    }
+    broken
+}
+
 impl StructAttrs {
     /// Reads every `#[pingback(...)]` of the struct.
     pub fn parse(attrs: &[Attribute], errors: &mut Errors) -> StructAttrs {
         let mut out = StructAttrs::default();
-        let (lists, malformed) = pingback_attrs(attrs, errors);
-        out.broken = malformed;
-        for attr in lists {
-            let result = attr.parse_nested_meta(|meta| {
-                let key = key_of(&meta);
-                match key.as_str() {
-                    "api" => {
-                        set(&mut out.api, &meta, errors, string).map(|read| out.broken |= !read)
-                    }
-                    "min_version" => set(&mut out.min_version, &meta, errors, integer).map(drop),
-                    "crate" => set(&mut out.krate, &meta, errors, string).map(drop),
-                    "handler" => set(&mut out.handler, &meta, errors, string).map(drop),
-                    _ if FIELD_KEYS.iter().any(|(k, _)| *k == key) => {
-                        out.broken = true;
-                        misplaced(
-                            &meta,
-                            &key,
-                            "a field's `#[pingback(...)]`, not the struct's",
-                            errors,
-                        )
-                    }
-                    _ => {
-                        // The key may have been meant as a missing one: it
-                        // is not reported missing as well.
-                        out.broken = true;
-                        unknown_key(&meta, &key, STRUCT_KEYS, "struct", errors)
-                    }
-                }
-            });
-            if let Err(error) = result {
-                errors.push(reword(error));
-                out.broken = true;
-            }
-        }
+        let broken = read_keys(attrs, &ON_STRUCT, errors, |meta, key, errors| {
+            Some(match key {
+                "api" => set(&mut out.api, meta, errors, string).map(|read| out.broken |= !read),
+                "min_version" => set(&mut out.min_version, meta, errors, integer).map(drop),
+                "crate" => set(&mut out.krate, meta, errors, string).map(drop),
+                "handler" => set(&mut out.handler, meta, errors, string).map(drop),
+                _ => return None,
+            })
+        });
+        out.broken |= broken;
         out
     }
 }
@@ -105,40 +139,21 @@ impl FieldAttrs {
     /// Reads every `#[pingback(...)]` of a field.
     pub fn parse(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
         let mut out = FieldAttrs::default();
-        let (lists, malformed) = pingback_attrs(attrs, errors);
-        out.broken = malformed;
-        for attr in lists {
-            let result = attr.parse_nested_meta(|meta| {
-                let key = key_of(&meta);
-                match key.as_str() {
-                    "own" => set(&mut out.own, &meta, errors, flag).map(drop),
-                    "system" => {
-                        set(&mut out.system, &meta, errors, string).map(|read| out.broken |= !read)
-                    }
-                    "standard" => set(&mut out.standard, &meta, errors, string)
-                        .map(|read| out.broken |= !read),
-                    "param" => set(&mut out.param, &meta, errors, string).map(drop),
-                    "always_filled" => set(&mut out.always_filled, &meta, errors, flag).map(drop),
-                    _ if STRUCT_KEYS.iter().any(|(k, _)| *k == key) => {
-                        out.broken = true;
-                        misplaced(
-                            &meta,
-                            &key,
-                            "the struct's `#[pingback(...)]`, not a field's",
-                            errors,
-                        )
-                    }
-                    _ => {
-                        out.broken = true;
-                        unknown_key(&meta, &key, FIELD_KEYS, "field", errors)
-                    }
+        let broken = read_keys(attrs, &ON_FIELD, errors, |meta, key, errors| {
+            Some(match key {
+                "own" => set(&mut out.own, meta, errors, flag).map(drop),
+                "system" => {
+                    set(&mut out.system, meta, errors, string).map(|read| out.broken |= !read)
                 }
-            });
-            if let Err(error) = result {
-                errors.push(reword(error));
-                out.broken = true;
-            }
-        }
+                "standard" => {
+                    set(&mut out.standard, meta, errors, string).map(|read| out.broken |= !read)
+                }
+                "param" => set(&mut out.param, meta, errors, string).map(drop),
+                "always_filled" => set(&mut out.always_filled, meta, errors, flag).map(drop),
+                _ => return None,
+            })
+        });
+        out.broken |= broken;
         out
     }
 }

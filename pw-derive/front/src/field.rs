@@ -138,20 +138,7 @@ fn system(
                     entry.name
                 )
             });
-            errors.at(
-                literal,
-                format!(
-                    "`{name}` is a standard parameter, not a system value: bind it with \
-                     `standard = \"{}\"`{also}",
-                    standard.name
-                ),
-            );
-            let entry = api.and_then(|(apis, _)| {
-                STANDARD_PARAMETERS
-                    .iter()
-                    .find(|e| e.name == standard.name && e.apis.contains(apis))
-            });
-            return entry.map(Source::Standard);
+            return standard_given_as_system(standard, &also, literal, api, errors);
         } else if let Some(entry) = system_named(&name) {
             if UNUSABLE_SYSTEM_VALUES.iter().any(|(n, _)| *n == entry.name) {
                 // The value cannot be used at all: say why, not how to
@@ -163,20 +150,7 @@ fn system(
                 entry.name
             )
         } else if let Some(standard) = standard_named(&name) {
-            errors.at(
-                literal,
-                format!(
-                    "`{name}` is a standard parameter, not a system value: bind it with \
-                     `standard = \"{}\"`",
-                    standard.name
-                ),
-            );
-            let entry = api.and_then(|(apis, _)| {
-                STANDARD_PARAMETERS
-                    .iter()
-                    .find(|e| e.name == standard.name && e.apis.contains(apis))
-            });
-            return entry.map(Source::Standard);
+            return standard_given_as_system(standard, "", literal, api, errors);
         } else if let Some(closest) = catalog::closest(&name, SYSTEM_VALUES.iter().map(|e| e.name))
         {
             format!(": did you mean `{closest}`?")
@@ -187,6 +161,33 @@ fn system(
         return None;
     };
     system_entry(entry, literal, api, errors).map(Source::System)
+}
+
+/// `system = "..."` naming the standard parameter `standard`: reported
+/// (`also` ends the message), and read as `standard = "..."` where the
+/// schema's API has it.
+fn standard_given_as_system(
+    standard: &'static CatalogEntry,
+    also: &str,
+    literal: &LitStr,
+    api: Option<(ApiSet, &'static str)>,
+    errors: &mut Errors,
+) -> Option<Source> {
+    let name = literal.value();
+    errors.at(
+        literal,
+        format!(
+            "`{name}` is a standard parameter, not a system value: bind it with \
+             `standard = \"{}\"`{also}",
+            standard.name
+        ),
+    );
+    let entry = api.and_then(|(apis, _)| {
+        STANDARD_PARAMETERS
+            .iter()
+            .find(|e| e.name == standard.name && e.apis.contains(apis))
+    });
+    entry.map(Source::Standard)
 }
 
 /// A system value of the catalog, checked for this schema.

@@ -2,72 +2,78 @@
 // the system values, the parameter name rule and the widget call's own
 // parameters. Laid out one entry a line (rustfmt skips this file).
 
-/// The kind of value a pingback parameter carries.
-///
-/// Each kind has a marker type of the same name in `pw_runtime::value::kind`
-/// and a list of Rust types that can hold it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ValueKind {
-    /// Free text.
-    Text,
-    /// A decimal amount, such as `9.99`.
-    Decimal,
-    /// A date and time `YYYY-MM-DD HH:MM:SS` without a time zone.
-    DateTime,
-    /// A date and time `YYYY-MM-DD HH:MM:SS` in UTC.
-    DateTimeUtc,
-    /// An ISO 3166-1 alpha-2 country code, such as `US`.
-    Country,
-    /// An ISO 3166-1 alpha-3 country code, such as `USA`.
-    CountryAlpha3,
-    /// An ISO 4217 currency code, such as `USD`.
-    Currency,
-    /// A flag, `0` or `1`.
-    Flag,
-    /// An IPv4 or IPv6 address.
-    IpAddress,
-    /// A Paymentwall transaction reference, such as `b1493096790`.
-    Reference,
-    /// A unique reference `<ref>_<type>`, such as `b1493096790_0`.
-    UniqueReference,
-    /// A chargeback reason code, 1 to 10.
-    ChargebackReason,
-    /// The kind of negative pingback: `refund` or `chargeback`.
-    ChargebackType,
-    /// A whole number, possibly negative.
-    Integer,
-    /// A subscription period: `day`, `week`, `month` or `year`.
-    Period,
-    /// A pingback type code, such as `0` or `202`.
-    PingbackType,
-    /// The product ids of a cart, `goodsid[0]`, `goodsid[1]`, ...
-    ProductIds,
+/// Calls `$callback!` with every value kind, each with its documentation:
+/// the one list that [`ValueKind`] here and the marker types of
+/// `pw_runtime::value::kind` are made from.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __value_kinds {
+    ($callback:ident) => {
+        $callback! {
+            /// Free text.
+            Text,
+            /// A decimal amount, such as `9.99`.
+            Decimal,
+            /// A date and time `YYYY-MM-DD HH:MM:SS` without a time zone.
+            DateTime,
+            /// A date and time `YYYY-MM-DD HH:MM:SS` in UTC.
+            DateTimeUtc,
+            /// An ISO 3166-1 alpha-2 country code, such as `US`.
+            Country,
+            /// An ISO 3166-1 alpha-3 country code, such as `USA`.
+            CountryAlpha3,
+            /// An ISO 4217 currency code, such as `USD`.
+            Currency,
+            /// A flag, `0` or `1`.
+            Flag,
+            /// An IPv4 or IPv6 address.
+            IpAddress,
+            /// A Paymentwall transaction reference, such as `b1493096790`.
+            Reference,
+            /// A unique reference `<ref>_<type>`, such as `b1493096790_0`.
+            UniqueReference,
+            /// A chargeback reason code, 1 to 10.
+            ChargebackReason,
+            /// The kind of negative pingback: `refund` or `chargeback`.
+            ChargebackType,
+            /// A whole number, possibly negative.
+            Integer,
+            /// A subscription period: `day`, `week`, `month` or `year`.
+            Period,
+            /// A pingback type code, such as `0` or `202`.
+            PingbackType,
+            /// The product ids of a cart, `goodsid[0]`, `goodsid[1]`, ...
+            ProductIds,
+        }
+    };
 }
 
-impl ValueKind {
-    /// The name of the kind, as its marker type is named.
-    pub const fn name(self) -> &'static str {
-        match self {
-            ValueKind::Text => "Text",
-            ValueKind::Decimal => "Decimal",
-            ValueKind::DateTime => "DateTime",
-            ValueKind::DateTimeUtc => "DateTimeUtc",
-            ValueKind::Country => "Country",
-            ValueKind::CountryAlpha3 => "CountryAlpha3",
-            ValueKind::Currency => "Currency",
-            ValueKind::Flag => "Flag",
-            ValueKind::IpAddress => "IpAddress",
-            ValueKind::Reference => "Reference",
-            ValueKind::UniqueReference => "UniqueReference",
-            ValueKind::ChargebackReason => "ChargebackReason",
-            ValueKind::ChargebackType => "ChargebackType",
-            ValueKind::Integer => "Integer",
-            ValueKind::Period => "Period",
-            ValueKind::PingbackType => "PingbackType",
-            ValueKind::ProductIds => "ProductIds",
+/// [`ValueKind`] and its names, from the list of [`__value_kinds`].
+macro_rules! value_kind_enum {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// The kind of value a pingback parameter carries.
+        ///
+        /// Each kind has a marker type of the same name in `pw_runtime::value::kind`
+        /// and a list of Rust types that can hold it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ValueKind {
+            $($(#[$doc])* $name,)*
         }
-    }
 
+        impl ValueKind {
+            /// The name of the kind, as its marker type is named.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(ValueKind::$name => stringify!($name),)*
+                }
+            }
+        }
+    };
+}
+
+__value_kinds!(value_kind_enum);
+
+impl ValueKind {
     /// What a value of this kind looks like, for error messages.
     pub const fn description(self) -> &'static str {
         match self {

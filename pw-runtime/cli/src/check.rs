@@ -3,8 +3,6 @@
 //! listener on any reachable URL (the dashboard's tool reaches public URLs
 //! only).
 
-use std::time::Duration;
-
 use pw_runtime::testing::checklist::Checklist;
 
 use crate::args::CheckArgs;
@@ -14,12 +12,7 @@ use crate::Outcome;
 /// Runs the five checks in order and prints one line for each.
 pub fn run(args: CheckArgs) -> Result<Outcome, String> {
     let target = &args.target;
-    let client = Client::new(
-        &target.url,
-        target.post,
-        Duration::from_secs(target.timeout),
-        &target.headers,
-    )?;
+    let client = Client::for_target(target)?;
     let mut checklist =
         Checklist::new(target.api, target.secret.secret.clone()).version(target.version);
     for (name, value) in &args.params {

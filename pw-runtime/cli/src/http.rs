@@ -5,6 +5,8 @@ use std::time::Duration;
 
 pub use pw_runtime::testing::checklist::Answer;
 
+use crate::args::Target;
+
 /// Sends pingbacks to one URL.
 pub struct Client {
     agent: ureq::Agent,
@@ -17,6 +19,17 @@ pub struct Client {
 const BODY_LIMIT: u64 = 64 * 1024;
 
 impl Client {
+    /// A client for the listener of `send`'s and `check`'s arguments: its
+    /// URL, method, timeout and headers.
+    pub fn for_target(target: &Target) -> Result<Self, String> {
+        Client::new(
+            &target.url,
+            target.post,
+            Duration::from_secs(target.timeout),
+            &target.headers,
+        )
+    }
+
     /// A client for `url`, by POST (form body) or GET (query string).
     pub fn new(
         url: &str,

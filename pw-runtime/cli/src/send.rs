@@ -1,7 +1,5 @@
 //! `send`: one signed pingback to a listener, its answer printed.
 
-use std::time::Duration;
-
 use crate::args::SendArgs;
 use crate::http::Client;
 use crate::sign::signed;
@@ -11,12 +9,7 @@ use pw_runtime::testing::checklist::with_dummy_signature;
 /// Sends the pingback; prints the status line, then the body.
 pub fn run(args: SendArgs) -> Result<Outcome, String> {
     let target = &args.target;
-    let client = Client::new(
-        &target.url,
-        target.post,
-        Duration::from_secs(target.timeout),
-        &target.headers,
-    )?;
+    let client = Client::for_target(target)?;
     let mut query = signed(
         target.api,
         target.version,

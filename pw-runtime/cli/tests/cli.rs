@@ -14,24 +14,11 @@ use std::sync::{Arc, Mutex};
 use pw_runtime::{ApiType, Limits, Params, SignatureVersion, Source, SourceCheck, Verifier};
 use serde_json::Value;
 
+mod support;
+use support::{pw_pingback, stderr, stdout};
+
 const SECRET: &str = "cli-test-secret-4b1d";
 const PAYMENTWALL: &str = "174.36.92.186";
-
-fn pw_pingback(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pw-pingback"))
-        .args(args)
-        .env_remove("PW_SECRET")
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("UTF-8 output")
-}
 
 /// Asserts a clean error: exit status 2, exactly one line on stderr, no panic.
 fn assert_one_line_error(output: &Output, context: &str) {

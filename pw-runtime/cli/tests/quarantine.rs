@@ -3,13 +3,11 @@
 //! the quickstart's schema rejects is listed with its signature masked, and
 //! a replay to a listener whose schema accepts it delivers it once.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use pw_examples::quickstart::{self, Settings, DEVELOPMENT_KEY};
+use pw_examples::quickstart::{self, DEVELOPMENT_KEY};
 use pw_runtime::ledger::{LedgerOptions, SqliteLedger};
 use pw_runtime::listener::{Listener, Request};
 use pw_runtime::{
@@ -17,42 +15,12 @@ use pw_runtime::{
     SecretKey, SignatureVersion,
 };
 
-/// A SQLite file of its own, removed (with its WAL files) on drop.
-struct TempDatabase(PathBuf);
+mod support;
+use support::{pw_pingback, stderr, stdout, Quickstart};
 
-impl TempDatabase {
-    fn new() -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let name = format!("pw-quarantine-cli-{}-{nanos}.db", std::process::id());
-        TempDatabase(std::env::temp_dir().join(name))
-    }
-}
-
-impl Drop for TempDatabase {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.0.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-fn pw_pingback(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pw-pingback"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
+/// What the binary printed: standard output and standard error.
 fn text(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    (stdout(output), stderr(output))
 }
 
 /// The quickstart's schema after a fix: `paid_currency` as any text.
@@ -87,14 +55,9 @@ impl FixedHandler for Shop {
 
 #[test]
 fn quarantined_pingbacks_are_listed_without_secrets_and_replayed_once() {
-    let database = TempDatabase::new();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let settings = Settings::development("127.0.0.1:0".parse().unwrap(), database.0.clone());
-    let server = runtime.block_on(quickstart::start(&settings)).unwrap();
+    let app = Quickstart::start("quarantine-cli", 2);
+    let (runtime, settings, server) = (&app.runtime, &app.settings, &app.server);
+    let database = &app.database;
 
     let pairs = [
         ("uid", "user_42"),
@@ -113,7 +76,7 @@ fn quarantined_pingbacks_are_listed_without_secrets_and_replayed_once() {
     let sig = query.rsplit_once("sig=").unwrap().1.to_owned();
     let peer = "127.0.0.1".parse().unwrap();
     let listener = quickstart::listener(
-        &settings,
+        settings,
         server.shop.clone(),
         runtime
             .block_on(SqliteLedger::open(&database.0, LedgerOptions::new()))
@@ -163,15 +126,18 @@ fn quarantined_pingbacks_are_listed_without_secrets_and_replayed_once() {
     let url = format!("http://{}/pingback", tcp.local_addr().unwrap());
     let served = runtime.spawn(pw_runtime::http::hyper::serve(fixed, tcp));
 
-    let replayed = pw_pingback(&[
-        "quarantine",
-        "replay",
-        "--ledger",
-        &ledger,
-        "--to",
-        &url,
-        "--all",
-    ]);
+    let replay = |which: &str| {
+        pw_pingback(&[
+            "quarantine",
+            "replay",
+            "--ledger",
+            &ledger,
+            "--to",
+            &url,
+            which,
+        ])
+    };
+    let replayed = replay("--all");
     let (stdout, stderr) = text(&replayed);
     assert!(replayed.status.success(), "{stdout}{stderr}");
     assert!(
@@ -187,15 +153,7 @@ fn quarantined_pingbacks_are_listed_without_secrets_and_replayed_once() {
     let (stdout, _) = text(&pw_pingback(&["quarantine", "list", "--ledger", &ledger]));
     assert!(stdout.contains("no quarantined pingbacks"), "{stdout}");
     // Gone from quarantine: naming it is an error; Paymentwall's retry is acknowledged, once.
-    let again = pw_pingback(&[
-        "quarantine",
-        "replay",
-        "--ledger",
-        &ledger,
-        "--to",
-        &url,
-        "cli1_0",
-    ]);
+    let again = replay("cli1_0");
     assert_eq!(again.status.code(), Some(2), "{:?}", text(&again));
     assert!(
         text(&again).1.contains("not in quarantine"),
@@ -214,5 +172,4 @@ fn quarantined_pingbacks_are_listed_without_secrets_and_replayed_once() {
     ]);
     assert_eq!(missing.status.code(), Some(2));
     served.abort();
-    server.task.abort();
 }

@@ -3,61 +3,25 @@
 //! development mode) on `127.0.0.1:0` with a temporary SQLite file: every
 //! check passes, and the shop granted and revoked exactly once.
 
-use pw_examples::quickstart::{self, Settings, CHECK_ARGUMENTS, DEVELOPMENT_KEY};
-use std::path::PathBuf;
-use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
+use pw_examples::quickstart::{self, CHECK_ARGUMENTS, DEVELOPMENT_KEY};
 
-/// A SQLite file path of its own in the temporary directory, removed (with
-/// its WAL files) on drop.
-struct TempDatabase(PathBuf);
+mod support;
+use support::{pw_pingback, Quickstart};
 
-impl TempDatabase {
-    fn new() -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let name = format!("pw-quickstart-check-{}-{nanos}.db", std::process::id());
-        TempDatabase(std::env::temp_dir().join(name))
-    }
-}
-
-impl Drop for TempDatabase {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.0.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
+/// `pw-pingback check` of the quickstart's listener at `url`, with `secret`.
+fn check(url: &str, secret: &str) -> std::process::Output {
+    let mut args = vec!["check", url, "--secret", secret, "--api", "digital_goods"];
+    args.extend(CHECK_ARGUMENTS);
+    pw_pingback(&args)
 }
 
 #[test]
 fn pw_pingback_check_passes_against_the_quickstart() {
-    let database = TempDatabase::new();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let settings = Settings::development("127.0.0.1:0".parse().unwrap(), database.0.clone());
-    let server = runtime.block_on(quickstart::start(&settings)).unwrap();
+    let app = Quickstart::start("quickstart-check", 1);
+    let (runtime, server) = (&app.runtime, &app.server);
 
-    let output = Command::new(env!("CARGO_BIN_EXE_pw-pingback"))
-        .args([
-            "check",
-            &server.url,
-            "--secret",
-            DEVELOPMENT_KEY,
-            "--api",
-            "digital_goods",
-        ])
-        .args(CHECK_ARGUMENTS)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let output = check(&server.url, DEVELOPMENT_KEY);
+    let (stdout, stderr) = (support::stdout(&output), support::stderr(&output));
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -74,19 +38,8 @@ fn pw_pingback_check_passes_against_the_quickstart() {
     assert_eq!(revoked.unwrap(), 1);
 
     // The same checklist with another key fails check 1 (403), and grants nothing.
-    let output = Command::new(env!("CARGO_BIN_EXE_pw-pingback"))
-        .args([
-            "check",
-            &server.url,
-            "--secret",
-            "not-the-key",
-            "--api",
-            "digital_goods",
-        ])
-        .args(CHECK_ARGUMENTS)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let output = check(&server.url, "not-the-key");
+    let stdout = support::stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(
         stdout.contains("FAIL  1.") && stdout.contains("HTTP 403"),
@@ -94,7 +47,6 @@ fn pw_pingback_check_passes_against_the_quickstart() {
     );
     let grants = runtime.block_on(shop.grants()).unwrap();
     assert_eq!(grants, 1);
-    server.task.abort();
 }
 
 /// One GET of `url?query` over a plain TCP connection: status and body.
@@ -142,14 +94,8 @@ fn signed(reference: &str, kind: &str) -> String {
 /// type is not acknowledged.
 #[test]
 fn the_quickstart_grants_and_revokes_by_pingback_type() {
-    let database = TempDatabase::new();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let settings = Settings::development("127.0.0.1:0".parse().unwrap(), database.0.clone());
-    let server = runtime.block_on(quickstart::start(&settings)).unwrap();
+    let app = Quickstart::start("quickstart-types", 1);
+    let (runtime, server) = (&app.runtime, &app.server);
     let shop = server.shop.clone();
     let counts = || {
         runtime.block_on(async { (shop.grants().await.unwrap(), shop.revoked().await.unwrap()) })
@@ -192,7 +138,6 @@ fn the_quickstart_grants_and_revokes_by_pingback_type() {
     let (status, body) = get(&server.url, &signed("odd1", "99"));
     assert_eq!(status, 501, "{body}");
     assert_eq!(counts(), (4, 2), "an undocumented type grants nothing");
-    server.task.abort();
 }
 
 /// A payment whose `ref` the ledger recorded as reversed before it arrived
@@ -200,15 +145,9 @@ fn the_quickstart_grants_and_revokes_by_pingback_type() {
 #[test]
 fn the_quickstart_grants_nothing_for_a_payment_already_reversed() {
     use pw_runtime::{Delivery, HandledBy, Params, Pingback, RecordedReversal, RefHistory, Source};
-    let database = TempDatabase::new();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let settings = Settings::development("127.0.0.1:0".parse().unwrap(), database.0.clone());
-    runtime.block_on(async {
-        let server = quickstart::start(&settings).await.unwrap();
-        let shop = server.shop.clone();
+    let app = Quickstart::start("quickstart-reversed", 1);
+    app.runtime.block_on(async {
+        let shop = app.server.shop.clone();
         let verified = quickstart::GemPurchase::verifier(DEVELOPMENT_KEY)
             .build()
             .verify(
@@ -226,6 +165,5 @@ fn the_quickstart_grants_nothing_for_a_payment_already_reversed() {
             .await
             .unwrap();
         assert_eq!(shop.grants().await.unwrap(), 0);
-        server.task.abort();
     });
 }

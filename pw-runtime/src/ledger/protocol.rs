@@ -259,94 +259,69 @@ pub trait Ledger: Send + Sync {
     fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send;
 }
 
-/// A shared reference to a ledger is a ledger.
-impl<L: Ledger> Ledger for &L {
-    fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
-        (**self).claim(id)
-    }
-    fn complete(
-        &self,
-        lease: Lease,
-        params: &Params,
-    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        (**self).complete(lease, params)
-    }
-    fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        (**self).release(lease)
-    }
-    fn original_payment(
-        &self,
-        reference: &str,
-    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-        (**self).original_payment(reference)
-    }
-    fn reversal(
-        &self,
-        reference: &str,
-    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-        (**self).reversal(reference)
-    }
-    fn renew(
-        &self,
-        id: &UniqueRef,
-        token: &str,
-    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        (**self).renew(id, token)
-    }
-    fn quarantine(
-        &self,
-        lease: Lease,
-        pingback: &Quarantined,
-    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        (**self).quarantine(lease, pingback)
-    }
-    fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
-        (**self).quarantined()
-    }
+/// Implements [`Ledger`] for a pointer to a ledger by handing every call to
+/// the ledger it points to: one definition serves every pointer type below.
+macro_rules! forward_ledger {
+    ($(#[$doc:meta] $pointer:ty;)+) => {$(
+        #[$doc]
+        impl<L: Ledger> Ledger for $pointer {
+            fn claim(
+                &self,
+                id: &UniqueRef,
+            ) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
+                (**self).claim(id)
+            }
+            fn complete(
+                &self,
+                lease: Lease,
+                params: &Params,
+            ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+                (**self).complete(lease, params)
+            }
+            fn release(
+                &self,
+                lease: Lease,
+            ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+                (**self).release(lease)
+            }
+            fn original_payment(
+                &self,
+                reference: &str,
+            ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+                (**self).original_payment(reference)
+            }
+            fn reversal(
+                &self,
+                reference: &str,
+            ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
+                (**self).reversal(reference)
+            }
+            fn renew(
+                &self,
+                id: &UniqueRef,
+                token: &str,
+            ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+                (**self).renew(id, token)
+            }
+            fn quarantine(
+                &self,
+                lease: Lease,
+                pingback: &Quarantined,
+            ) -> impl Future<Output = Result<(), LedgerError>> + Send {
+                (**self).quarantine(lease, pingback)
+            }
+            fn quarantined(
+                &self,
+            ) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
+                (**self).quarantined()
+            }
+        }
+    )+};
 }
 
-/// A ledger behind an `Arc` is a ledger.
-impl<L: Ledger> Ledger for std::sync::Arc<L> {
-    fn claim(&self, id: &UniqueRef) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
-        (**self).claim(id)
-    }
-    fn complete(
-        &self,
-        lease: Lease,
-        params: &Params,
-    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        (**self).complete(lease, params)
-    }
-    fn release(&self, lease: Lease) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        (**self).release(lease)
-    }
-    fn original_payment(
-        &self,
-        reference: &str,
-    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-        (**self).original_payment(reference)
-    }
-    fn reversal(
-        &self,
-        reference: &str,
-    ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-        (**self).reversal(reference)
-    }
-    fn renew(
-        &self,
-        id: &UniqueRef,
-        token: &str,
-    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        (**self).renew(id, token)
-    }
-    fn quarantine(
-        &self,
-        lease: Lease,
-        pingback: &Quarantined,
-    ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-        (**self).quarantine(lease, pingback)
-    }
-    fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
-        (**self).quarantined()
-    }
+forward_ledger! {
+    /// A shared reference to a ledger is a ledger.
+    &L;
+    /// A ledger behind an `Arc` is a ledger.
+    std::sync::Arc<L>;
 }

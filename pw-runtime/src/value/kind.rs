@@ -18,8 +18,10 @@ pub trait Kind: 'static {
     const KIND: ValueKind;
 }
 
+/// One marker type per value kind, from the catalog's list of them (the
+/// catalog's documentation of each kind is left to [`ValueKind`]).
 macro_rules! markers {
-    ($($name:ident),* $(,)?) => {$(
+    ($($(#[$kind_doc:meta])* $name:ident,)*) => {$(
         #[doc = concat!("The marker of [`ValueKind::", stringify!($name), "`].")]
         ///
         /// ```
@@ -35,22 +37,4 @@ macro_rules! markers {
     )*};
 }
 
-markers!(
-    Text,
-    Decimal,
-    DateTime,
-    DateTimeUtc,
-    Country,
-    CountryAlpha3,
-    Currency,
-    Flag,
-    IpAddress,
-    Reference,
-    UniqueReference,
-    ChargebackReason,
-    ChargebackType,
-    Integer,
-    Period,
-    PingbackType,
-    ProductIds,
-);
+pw_catalog::__value_kinds!(markers);

@@ -5,6 +5,7 @@
 
 use super::check::check_params;
 use super::names::{paths, split_name};
+use super::product::PRODUCT_PARAMETERS;
 use super::WidgetError;
 use crate::secret::SecretKey;
 use crate::signature::widget_signature;
@@ -14,37 +15,13 @@ use pw_catalog::ApiType;
 
 /// The parameters the official library writes before `sign_version`, in
 /// its order, for each API (array names stand for all their elements).
-fn leading(api: ApiType) -> &'static [&'static str] {
-    match api {
-        ApiType::VirtualCurrency => &["uid", "widget"],
-        ApiType::DigitalGoods => &[
-            "uid",
-            "widget",
-            "amount",
-            "currencyCode",
-            "ag_name",
-            "ag_external_id",
-            "ag_type",
-            "ag_period_length",
-            "ag_period_type",
-            "ag_recurring",
-            "ag_trial",
-            "ag_post_trial_external_id",
-            "ag_post_trial_period_length",
-            "ag_post_trial_period_type",
-            "ag_post_trial_name",
-            "post_trial_amount",
-            "post_trial_currencyCode",
-        ],
-        ApiType::Cart => &[
-            "uid",
-            "widget",
-            "external_ids",
-            "prices",
-            "currencies",
-            "names",
-        ],
-    }
+fn leading(api: ApiType) -> Vec<&'static str> {
+    let products: &[&str] = match api {
+        ApiType::VirtualCurrency => &[],
+        ApiType::DigitalGoods => PRODUCT_PARAMETERS,
+        ApiType::Cart => &["external_ids", "prices", "currencies", "names"],
+    };
+    ["uid", "widget"].iter().chain(products).copied().collect()
 }
 
 /// `params` (every parameter but `key`, `sign_version` and `sign`) checked
@@ -65,7 +42,7 @@ pub(super) fn signed_pairs(
     let base_of = |name: &str| split_name(name).0.to_owned();
     let leading = leading(api);
     let mut pairs = vec![("key".to_owned(), key.to_owned())];
-    for &base in leading {
+    for &base in &leading {
         pairs.extend(
             checked
                 .iter()

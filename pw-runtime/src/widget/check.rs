@@ -12,13 +12,8 @@ use super::{AmountError, Price, WidgetError};
 use crate::catalog::{self, ApiSet, WidgetShape, WidgetValueKind};
 use crate::codes::{CountryCode, Currency};
 use crate::kinds::SubscriptionPeriod;
-use pw_catalog::ApiType;
+use pw_catalog::{shown, ApiType};
 use rust_decimal::Decimal;
-
-/// `name` cut to 64 characters, for messages.
-fn shown(name: &str) -> String {
-    name.chars().take(64).collect()
-}
 
 /// Checks a parameter name: a base of ASCII letters, digits, `_` and `-`,
 /// then at most one `[key]` with a non-empty key without brackets.

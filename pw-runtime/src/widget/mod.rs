@@ -37,6 +37,7 @@ use crate::codes::CountryCode;
 use crate::secret::SecretKey;
 use crate::signature::SignatureVersion;
 use crate::value::ToValue;
+use product::PRODUCT_PARAMETERS;
 
 /// The `OWN` parameters of a schema, set together in a widget call so that
 /// none is forgotten.
@@ -158,25 +159,6 @@ impl WidgetCall<DigitalGoods> {
         self
     }
 }
-
-/// The parameters a [`Product`] sends.
-const PRODUCT_PARAMETERS: &[&str] = &[
-    "amount",
-    "currencyCode",
-    "ag_name",
-    "ag_external_id",
-    "ag_type",
-    "ag_period_length",
-    "ag_period_type",
-    "ag_recurring",
-    "ag_trial",
-    "ag_post_trial_external_id",
-    "ag_post_trial_period_length",
-    "ag_post_trial_period_type",
-    "ag_post_trial_name",
-    "post_trial_amount",
-    "post_trial_currencyCode",
-];
 
 impl WidgetCall<VirtualCurrency> {
     /// A Virtual Currency widget call (`/api/ps`; `/api/` for offer

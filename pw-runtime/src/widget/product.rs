@@ -4,6 +4,25 @@
 use super::{Price, WidgetError};
 use crate::kinds::SubscriptionPeriod;
 
+/// The parameters a [`Product`] sends, in the official library's order.
+pub(super) const PRODUCT_PARAMETERS: &[&str] = &[
+    "amount",
+    "currencyCode",
+    "ag_name",
+    "ag_external_id",
+    "ag_type",
+    "ag_period_length",
+    "ag_period_type",
+    "ag_recurring",
+    "ag_trial",
+    "ag_post_trial_external_id",
+    "ag_post_trial_period_length",
+    "ag_post_trial_period_type",
+    "ag_post_trial_name",
+    "post_trial_amount",
+    "post_trial_currencyCode",
+];
+
 /// The one product of a Digital Goods widget call: a one-time purchase, a
 /// subscription of a fixed length, or a recurring subscription, possibly
 /// starting with a [`Trial`].
@@ -30,12 +49,13 @@ pub struct Product {
     id: String,
     name: Option<String>,
     price: Price,
-    kind: Kind,
+    billing: Billing,
     trial: Option<Trial>,
 }
 
+/// How a [`Product`] is paid for, its `ag_type`: once, or by subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+enum Billing {
     Fixed,
     Subscription {
         length: u32,
@@ -82,7 +102,7 @@ impl Product {
             id: id.into(),
             name: None,
             price,
-            kind: Kind::Fixed,
+            billing: Billing::Fixed,
             trial: None,
         }
     }
@@ -104,17 +124,7 @@ impl Product {
         length: u32,
         period: SubscriptionPeriod,
     ) -> Product {
-        Product {
-            id: id.into(),
-            name: None,
-            price,
-            kind: Kind::Subscription {
-                length,
-                period,
-                recurring: false,
-            },
-            trial: None,
-        }
+        Product::subscribed(id.into(), price, length, period, false)
     }
 
     /// A subscription that renews every `length` `period`s
@@ -133,14 +143,25 @@ impl Product {
         length: u32,
         period: SubscriptionPeriod,
     ) -> Product {
+        Product::subscribed(id.into(), price, length, period, true)
+    }
+
+    /// A subscription of `length` `period`s, renewing when `recurring`.
+    fn subscribed(
+        id: String,
+        price: Price,
+        length: u32,
+        period: SubscriptionPeriod,
+        recurring: bool,
+    ) -> Product {
         Product {
-            id: id.into(),
+            id,
             name: None,
             price,
-            kind: Kind::Subscription {
+            billing: Billing::Subscription {
                 length,
                 period,
-                recurring: true,
+                recurring,
             },
             trial: None,
         }
@@ -184,11 +205,11 @@ impl Product {
     /// order.
     pub(crate) fn params(&self) -> Result<Vec<(&'static str, String)>, WidgetError> {
         let trial = &self.trial;
-        let Kind::Subscription {
+        let Billing::Subscription {
             length,
             period,
             recurring,
-        } = self.kind
+        } = self.billing
         else {
             if trial.is_some() {
                 return Err(WidgetError::TrialNotRecurring);
@@ -239,7 +260,7 @@ fn head(
     price: &Price,
     name: Option<&str>,
     id: &str,
-    kind: &'static str,
+    ag_type: &'static str,
 ) -> Vec<(&'static str, String)> {
     let mut params = vec![
         ("amount", price.amount_text()),
@@ -249,7 +270,7 @@ fn head(
         params.push(("ag_name", name.to_owned()));
     }
     params.push(("ag_external_id", id.to_owned()));
-    params.push(("ag_type", kind.to_owned()));
+    params.push(("ag_type", ag_type.to_owned()));
     params
 }
 

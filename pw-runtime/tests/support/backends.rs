@@ -53,7 +53,6 @@ pub fn unique_name() -> String {
 }
 
 /// An unreachable server: a failure under `CI=true`, a notice otherwise.
-#[allow(dead_code)]
 pub fn server_unreachable<T>(
     server: &str,
     url: &str,
@@ -71,35 +70,35 @@ pub fn server_unreachable<T>(
     None
 }
 
-/// Memory: every `open` is the same ledger (memory is not shared otherwise).
-pub struct Memory(pub MemoryLedger);
+/// A backend of one ledger instance, made by `$make`, that every `open`
+/// shares (its lease is the one it was made with).
+macro_rules! shared_backend {
+    ($(#[$doc:meta])* $name:ident: $ledger:ty = $make:expr;) => {
+        $(#[$doc])*
+        pub struct $name(pub $ledger);
 
-impl Backend for Memory {
-    type L = MemoryLedger;
-    async fn setup() -> Option<Self> {
-        Some(Memory(MemoryLedger::new()))
-    }
-    async fn open(&self, _lease: Duration) -> MemoryLedger {
-        self.0.clone()
-    }
-    async fn teardown(self) {}
+        impl Backend for $name {
+            type L = $ledger;
+            async fn setup() -> Option<Self> {
+                Some($name($make))
+            }
+            async fn open(&self, _lease: Duration) -> $ledger {
+                self.0.clone()
+            }
+            async fn teardown(self) {}
+        }
+    };
 }
 
-/// The memory ledger's lease is set per instance: the expiry scenarios run
-/// on a memory backend with a short lease.
-pub struct MemoryShort(pub MemoryLedger);
+shared_backend! {
+    /// Memory: every `open` is the same ledger (memory is not shared otherwise).
+    Memory: MemoryLedger = MemoryLedger::new();
+}
 
-impl Backend for MemoryShort {
-    type L = MemoryLedger;
-    async fn setup() -> Option<Self> {
-        Some(MemoryShort(MemoryLedger::with_options(
-            LedgerOptions::new().lease(SHORT_LEASE),
-        )))
-    }
-    async fn open(&self, _lease: Duration) -> MemoryLedger {
-        self.0.clone()
-    }
-    async fn teardown(self) {}
+shared_backend! {
+    /// The memory ledger's lease is set per instance: the expiry scenarios run
+    /// on a memory backend with a short lease.
+    MemoryShort: MemoryLedger = MemoryLedger::with_options(LedgerOptions::new().lease(SHORT_LEASE));
 }
 
 /// A ledger outside the crate, written with its public API only
@@ -314,32 +313,14 @@ mod custom_backend {
         }
     }
 
-    /// The third-party ledger; every `open` shares its map.
-    pub struct Custom(pub ThirdPartyLedger);
-
-    impl Backend for Custom {
-        type L = ThirdPartyLedger;
-        async fn setup() -> Option<Self> {
-            Some(Custom(ThirdPartyLedger::new(LEASE)))
-        }
-        async fn open(&self, _lease: Duration) -> ThirdPartyLedger {
-            self.0.clone()
-        }
-        async fn teardown(self) {}
+    shared_backend! {
+        /// The third-party ledger; every `open` shares its map.
+        Custom: ThirdPartyLedger = ThirdPartyLedger::new(LEASE);
     }
 
-    /// The third-party ledger with a short lease, for the expiry scenarios.
-    pub struct CustomShort(pub ThirdPartyLedger);
-
-    impl Backend for CustomShort {
-        type L = ThirdPartyLedger;
-        async fn setup() -> Option<Self> {
-            Some(CustomShort(ThirdPartyLedger::new(SHORT_LEASE)))
-        }
-        async fn open(&self, _lease: Duration) -> ThirdPartyLedger {
-            self.0.clone()
-        }
-        async fn teardown(self) {}
+    shared_backend! {
+        /// The third-party ledger with a short lease, for the expiry scenarios.
+        CustomShort: ThirdPartyLedger = ThirdPartyLedger::new(SHORT_LEASE);
     }
 }
 #[allow(unused_imports)] // not every test file runs the expiry scenarios
@@ -414,11 +395,48 @@ mod sqlite_backend {
 #[cfg(feature = "sqlite")]
 pub use sqlite_backend::Sqlite;
 
+/// What the PostgreSQL and MySQL backends ask of their server alike.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod sql_server {
+    use std::time::Duration;
+
+    use pw_runtime::ledger::sqlx::{
+        self, Connection, Database, Executor, FromRow, IntoArguments, Pool,
+    };
+
+    /// One plain connection to `url`, closed again: its error says why the
+    /// server is unreachable, where a pool's says only that it timed out.
+    pub async fn probe<C: Connection>(url: &str) -> Result<(), sqlx::Error> {
+        match tokio::time::timeout(Duration::from_secs(5), C::connect(url)).await {
+            Ok(Ok(conn)) => conn.close().await,
+            Ok(Err(err)) => Err(err),
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
+    }
+
+    /// The `count(*)` that `sql` selects with `value` bound to its one
+    /// placeholder.
+    pub async fn count<DB: Database>(pool: &Pool<DB>, sql: &str, value: &str) -> i64
+    where
+        for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        for<'r> (i64,): FromRow<'r, DB::Row>,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+        for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    {
+        let (n,): (i64,) = sqlx::query_as(sql)
+            .bind(value)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        n
+    }
+}
+
 #[cfg(feature = "postgres")]
 mod postgres_backend {
     use super::*;
     use pw_runtime::ledger::sqlx::postgres::{PgPool, PgPoolOptions};
-    use pw_runtime::ledger::sqlx::{Connection, PgConnection};
+    use pw_runtime::ledger::sqlx::PgConnection;
     use pw_runtime::ledger::{sqlx, Lease, PostgresLedger};
 
     pub struct Postgres {
@@ -432,16 +450,7 @@ mod postgres_backend {
         async fn setup() -> Option<Self> {
             let url = std::env::var("PW_TEST_POSTGRES_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-            // One plain connection first: its error says why, a pool's only
-            // that it timed out.
-            let probe =
-                tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(&url)).await;
-            let probe = match probe {
-                Ok(Ok(conn)) => conn.close().await,
-                Ok(Err(err)) => Err(err),
-                Err(_) => Err(sqlx::Error::PoolTimedOut),
-            };
-            if let Err(err) = probe {
+            if let Err(err) = sql_server::probe::<PgConnection>(&url).await {
                 return server_unreachable(
                     "PostgreSQL (PW_TEST_POSTGRES_URL)",
                     &url,
@@ -488,24 +497,14 @@ mod postgres_backend {
                 "SELECT count(*) FROM \"{}\".grants WHERE uid = $1",
                 self.schema
             );
-            let (n,): (i64,) = sqlx::query_as(&sql)
-                .bind(uid)
-                .fetch_one(ledger.pool())
-                .await
-                .unwrap();
-            n
+            sql_server::count(ledger.pool(), &sql, uid).await
         }
         async fn ledger_rows(&self, ledger: &PostgresLedger, reference: &str) -> i64 {
             let sql = format!(
                 "SELECT count(*) FROM {} WHERE reference = $1",
                 ledger.table()
             );
-            let (n,): (i64,) = sqlx::query_as(&sql)
-                .bind(reference)
-                .fetch_one(ledger.pool())
-                .await
-                .unwrap();
-            n
+            sql_server::count(ledger.pool(), &sql, reference).await
         }
     }
 }
@@ -516,7 +515,7 @@ pub use postgres_backend::Postgres;
 mod mysql_backend {
     use super::*;
     use pw_runtime::ledger::sqlx::mysql::{MySqlPool, MySqlPoolOptions};
-    use pw_runtime::ledger::sqlx::{Connection, MySqlConnection};
+    use pw_runtime::ledger::sqlx::MySqlConnection;
     use pw_runtime::ledger::{sqlx, Lease, MySqlLedger};
 
     /// MySQL / MariaDB: each test on tables of its own prefix.
@@ -531,14 +530,7 @@ mod mysql_backend {
         async fn setup() -> Option<Self> {
             let url = std::env::var("PW_TEST_MYSQL_URL")
                 .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned());
-            let probe =
-                tokio::time::timeout(Duration::from_secs(5), MySqlConnection::connect(&url)).await;
-            let probe = match probe {
-                Ok(Ok(conn)) => conn.close().await,
-                Ok(Err(err)) => Err(err),
-                Err(_) => Err(sqlx::Error::PoolTimedOut),
-            };
-            if let Err(err) = probe {
+            if let Err(err) = sql_server::probe::<MySqlConnection>(&url).await {
                 return server_unreachable(
                     "MySQL / MariaDB (PW_TEST_MYSQL_URL)",
                     &url,
@@ -584,24 +576,14 @@ mod mysql_backend {
         }
         async fn grants(&self, ledger: &MySqlLedger, uid: &str) -> i64 {
             let sql = format!("SELECT count(*) FROM `{}grants` WHERE uid = ?", self.prefix);
-            let (n,): (i64,) = sqlx::query_as(&sql)
-                .bind(uid)
-                .fetch_one(ledger.pool())
-                .await
-                .unwrap();
-            n
+            sql_server::count(ledger.pool(), &sql, uid).await
         }
         async fn ledger_rows(&self, ledger: &MySqlLedger, reference: &str) -> i64 {
             let sql = format!(
                 "SELECT count(*) FROM {} WHERE reference = ?",
                 ledger.table()
             );
-            let (n,): (i64,) = sqlx::query_as(&sql)
-                .bind(reference)
-                .fetch_one(ledger.pool())
-                .await
-                .unwrap();
-            n
+            sql_server::count(ledger.pool(), &sql, reference).await
         }
     }
 }
@@ -689,7 +671,6 @@ pub use redis_backend::Redis;
 
 /// The SQL backends: the handler writes a `grants` table in the lease's
 /// transaction.
-#[allow(dead_code)]
 pub trait SqlBackend: Backend {
     async fn create_grants(&self, ledger: &Self::L);
     async fn grant(&self, lease: &mut pw_runtime::ledger::Lease, uid: &str);
