@@ -259,69 +259,72 @@ pub trait Ledger: Send + Sync {
     fn quarantined(&self) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send;
 }
 
-/// Implements [`Ledger`] for a pointer to a ledger by handing every call to
-/// the ledger it points to: one definition serves every pointer type below.
+/// Implements [`Ledger`] for a type by handing every call to the ledger
+/// `|this| target` gives: one definition serves the pointer types below
+/// and the public faces of the server SQL ledgers (their engine).
 macro_rules! forward_ledger {
-    ($(#[$doc:meta] $pointer:ty;)+) => {$(
+    ($(#[$doc:meta] impl[$($generics:tt)*] $ty:ty, |$this:ident| $target:expr;)+) => {$(
         #[$doc]
-        impl<L: Ledger> Ledger for $pointer {
+        impl<$($generics)*> $crate::ledger::Ledger for $ty {
             fn claim(
                 &self,
-                id: &UniqueRef,
-            ) -> impl Future<Output = Result<Claim, LedgerError>> + Send {
-                (**self).claim(id)
+                id: &$crate::kinds::UniqueRef,
+            ) -> impl std::future::Future<Output = Result<$crate::ledger::Claim, $crate::ledger::LedgerError>> + Send {
+                $crate::ledger::Ledger::claim({ let $this = self; $target }, id)
             }
             fn complete(
                 &self,
-                lease: Lease,
-                params: &Params,
-            ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-                (**self).complete(lease, params)
+                lease: $crate::ledger::Lease,
+                params: &$crate::params::Params,
+            ) -> impl std::future::Future<Output = Result<(), $crate::ledger::LedgerError>> + Send {
+                $crate::ledger::Ledger::complete({ let $this = self; $target }, lease, params)
             }
             fn release(
                 &self,
-                lease: Lease,
-            ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-                (**self).release(lease)
+                lease: $crate::ledger::Lease,
+            ) -> impl std::future::Future<Output = Result<(), $crate::ledger::LedgerError>> + Send {
+                $crate::ledger::Ledger::release({ let $this = self; $target }, lease)
             }
             fn original_payment(
                 &self,
                 reference: &str,
-            ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-                (**self).original_payment(reference)
+            ) -> impl std::future::Future<Output = Result<Option<$crate::ledger::PaymentRecord>, $crate::ledger::LedgerError>> + Send {
+                $crate::ledger::Ledger::original_payment({ let $this = self; $target }, reference)
             }
             fn reversal(
                 &self,
                 reference: &str,
-            ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-                (**self).reversal(reference)
+            ) -> impl std::future::Future<Output = Result<Option<$crate::ledger::PaymentRecord>, $crate::ledger::LedgerError>> + Send {
+                $crate::ledger::Ledger::reversal({ let $this = self; $target }, reference)
             }
             fn renew(
                 &self,
-                id: &UniqueRef,
+                id: &$crate::kinds::UniqueRef,
                 token: &str,
-            ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-                (**self).renew(id, token)
+            ) -> impl std::future::Future<Output = Result<(), $crate::ledger::LedgerError>> + Send {
+                $crate::ledger::Ledger::renew({ let $this = self; $target }, id, token)
             }
             fn quarantine(
                 &self,
-                lease: Lease,
-                pingback: &Quarantined,
-            ) -> impl Future<Output = Result<(), LedgerError>> + Send {
-                (**self).quarantine(lease, pingback)
+                lease: $crate::ledger::Lease,
+                pingback: &$crate::ledger::Quarantined,
+            ) -> impl std::future::Future<Output = Result<(), $crate::ledger::LedgerError>> + Send {
+                $crate::ledger::Ledger::quarantine({ let $this = self; $target }, lease, pingback)
             }
             fn quarantined(
                 &self,
-            ) -> impl Future<Output = Result<Vec<Quarantined>, LedgerError>> + Send {
-                (**self).quarantined()
+            ) -> impl std::future::Future<Output = Result<Vec<$crate::ledger::Quarantined>, $crate::ledger::LedgerError>> + Send {
+                $crate::ledger::Ledger::quarantined({ let $this = self; $target })
             }
         }
     )+};
 }
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) use forward_ledger;
 
 forward_ledger! {
     /// A shared reference to a ledger is a ledger.
-    &L;
+    impl[L: Ledger] &L, |this| &**this;
     /// A ledger behind an `Arc` is a ledger.
-    std::sync::Arc<L>;
+    impl[L: Ledger] std::sync::Arc<L>, |this| &**this;
 }

@@ -506,7 +506,7 @@ impl<S: Server> Ledger for ServerLedger<S> {
 
 /// The public face of a server ledger, `$face { engine: ServerLedger<_> }`:
 /// its `Debug` (the table and the lease, nothing of the connection) and
-/// its [`Ledger`] impl, which is the engine's.
+/// its [`Ledger`] impl, which hands every call to the engine.
 macro_rules! server_ledger_face {
     ($face:ident) => {
         impl std::fmt::Debug for $face {
@@ -518,69 +518,9 @@ macro_rules! server_ledger_face {
             }
         }
 
-        impl $crate::ledger::Ledger for $face {
-            fn claim(
-                &self,
-                id: &$crate::kinds::UniqueRef,
-            ) -> impl std::future::Future<
-                Output = Result<$crate::ledger::Claim, $crate::ledger::LedgerError>,
-            > + Send {
-                self.engine.claim(id)
-            }
-            fn complete(
-                &self,
-                lease: $crate::ledger::Lease,
-                params: &$crate::params::Params,
-            ) -> impl std::future::Future<Output = Result<(), $crate::ledger::LedgerError>> + Send
-            {
-                self.engine.complete(lease, params)
-            }
-            fn release(
-                &self,
-                lease: $crate::ledger::Lease,
-            ) -> impl std::future::Future<Output = Result<(), $crate::ledger::LedgerError>> + Send
-            {
-                self.engine.release(lease)
-            }
-            fn original_payment(
-                &self,
-                reference: &str,
-            ) -> impl std::future::Future<
-                Output = Result<Option<$crate::ledger::PaymentRecord>, $crate::ledger::LedgerError>,
-            > + Send {
-                self.engine.original_payment(reference)
-            }
-            fn reversal(
-                &self,
-                reference: &str,
-            ) -> impl std::future::Future<
-                Output = Result<Option<$crate::ledger::PaymentRecord>, $crate::ledger::LedgerError>,
-            > + Send {
-                self.engine.reversal(reference)
-            }
-            fn renew(
-                &self,
-                id: &$crate::kinds::UniqueRef,
-                token: &str,
-            ) -> impl std::future::Future<Output = Result<(), $crate::ledger::LedgerError>> + Send
-            {
-                self.engine.renew(id, token)
-            }
-            fn quarantine(
-                &self,
-                lease: $crate::ledger::Lease,
-                pingback: &$crate::ledger::Quarantined,
-            ) -> impl std::future::Future<Output = Result<(), $crate::ledger::LedgerError>> + Send
-            {
-                self.engine.quarantine(lease, pingback)
-            }
-            fn quarantined(
-                &self,
-            ) -> impl std::future::Future<
-                Output = Result<Vec<$crate::ledger::Quarantined>, $crate::ledger::LedgerError>,
-            > + Send {
-                self.engine.quarantined()
-            }
+        $crate::ledger::protocol::forward_ledger! {
+            /// The ledger protocol of the server engine.
+            impl[] $face, |this| &this.engine;
         }
     };
 }
