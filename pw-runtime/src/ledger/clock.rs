@@ -1,28 +1,15 @@
 //! Times as milliseconds since the Unix epoch, as the SQL and Redis
 //! ledgers store them.
 
-#[cfg(any(
-    feature = "sqlite",
-    feature = "postgres",
-    feature = "mysql",
-    feature = "redis"
-))]
 use std::time::{Duration, SystemTime};
 
 /// Milliseconds since the Unix epoch of `time`.
-#[cfg(any(feature = "sqlite", feature = "redis"))]
 pub(crate) fn unix_millis(time: SystemTime) -> i64 {
     time.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// The time `millis` after the Unix epoch.
-#[cfg(any(
-    feature = "sqlite",
-    feature = "postgres",
-    feature = "mysql",
-    feature = "redis"
-))]
 pub(crate) fn from_unix_millis(millis: i64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0))
 }

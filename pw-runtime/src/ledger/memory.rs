@@ -5,9 +5,9 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
+use super::record::{moves_money, PAYMENT_KINDS, REVERSAL_KINDS};
 use super::{
-    moves_money, Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined,
-    MONEY_KINDS, PAYMENT_KINDS, REVERSAL_KINDS,
+    Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined, MONEY_KINDS,
 };
 use crate::kinds::{PingbackType, UniqueRef};
 use crate::params::Params;

@@ -1,6 +1,12 @@
 #![doc = include_str!("../docs/ledger.md")]
 
 mod claim;
+#[cfg(any(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "mysql",
+    feature = "redis"
+))]
 mod clock;
 mod error;
 mod lease;
@@ -11,6 +17,12 @@ mod quarantine;
 mod record;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(any(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "mysql",
+    feature = "redis"
+))]
 mod rows;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod sql;
@@ -32,28 +44,6 @@ pub use sql::MySqlLedger;
 pub use sql::PostgresLedger;
 #[cfg(feature = "sqlite")]
 pub use sql::SqliteLedger;
-
-#[cfg(any(
-    feature = "sqlite",
-    feature = "postgres",
-    feature = "mysql",
-    feature = "redis"
-))]
-pub(crate) use clock::from_unix_millis;
-#[cfg(any(feature = "sqlite", feature = "redis"))]
-pub(crate) use clock::unix_millis;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub(crate) use options::sql_name;
-pub(crate) use record::{moves_money, PAYMENT_KINDS, REVERSAL_KINDS};
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub(crate) use rows::kind_of;
-#[cfg(any(
-    feature = "sqlite",
-    feature = "postgres",
-    feature = "mysql",
-    feature = "redis"
-))]
-pub(crate) use rows::quarantined_row;
 
 /// The `sqlx` crate the server SQL ledgers are built on, so that handlers
 /// use the same version for their own queries in `Lease::postgres` /

@@ -7,9 +7,11 @@ use std::time::{Duration, SystemTime};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Script};
 
+use super::clock::{from_unix_millis, unix_millis};
+use super::record::{moves_money, PAYMENT_KINDS, REVERSAL_KINDS};
+use super::rows::quarantined_row;
 use super::{
-    from_unix_millis, moves_money, quarantined_row, unix_millis, Claim, Lease, Ledger, LedgerError,
-    LedgerOptions, PaymentRecord, Quarantined, MONEY_KINDS, PAYMENT_KINDS, REVERSAL_KINDS,
+    Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined, MONEY_KINDS,
 };
 use crate::kinds::{PingbackType, UniqueRef};
 use crate::params::Params;

@@ -1,28 +1,10 @@
 //! Rows read back from a store, as the ledger's types.
 
-#[cfg(any(
-    feature = "sqlite",
-    feature = "postgres",
-    feature = "mysql",
-    feature = "redis"
-))]
 use std::time::SystemTime;
 
-#[cfg(any(
-    feature = "sqlite",
-    feature = "postgres",
-    feature = "mysql",
-    feature = "redis"
-))]
 use super::Quarantined;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 use crate::kinds::PingbackType;
-#[cfg(any(
-    feature = "sqlite",
-    feature = "postgres",
-    feature = "mysql",
-    feature = "redis"
-))]
 use crate::kinds::UniqueRef;
 
 /// The pingback type of a kind column.
@@ -34,12 +16,6 @@ pub(crate) fn kind_of(kind: i64) -> PingbackType {
 /// A quarantine entry read back from a store; an address that no longer
 /// parses reads as the unspecified address (a replay's source check then
 /// refuses it).
-#[cfg(any(
-    feature = "sqlite",
-    feature = "postgres",
-    feature = "mysql",
-    feature = "redis"
-))]
 pub(crate) fn quarantined_row(
     id: UniqueRef,
     query: String,

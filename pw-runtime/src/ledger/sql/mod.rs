@@ -29,15 +29,16 @@ pub use postgres::PostgresLedger;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteLedger;
 
-use crate::kinds::{PingbackType, UniqueRef};
-use crate::ledger::{from_unix_millis, PaymentRecord};
+use crate::kinds::UniqueRef;
+use crate::ledger::clock::from_unix_millis;
+use crate::ledger::rows::kind_of;
+use crate::ledger::PaymentRecord;
 
 /// A completed payment as a lookup returns it: its kind, its parameters
 /// as a query string, when it was delivered (milliseconds since the epoch).
 fn record(reference: &str, kind: i64, query: Option<String>, at: Option<i64>) -> PaymentRecord {
-    let kind = PingbackType::from_code(u32::try_from(kind).unwrap_or(u32::MAX));
     PaymentRecord::new(
-        UniqueRef::new(reference, kind),
+        UniqueRef::new(reference, kind_of(kind)),
         query.unwrap_or_default(),
         from_unix_millis(at.unwrap_or(0)),
     )

@@ -24,10 +24,10 @@ use sqlx::{Pool, Transaction};
 use super::record;
 use super::statements::{Statements, MONEY_SLOT};
 use crate::kinds::UniqueRef;
-use crate::ledger::{
-    from_unix_millis, kind_of, moves_money, quarantined_row, unix_millis, Claim, Lease, Ledger,
-    LedgerError, LedgerOptions, PaymentRecord, Quarantined,
-};
+use crate::ledger::clock::{from_unix_millis, unix_millis};
+use crate::ledger::record::moves_money;
+use crate::ledger::rows::{kind_of, quarantined_row};
+use crate::ledger::{Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined};
 use crate::params::Params;
 
 /// A statement's argument.

@@ -13,10 +13,11 @@ use super::record;
 use super::sqlite_file::{unavailable, ClaimEntry, ClaimKey, LedgerFile, Writer, BACKEND};
 use super::statements::{Dialect, Statements};
 use crate::kinds::UniqueRef;
-use crate::ledger::{
-    from_unix_millis, kind_of, moves_money, quarantined_row, sql_name, unix_millis, Claim, Lease,
-    Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined,
-};
+use crate::ledger::clock::{from_unix_millis, unix_millis};
+use crate::ledger::options::sql_name;
+use crate::ledger::record::moves_money;
+use crate::ledger::rows::{kind_of, quarantined_row};
+use crate::ledger::{Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRecord, Quarantined};
 use crate::params::Params;
 
 /// What a SQLite lease holds: its file and, once the handler asked for it

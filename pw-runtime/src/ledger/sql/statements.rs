@@ -30,7 +30,9 @@
 pub(crate) const MONEY_SLOT: i64 = -1;
 
 #[cfg(any(feature = "postgres", feature = "mysql"))]
-use crate::ledger::{sql_name, LedgerError, LedgerOptions};
+use crate::ledger::options::sql_name;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use crate::ledger::{LedgerError, LedgerOptions};
 
 /// Which SQL the statements are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
