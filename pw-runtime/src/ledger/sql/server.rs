@@ -269,6 +269,35 @@ impl<S: Server> ServerLedger<S> {
             .map_err(unavailable::<S>)?;
         Ok(row.map(|(kind, query, at)| record(&reference, kind, query, at)))
     }
+
+    /// Removes the claim of `lease` if it is still the lease's and
+    /// unexpired; whether it was.
+    async fn drop_claim(&self, on: On<'_, S::Db>, lease: &Lease) -> Result<bool, LedgerError> {
+        let args = Self::claim_key(lease.id(), lease.token());
+        let dropped = S::execute(on, &self.statements.drop_claim, args)
+            .await
+            .map_err(unavailable::<S>)?;
+        Ok(dropped == 1)
+    }
+}
+
+/// The transaction `lease` holds (the handler's writes), taken out of it;
+/// an error for a lease of another ledger.
+fn held_transaction<S: Server>(
+    lease: &mut Lease,
+) -> Result<Option<Transaction<'static, S::Db>>, LedgerError> {
+    lease.expect_backend(S::BACKEND)?;
+    Ok(lease
+        .take_state::<ServerLease<S>>()
+        .and_then(|mut state| state.take_tx()))
+}
+
+/// Rolls back the handler's writes that `lease` holds, if any.
+async fn roll_back_held<S: Server>(lease: &mut Lease) -> Result<(), LedgerError> {
+    if let Some(tx) = held_transaction::<S>(lease)? {
+        tx.rollback().await.map_err(unavailable::<S>)?;
+    }
+    Ok(())
 }
 
 /// The ledger protocol on a server database: what `PostgresLedger` and
@@ -304,13 +333,7 @@ impl<S: Server> Ledger for ServerLedger<S> {
             let ours = holder.as_deref() == Some(lease.token());
             if done > 0 {
                 if ours {
-                    S::execute(
-                        On::Pool(&self.pool),
-                        &st.drop_claim,
-                        Self::claim_key(id, lease.token()),
-                    )
-                    .await
-                    .map_err(unavailable::<S>)?;
+                    self.drop_claim(On::Pool(&self.pool), &lease).await?;
                 }
                 return Ok(Claim::AlreadyDone);
             }
@@ -339,12 +362,8 @@ impl<S: Server> Ledger for ServerLedger<S> {
         let query = params.to_query_string();
         async move {
             let mut lease = lease;
-            lease.expect_backend(S::BACKEND)?;
-            let held = lease
-                .take_state::<ServerLease<S>>()
-                .and_then(|mut state| state.take_tx());
             let st = &self.statements;
-            let mut tx = match held {
+            let mut tx = match held_transaction::<S>(&mut lease)? {
                 Some(tx) => tx,
                 None => self.pool.begin().await.map_err(unavailable::<S>)?,
             };
@@ -357,14 +376,7 @@ impl<S: Server> Ledger for ServerLedger<S> {
             S::execute(On::Tx(&mut tx), &st.unquarantine, Self::key(&id))
                 .await
                 .map_err(unavailable::<S>)?;
-            let dropped = S::execute(
-                On::Tx(&mut tx),
-                &st.drop_claim,
-                Self::claim_key(&id, lease.token()),
-            )
-            .await
-            .map_err(unavailable::<S>)?;
-            if dropped == 1 {
+            if self.drop_claim(On::Tx(&mut tx), &lease).await? {
                 tx.commit().await.map_err(unavailable::<S>)
             } else {
                 tx.rollback().await.map_err(unavailable::<S>)?;
@@ -375,21 +387,8 @@ impl<S: Server> Ledger for ServerLedger<S> {
 
     async fn release(&self, lease: Lease) -> Result<(), LedgerError> {
         let mut lease = lease;
-        lease.expect_backend(S::BACKEND)?;
-        if let Some(tx) = lease
-            .take_state::<ServerLease<S>>()
-            .and_then(|mut state| state.take_tx())
-        {
-            tx.rollback().await.map_err(unavailable::<S>)?;
-        }
-        let dropped = S::execute(
-            On::Pool(&self.pool),
-            &self.statements.drop_claim,
-            Self::claim_key(lease.id(), lease.token()),
-        )
-        .await
-        .map_err(unavailable::<S>)?;
-        if dropped == 1 {
+        roll_back_held::<S>(&mut lease).await?;
+        if self.drop_claim(On::Pool(&self.pool), &lease).await? {
             Ok(())
         } else {
             Err(lease.stale())
@@ -443,24 +442,11 @@ impl<S: Server> Ledger for ServerLedger<S> {
         let pingback = QuarantineArgs::of(pingback);
         async move {
             let mut lease = lease;
-            lease.expect_backend(S::BACKEND)?;
-            if let Some(tx) = lease
-                .take_state::<ServerLease<S>>()
-                .and_then(|mut state| state.take_tx())
-            {
-                tx.rollback().await.map_err(unavailable::<S>)?;
-            }
+            roll_back_held::<S>(&mut lease).await?;
             let st = &self.statements;
             let id = lease.id().clone();
             let mut tx = self.pool.begin().await.map_err(unavailable::<S>)?;
-            let dropped = S::execute(
-                On::Tx(&mut tx),
-                &st.drop_claim,
-                Self::claim_key(&id, lease.token()),
-            )
-            .await
-            .map_err(unavailable::<S>)?;
-            if dropped != 1 {
+            if !self.drop_claim(On::Tx(&mut tx), &lease).await? {
                 tx.rollback().await.map_err(unavailable::<S>)?;
                 return Err(lease.stale());
             }

@@ -451,7 +451,9 @@ impl SqliteLedger {
         result
     }
 
-    fn finish_release(&self, mut lease: Lease) -> Result<(), LedgerError> {
+    /// Rolls back the handler's writes that `lease` holds, if any, and
+    /// gives the writer back; an error for a lease of another ledger.
+    fn roll_back_held(&self, lease: &mut Lease) -> Result<(), LedgerError> {
         lease.expect_backend(BACKEND)?;
         if let Some(writer) = lease
             .take_state::<SqliteLease>()
@@ -459,6 +461,11 @@ impl SqliteLedger {
         {
             roll_back(&self.file, &writer);
         }
+        Ok(())
+    }
+
+    fn finish_release(&self, mut lease: Lease) -> Result<(), LedgerError> {
+        self.roll_back_held(&mut lease)?;
         let key = self.key(lease.id());
         let mut claims = self.file.claims();
         let current = claims.get(&key).is_some_and(|entry| {
@@ -490,13 +497,7 @@ impl SqliteLedger {
         mut lease: Lease,
         entry: QuarantineRow,
     ) -> Result<(), LedgerError> {
-        lease.expect_backend(BACKEND)?;
-        if let Some(writer) = lease
-            .take_state::<SqliteLease>()
-            .and_then(|mut state| state.take_writer())
-        {
-            roll_back(&self.file, &writer);
-        }
+        self.roll_back_held(&mut lease)?;
         let key = self.key(lease.id());
         if !self.start_commit(&key, lease.token()) {
             return Err(lease.stale());
