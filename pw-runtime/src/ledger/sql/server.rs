@@ -8,8 +8,9 @@
 //!   is done, in one statement each, outside any transaction;
 //! - complete: in one transaction, the handler's writes (begun when the
 //!   handler asked for the connection), the removal of the claim (checked
-//!   against the token: a stale lease changes nothing), the ledger row;
-//!   one durable commit. The claim row stays locked until that commit, so
+//!   against the token: a stale lease changes nothing), the ledger row
+//!   (on PostgreSQL with the removal of a quarantine entry in one
+//!   statement); one durable commit. The claim row stays locked until that commit, so
 //!   a concurrent claim of the same pingback waits for it and then finds
 //!   the record;
 //! - release: roll the handler's writes back, remove the claim.
@@ -367,16 +368,28 @@ impl<S: Server> Ledger for ServerLedger<S> {
                 Some(tx) => tx,
                 None => self.pool.begin().await.map_err(unavailable::<S>)?,
             };
-            let id = lease.id().clone();
-            let mut record = Self::key(&id);
+            let mut record = Self::key(lease.id());
             record.push(Arg::Text(query));
-            S::execute(On::Tx(&mut tx), &st.record_done, record)
-                .await
-                .map_err(unavailable::<S>)?;
-            S::execute(On::Tx(&mut tx), &st.unquarantine, Self::key(&id))
-                .await
-                .map_err(unavailable::<S>)?;
-            if self.drop_claim(On::Tx(&mut tx), &lease).await? {
+            let dropped = if st.complete_claim.is_empty() {
+                S::execute(On::Tx(&mut tx), &st.record_done, record)
+                    .await
+                    .map_err(unavailable::<S>)?;
+                S::execute(On::Tx(&mut tx), &st.unquarantine, Self::key(lease.id()))
+                    .await
+                    .map_err(unavailable::<S>)?;
+                self.drop_claim(On::Tx(&mut tx), &lease).await?
+            } else {
+                // One round trip for the three.
+                record.extend([
+                    Arg::Int(slot(lease.id())),
+                    Arg::Text(lease.token().to_owned()),
+                ]);
+                let done = S::fetch_text_count(On::Tx(&mut tx), &st.complete_claim, record)
+                    .await
+                    .map_err(unavailable::<S>)?;
+                done.is_some_and(|(_, dropped)| dropped == 1)
+            };
+            if dropped {
                 tx.commit().await.map_err(unavailable::<S>)
             } else {
                 tx.rollback().await.map_err(unavailable::<S>)?;

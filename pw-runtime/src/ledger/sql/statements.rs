@@ -89,6 +89,11 @@ pub(crate) struct Statements {
     /// Servers: `(reference, slot, token)`: removes an unexpired claim of
     /// this token; 1 row when it did.
     pub(crate) drop_claim: String,
+    /// PostgreSQL: `record_done`, `unquarantine` and `drop_claim` as one
+    /// statement, `(reference, kind, params, slot, token)` → `(NULL, 1
+    /// when the claim was dropped)`; empty where the dialect has no
+    /// data-modifying `WITH` (MySQL), which runs the three in turn.
+    pub(crate) complete_claim: String,
 }
 
 impl Statements {
@@ -181,6 +186,7 @@ impl Statements {
                 claim_state: String::new(),
                 positional: false,
                 drop_claim: String::new(),
+                complete_claim: String::new(),
                 ledger: t,
             },
             #[cfg(feature = "postgres")]
@@ -252,6 +258,17 @@ impl Statements {
                     drop_claim: format!(
                         "DELETE FROM {c} WHERE reference = $1 AND kind = $2 AND token = $3 \
                          AND expires_at > {now}"
+                    ),
+                    complete_claim: format!(
+                        "WITH recorded AS (INSERT INTO {t} AS l (reference, kind, state, params, delivered_at) \
+                         VALUES ($1, $2, 'done', $3, {now}) \
+                         ON CONFLICT (reference, kind) DO UPDATE SET state = 'done', token = NULL, \
+                         expires_at = NULL, params = EXCLUDED.params, delivered_at = EXCLUDED.delivered_at \
+                         WHERE l.state <> 'done' RETURNING 1), \
+                         unquarantined AS (DELETE FROM {q} WHERE reference = $1 AND kind = $2 RETURNING 1), \
+                         dropped AS (DELETE FROM {c} WHERE reference = $1 AND kind = $4 AND token = $5 \
+                         AND expires_at > {now} RETURNING 1) \
+                         SELECT NULL::text, count(*) FROM dropped"
                     ),
                     ledger: t,
                 }
@@ -328,6 +345,7 @@ impl Statements {
                         "DELETE FROM {c} WHERE reference = ? AND kind = ? AND token = ? \
                          AND expires_at > {now}"
                     ),
+                    complete_claim: String::new(),
                     ledger: t,
                 }
             }
