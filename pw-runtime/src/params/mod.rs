@@ -18,6 +18,8 @@ pub(crate) use order::prefix_of;
 
 use std::fmt;
 
+use arrayvec::ArrayVec;
+
 use crate::signing_order;
 
 /// Limits on what [`Params::parse`] accepts, checked before any work.
@@ -167,7 +169,6 @@ fn check_duplicates(text: &[u8], entries: &[Entry]) -> Result<(), ParamsError> {
 
 /// An offset into the input or a buffer laid out from it, whose length
 /// `Params::parse` checked to fit in `u32` with room for one `=` per pair.
-#[allow(clippy::cast_possible_truncation)]
 fn to_u32(offset: usize) -> u32 {
     debug_assert!(u32::try_from(offset).is_ok());
     offset as u32
@@ -299,23 +300,60 @@ impl Params {
                 actual: input.len(),
             });
         }
+        // Up to 64 pairs (every real pingback) are found into an array on
+        // the stack and ordered by one-byte indices.
+        let mut found = ArrayVec::<Entry, { order::MOST }>::new();
+        let scanned = scan::scan_into(input, limits, &mut found)?;
+        if !scanned.complete {
+            return Params::parse_many(input, limits);
+        }
+        if scanned.pending {
+            return Params::decode_first(input, found.to_vec());
+        }
+        let mut sorted = [0u8; order::MOST];
+        order::order_by_bytes(input, &found, &mut sorted);
+        let sorted = sorted[..found.len()].iter().map(|&i| usize::from(i));
+        Params::lay_out(input, limits, &found, sorted)
+    }
+
+    /// [`Params::parse`] of more than 64 pairs.
+    fn parse_many(input: &[u8], limits: &Limits) -> Result<Params, ParamsError> {
         let mut entries = scan::scan(input, limits)?;
         if entries.iter().any(|entry| entry.key == scan::PENDING) {
             return Params::decode_first(input, entries);
         }
-        // No name holds an escape or a bracket: sort the pairs as they are,
-        // decode the escaped values while laying them out, check UTF-8 once
-        // at the end. As no name starts with a continuation byte, valid as
-        // a whole means valid pair by pair: the bytes of two pairs never
-        // make one character.
-        order::sort_by_bytes(input, &mut entries);
-        if !order::all_start_plainly(&entries) {
+        entries.sort_unstable_by(|a, b| order::compare_bytes(input, a, b));
+        Params::lay_out(input, limits, &entries, 0..entries.len())
+    }
+
+    /// The parameters of `entries`, found by the scan with no name to
+    /// decode, in `order` (their order by bytes).
+    ///
+    /// No name holds an escape or a bracket: the pairs are sorted as they
+    /// are; the escaped values are decoded while laying them out, UTF-8 is
+    /// checked once at the end. As no name starts with a continuation byte,
+    /// valid as a whole means valid pair by pair: the bytes of two pairs
+    /// never make one character.
+    fn lay_out(
+        input: &[u8],
+        limits: &Limits,
+        entries: &[Entry],
+        order: impl ExactSizeIterator<Item = usize> + DoubleEndedIterator + Clone,
+    ) -> Result<Params, ParamsError> {
+        let (Some(lowest), Some(highest)) = (order.clone().next(), order.clone().next_back())
+        else {
+            return Ok(Params {
+                buf: String::new(),
+                entries: Vec::new(),
+            });
+        };
+        if !order::all_start_plainly(entries, &entries[lowest], &entries[highest]) {
             return Params::decode_first(input, scan::scan(input, limits)?);
         }
-        let buf = layout::concatenate(input, &mut entries)
+        let laid = layout::concatenate_plain(input, entries, order)
             .ok()
-            .and_then(|buf| String::from_utf8(buf).ok());
-        let Some(buf) = buf else {
+            .and_then(|(buf, entries)| Some((String::from_utf8(buf).ok()?, entries)));
+        let Some((buf, entries)) = laid else {
             // Report the error as `decode_first` finds it: the first in input order.
             return Params::decode_first(input, scan::scan(input, limits)?);
         };
@@ -864,6 +902,31 @@ mod tests {
             for (i, value) in values.iter().enumerate() {
                 proptest::prop_assert_eq!(params.get(&format!("p{i}")), Some(value.as_str()));
             }
+        }
+    }
+
+    #[test]
+    fn more_pairs_than_the_stack_array_holds_parse_alike() {
+        for count in [63, 64, 65, 70] {
+            // Names of a common eight-byte prefix, in reverse order.
+            let query: Vec<String> = (0..count)
+                .rev()
+                .map(|i| format!("order_note_{i:03}=v+{i}"))
+                .collect();
+            let params = parse(&query.join("&")).unwrap();
+            assert_eq!(params.len(), count);
+            let names: Vec<_> = params.iter().map(|p| p.name.to_owned()).collect();
+            let mut sorted = names.clone();
+            sorted.sort_unstable();
+            assert_eq!(names, sorted, "{count}");
+            assert_eq!(params.get("order_note_007"), Some("v 7"));
+            let repeated = format!("{}&order_note_003=x", query.join("&"));
+            assert_eq!(
+                parse(&repeated).unwrap_err(),
+                ParamsError::Duplicate {
+                    name: "order_note_003".into()
+                }
+            );
         }
     }
 
