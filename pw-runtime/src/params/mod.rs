@@ -5,9 +5,9 @@
 //! escapes ([`decode`]; a percent escape only ever shrinks), sorts the
 //! pairs in [signing order](crate::signing_order) (PHP's `ksort` of names
 //! and of array keys; by bytes in [`order`] when every name starts with a
-//! letter), checks for repeated names, and writes the pairs in that order
-//! to the buffer the parameters keep ([`layout`]): the text the version 2
-//! and 3 signatures hash.
+//! letter) and checks for repeated names. The text the parameters keep is
+//! the input decoded in place, each pair where it was; when a name had to
+//! be decoded, the pairs written again in signing order ([`layout`]).
 
 mod decode;
 mod layout;
@@ -313,7 +313,7 @@ impl Params {
         let mut sorted = [0u8; order::MOST];
         order::order_by_bytes(input, &found, &mut sorted);
         let sorted = sorted[..found.len()].iter().map(|&i| usize::from(i));
-        Params::lay_out(input, limits, &found, sorted)
+        Params::decode_in_place(input, limits, &mut found, sorted)
     }
 
     /// [`Params::parse`] of more than 64 pairs.
@@ -322,22 +322,25 @@ impl Params {
         if entries.iter().any(|entry| entry.key == scan::PENDING) {
             return Params::decode_first(input, entries);
         }
-        entries.sort_unstable_by(|a, b| order::compare_bytes(input, a, b));
-        Params::lay_out(input, limits, &entries, 0..entries.len())
+        let mut sorted: Vec<usize> = (0..entries.len()).collect();
+        sorted.sort_unstable_by(|&a, &b| order::compare_bytes(input, &entries[a], &entries[b]));
+        Params::decode_in_place(input, limits, &mut entries, sorted.into_iter())
     }
 
-    /// The parameters of `entries`, found by the scan with no name to
-    /// decode, in `order` (their order by bytes).
+    /// The parameters of `entries` (in input order, found by the scan with
+    /// no name to decode), kept in `order` (their order by bytes).
     ///
-    /// No name holds an escape or a bracket: the pairs are sorted as they
-    /// are; the escaped values are decoded while laying them out, UTF-8 is
-    /// checked once at the end. As no name starts with a continuation byte,
-    /// valid as a whole means valid pair by pair: the bytes of two pairs
-    /// never make one character.
-    fn lay_out(
+    /// The text is the input with each escaped value decoded in place (the
+    /// bytes it frees set to NUL), checked for UTF-8 once; the entries point
+    /// into it in signing order. Nothing is copied pair by pair: writing
+    /// the pairs again in signing order cost about 100 instructions per
+    /// pair, hashing them from where they are costs less. As no name starts
+    /// with a continuation byte, and pairs stay apart (`&` between them),
+    /// valid as a whole means valid pair by pair.
+    fn decode_in_place(
         input: &[u8],
         limits: &Limits,
-        entries: &[Entry],
+        entries: &mut [Entry],
         order: impl ExactSizeIterator<Item = usize> + DoubleEndedIterator + Clone,
     ) -> Result<Params, ParamsError> {
         let (Some(lowest), Some(highest)) = (order.clone().next(), order.clone().next_back())
@@ -350,13 +353,17 @@ impl Params {
         if !order::all_start_plainly(entries, &entries[lowest], &entries[highest]) {
             return Params::decode_first(input, scan::scan(input, limits)?);
         }
-        let laid = layout::concatenate_plain(input, entries, order)
-            .ok()
-            .and_then(|(buf, entries)| Some((String::from_utf8(buf).ok()?, entries)));
-        let Some((buf, entries)) = laid else {
-            // Report the error as `decode_first` finds it: the first in input order.
+        let mut buf = input.to_vec();
+        for entry in entries.iter_mut().filter(|e| e.key == scan::ESCAPED_VALUE) {
+            if decode::value_in_place(input, &mut buf, entry).is_err() {
+                // Report the error as `decode_first` finds it: the first in input order.
+                return Params::decode_first(input, scan::scan(input, limits)?);
+            }
+        }
+        let Ok(buf) = String::from_utf8(buf) else {
             return Params::decode_first(input, scan::scan(input, limits)?);
         };
+        let entries: Vec<Entry> = order.map(|index| entries[index]).collect();
         check_duplicates(buf.as_bytes(), &entries)?;
         Ok(Params { buf, entries })
     }
@@ -472,36 +479,47 @@ impl Params {
     }
 
     /// The base string of signature versions 2 and 3 without the secret,
-    /// in at most four pieces: every pair but `sig` (or `sig[...]`), in
-    /// signing order, each as `name=value` (or `name[key]=value`). With
-    /// `implied` set to a name and its `name=value`, for a name that sorts
-    /// after `sig` and is absent, that pair is written at its place.
-    pub(crate) fn signed_pieces<'a>(&'a self, implied: Option<(&str, &'a str)>) -> [&'a [u8]; 4] {
+    /// given to `piece` a pair at a time as `(text, range)`, `text[range]`
+    /// being the piece (`text` may be read past it): every pair but `sig`
+    /// (or `sig[...]`), in signing order, each as `name=value` (or
+    /// `name[key]=value`). With `implied` set to a name and its
+    /// `name=value`, for a name that sorts after `sig` and is absent, that
+    /// pair is given at its place.
+    pub(crate) fn signed_pairs<'a>(
+        &'a self,
+        implied: Option<(&str, &'a str)>,
+        mut piece: impl FnMut(&'a [u8], std::ops::Range<usize>),
+    ) {
         let buf = self.buf.as_bytes();
-        // The pairs named `sig`: found by prefix alone, as no other name
-        // has the prefix of `sig` and its length.
+        // The pairs named `sig`: found by prefix and length alone, as no
+        // other name has the prefix of `sig` and its length.
         const SIG: u64 = prefix_of(b"sig");
-        let first = self.entries.partition_point(|e| e.prefix < SIG);
-        let count = self.entries[first..]
-            .iter()
-            .take_while(|e| e.prefix == SIG && e.name.end - e.name.start == 3)
-            .count();
-        let sig = &self.entries[first..first + count];
-        let left_out = match (sig.first(), sig.last()) {
-            (Some(head), Some(last)) => head.name.start as usize..last.value.end as usize,
-            _ => 0..0,
-        };
-        let implied = implied.map(|(name, piece)| {
-            let after = self
-                .entries
-                .partition_point(|e| &buf[e.name.range()] <= name.as_bytes());
+        let mut implied = implied.map(|(name, pair)| {
             let at = self
                 .entries
-                .get(after)
-                .map_or(buf.len(), |e| e.name.start as usize);
-            (piece.as_bytes(), at)
+                .partition_point(|e| &buf[e.name.range()] <= name.as_bytes());
+            (at, pair.as_bytes())
         });
-        layout::signed_pieces(buf, left_out, implied)
+        for (index, entry) in self.entries.iter().enumerate() {
+            if let Some((at, pair)) = implied {
+                if at == index {
+                    piece(pair, 0..pair.len());
+                    implied = None;
+                }
+            }
+            if entry.prefix == SIG && entry.name.end - entry.name.start == 3 {
+                continue;
+            }
+            // The pair as it stands in the text: `name=value`, or `name`
+            // alone for a pair the input gave without `=`.
+            piece(buf, entry.name.start as usize..entry.value.end as usize);
+            if entry.value.start == entry.name.end {
+                piece(b"=", 0..1);
+            }
+        }
+        if let Some((_, pair)) = implied {
+            piece(pair, 0..pair.len());
+        }
     }
 
     /// Calls `f(index, prefix, name_len, is_array_element)` for every entry,
