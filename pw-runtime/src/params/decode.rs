@@ -61,6 +61,7 @@ pub(super) fn finish(input: &[u8], buf: &mut [u8], entry: &mut Entry) -> Result<
 /// at a time for the last fifteen cost about 250 instructions per short
 /// value): the up to fifteen bytes written past its end are copied back
 /// from the input.
+#[inline]
 pub(super) fn value_in_place(
     input: &[u8],
     buf: &mut [u8],

@@ -148,7 +148,7 @@ fn invalid_utf8(entries: &[Entry], text: &[u8], error: std::str::Utf8Error) -> P
 fn check_duplicates(text: &[u8], entries: &[Entry]) -> Result<(), ParamsError> {
     for pair in entries.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
-        if a.prefix != b.prefix || text[a.name.range()] != text[b.name.range()] {
+        if a.prefix != b.prefix || !same_name(text, a.name, b.name) {
             continue;
         }
         let name = pw_catalog::shown(&String::from_utf8_lossy(&text[a.name.range()]));
@@ -165,6 +165,24 @@ fn check_duplicates(text: &[u8], entries: &[Entry]) -> Result<(), ParamsError> {
         });
     }
     Ok(())
+}
+
+/// True when the names at `a` and `b` (of the same prefix) are the same:
+/// mostly decided by their lengths or (past eight bytes) the next eight
+/// bytes, without a call to `memcmp`.
+#[inline(always)]
+fn same_name(text: &[u8], a: Span, b: Span) -> bool {
+    let len = (a.end - a.start) as usize;
+    if len != (b.end - b.start) as usize {
+        return false;
+    }
+    if len > 8 {
+        let next = |span: Span| order::prefix_at(text, span.start as usize + 8, len - 8);
+        if next(a) != next(b) {
+            return false;
+        }
+    }
+    text[a.range()] == text[b.range()]
 }
 
 /// An offset into the input or a buffer laid out from it, whose length
