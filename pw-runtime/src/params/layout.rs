@@ -6,18 +6,13 @@
 
 use std::ops::Range;
 
-use super::scan::ESCAPED_VALUE;
-use super::{decode, to_u32, Entry, ParamsError, Span, NO_KEY};
+use super::{to_u32, Entry, Span, NO_KEY};
 
-/// Writes the pairs of `text` in the order of `entries` (sorted) to a new
-/// buffer, and points the entries at it. A pair without `=` gets one, so
-/// that every pair reads as its base string piece; the value of an entry
-/// marked [`ESCAPED_VALUE`] is decoded on the way.
-///
-/// # Errors
-///
-/// An invalid percent escape in such a value.
-pub(super) fn concatenate(text: &[u8], entries: &mut [Entry]) -> Result<Vec<u8>, ParamsError> {
+/// Writes the pairs of `text` (each decoded, in the text as
+/// [`decode::finish`](super::decode::finish) left it) in the order of
+/// `entries` (sorted) to a new buffer, and points the entries at it. A pair
+/// without `=` gets one, so that every pair reads as its base string piece.
+pub(super) fn concatenate(text: &[u8], entries: &mut [Entry]) -> Vec<u8> {
     // Room for the last wild copy. Starting from a copy of `text` rather
     // than zeros spares `calloc`, slower than `malloc` and a copy here.
     let mut buf = Vec::with_capacity(text.len() + entries.len() + 32);
@@ -32,24 +27,9 @@ pub(super) fn concatenate(text: &[u8], entries: &mut [Entry]) -> Result<Vec<u8>,
             end: span.end - start + at,
         };
         let name_end = match entry.key {
-            NO_KEY | ESCAPED_VALUE => entry.name.end,
+            NO_KEY => entry.name.end,
             key => key.end + 1,
         };
-        if entry.key == ESCAPED_VALUE {
-            // `name=`, then the value decoded.
-            let value = entry.value.range();
-            wild_copy(&mut buf, len, text, start as usize..value.start);
-            let value_start = len + (value.start - start as usize);
-            let room = buf.len();
-            len = decode::decode_into(text, &mut buf, value, value_start, room)?;
-            entry.key = NO_KEY;
-            entry.name = rebase(entry.name);
-            entry.value = Span {
-                start: to_u32(value_start),
-                end: to_u32(len),
-            };
-            continue;
-        }
         if entry.value.start == name_end {
             // No `=`: the value is the empty span after one.
             wild_copy(&mut buf, len, text, start as usize..name_end as usize);
@@ -76,7 +56,7 @@ pub(super) fn concatenate(text: &[u8], entries: &mut [Entry]) -> Result<Vec<u8>,
         }
     }
     buf.truncate(len);
-    Ok(buf)
+    buf
 }
 
 /// Copies `src[range]` to `dst[at..]` in 32-byte chunks, writing up to 31

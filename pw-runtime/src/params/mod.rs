@@ -413,8 +413,7 @@ impl Params {
             .into_iter()
             .map(|index| entries[index])
             .collect();
-        let buf = layout::concatenate(text.as_bytes(), &mut entries)
-            .expect("no escape is left to decode");
+        let buf = layout::concatenate(text.as_bytes(), &mut entries);
         let buf = String::from_utf8(buf).expect("whole pairs of a UTF-8 text");
         Ok(Params { buf, entries })
     }

@@ -1,10 +1,10 @@
 //! The scanner behind [`Params::parse`](super::Params::parse): finds the
 //! pairs of `application/x-www-form-urlencoded` input.
 //!
-//! It reads the input 64 bytes at a time as a bitmask of the bytes that
-//! matter (`&`, `=`, and those that need more work: `%`, `+`, `[`, `]`)
-//! and looks only at those bytes: a typical pair has two (its `=` and the
-//! `&` that ends it), so the cost is per block and per pair, not per byte.
+//! It reads the input 64 bytes at a time as three bitmasks of the bytes
+//! that matter (`&`; `=`; those that need more work: `%`, `+`, `[`, `]`)
+//! and reads the pairs off the masks: the cost is per block and per pair,
+//! not per byte.
 //! A pair whose name holds none of the special bytes is finished here; the
 //! others are marked for [`decode`](super::decode).
 
