@@ -1,25 +1,18 @@
-//! How [`Params`](super::Params) keeps its text: every pair decoded and
-//! written `name=value` (or `name[key]=value`), concatenated in signing
-//! order. That is the base string of signature versions 2 and 3 as it
-//! stands, so checking a signature hashes at most four slices
-//! ([`signed_pieces`]) instead of several small pieces per pair (which,
-//! copied through a stack buffer, cost about 1,100 instructions per
-//! verification of a typical pingback).
+//! How [`Params`](super::Params) keeps its text when some name had to be
+//! decoded: every pair decoded and written `name=value` (or
+//! `name[key]=value`), concatenated in signing order. (Otherwise the text
+//! is the input decoded in place.) Either way each pair is one slice of the
+//! text, its base string piece but for a missing `=`.
 
 use std::ops::Range;
 
-use super::scan::ESCAPED_VALUE;
-use super::{decode, to_u32, Entry, ParamsError, Span, NO_KEY};
+use super::{to_u32, Entry, Span, NO_KEY};
 
-/// Writes the pairs of `text` in the order of `entries` (sorted) to a new
-/// buffer, and points the entries at it. A pair without `=` gets one, so
-/// that every pair reads as its base string piece; the value of an entry
-/// marked [`ESCAPED_VALUE`] is decoded on the way.
-///
-/// # Errors
-///
-/// An invalid percent escape in such a value.
-pub(super) fn concatenate(text: &[u8], entries: &mut [Entry]) -> Result<Vec<u8>, ParamsError> {
+/// Writes the pairs of `text` (each decoded, in the text as
+/// [`decode::finish`](super::decode::finish) left it) in the order of
+/// `entries` (sorted) to a new buffer, and points the entries at it. A pair
+/// without `=` gets one, so that every pair reads as its base string piece.
+pub(super) fn concatenate(text: &[u8], entries: &mut [Entry]) -> Vec<u8> {
     // Room for the last wild copy. Starting from a copy of `text` rather
     // than zeros spares `calloc`, slower than `malloc` and a copy here.
     let mut buf = Vec::with_capacity(text.len() + entries.len() + 32);
@@ -34,24 +27,9 @@ pub(super) fn concatenate(text: &[u8], entries: &mut [Entry]) -> Result<Vec<u8>,
             end: span.end - start + at,
         };
         let name_end = match entry.key {
-            NO_KEY | ESCAPED_VALUE => entry.name.end,
+            NO_KEY => entry.name.end,
             key => key.end + 1,
         };
-        if entry.key == ESCAPED_VALUE {
-            // `name=`, then the value decoded.
-            let value = entry.value.range();
-            wild_copy(&mut buf, len, text, start as usize..value.start);
-            let value_start = len + (value.start - start as usize);
-            let room = buf.len();
-            len = decode::decode_into(text, &mut buf, value, value_start, room)?;
-            entry.key = NO_KEY;
-            entry.name = rebase(entry.name);
-            entry.value = Span {
-                start: to_u32(value_start),
-                end: to_u32(len),
-            };
-            continue;
-        }
         if entry.value.start == name_end {
             // No `=`: the value is the empty span after one.
             wild_copy(&mut buf, len, text, start as usize..name_end as usize);
@@ -78,7 +56,7 @@ pub(super) fn concatenate(text: &[u8], entries: &mut [Entry]) -> Result<Vec<u8>,
         }
     }
     buf.truncate(len);
-    Ok(buf)
+    buf
 }
 
 /// Copies `src[range]` to `dst[at..]` in 32-byte chunks, writing up to 31
@@ -97,23 +75,4 @@ fn wild_copy(dst: &mut [u8], at: usize, src: &[u8], range: Range<usize>) {
         // Near the end of `src`: an exact copy.
         None => dst[at..at + len].copy_from_slice(&src[range]),
     }
-}
-
-/// The base string pieces of signature versions 2 and 3 in `buf` (laid out
-/// by [`concatenate`]): the buffer without the bytes `left_out` (the pairs
-/// named `sig`), with `implied` (a pair the pingback lacks but is signed
-/// with) inserted at byte `at`, a pair boundary after `left_out`.
-pub(super) fn signed_pieces<'a>(
-    buf: &'a [u8],
-    left_out: Range<usize>,
-    implied: Option<(&'a [u8], usize)>,
-) -> [&'a [u8]; 4] {
-    let (piece, at) = implied.unwrap_or((b"", buf.len()));
-    debug_assert!(left_out.end <= at);
-    [
-        &buf[..left_out.start],
-        &buf[left_out.end..at],
-        piece,
-        &buf[at..],
-    ]
 }

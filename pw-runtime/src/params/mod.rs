@@ -5,9 +5,9 @@
 //! escapes ([`decode`]; a percent escape only ever shrinks), sorts the
 //! pairs in [signing order](crate::signing_order) (PHP's `ksort` of names
 //! and of array keys; by bytes in [`order`] when every name starts with a
-//! letter), checks for repeated names, and writes the pairs in that order
-//! to the buffer the parameters keep ([`layout`]): the text the version 2
-//! and 3 signatures hash.
+//! letter) and checks for repeated names. The text the parameters keep is
+//! the input decoded in place, each pair where it was; when a name had to
+//! be decoded, the pairs written again in signing order ([`layout`]).
 
 mod decode;
 mod layout;
@@ -17,6 +17,8 @@ mod scan;
 pub(crate) use order::prefix_of;
 
 use std::fmt;
+
+use arrayvec::ArrayVec;
 
 use crate::signing_order;
 
@@ -146,7 +148,7 @@ fn invalid_utf8(entries: &[Entry], text: &[u8], error: std::str::Utf8Error) -> P
 fn check_duplicates(text: &[u8], entries: &[Entry]) -> Result<(), ParamsError> {
     for pair in entries.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
-        if a.prefix != b.prefix || text[a.name.range()] != text[b.name.range()] {
+        if a.prefix != b.prefix || !same_name(text, a.name, b.name) {
             continue;
         }
         let name = pw_catalog::shown(&String::from_utf8_lossy(&text[a.name.range()]));
@@ -165,9 +167,26 @@ fn check_duplicates(text: &[u8], entries: &[Entry]) -> Result<(), ParamsError> {
     Ok(())
 }
 
+/// True when the names at `a` and `b` (of the same prefix) are the same:
+/// mostly decided by their lengths or (past eight bytes) the next eight
+/// bytes, without a call to `memcmp`.
+#[inline(always)]
+fn same_name(text: &[u8], a: Span, b: Span) -> bool {
+    let len = (a.end - a.start) as usize;
+    if len != (b.end - b.start) as usize {
+        return false;
+    }
+    if len > 8 {
+        let next = |span: Span| order::prefix_at(text, span.start as usize + 8, len - 8);
+        if next(a) != next(b) {
+            return false;
+        }
+    }
+    text[a.range()] == text[b.range()]
+}
+
 /// An offset into the input or a buffer laid out from it, whose length
 /// `Params::parse` checked to fit in `u32` with room for one `=` per pair.
-#[allow(clippy::cast_possible_truncation)]
 fn to_u32(offset: usize) -> u32 {
     debug_assert!(u32::try_from(offset).is_ok());
     offset as u32
@@ -299,26 +318,70 @@ impl Params {
                 actual: input.len(),
             });
         }
+        // Up to 64 pairs (every real pingback) are found into an array on
+        // the stack and ordered by one-byte indices.
+        let mut found = ArrayVec::<Entry, { order::MOST }>::new();
+        let scanned = scan::scan_into(input, limits, &mut found)?;
+        if !scanned.complete {
+            return Params::parse_many(input, limits);
+        }
+        if scanned.pending {
+            return Params::decode_first(input, found.to_vec());
+        }
+        let mut sorted = [0u8; order::MOST];
+        order::order_by_bytes(input, &found, &mut sorted);
+        let sorted = sorted[..found.len()].iter().map(|&i| usize::from(i));
+        Params::decode_in_place(input, limits, &mut found, sorted)
+    }
+
+    /// [`Params::parse`] of more than 64 pairs.
+    fn parse_many(input: &[u8], limits: &Limits) -> Result<Params, ParamsError> {
         let mut entries = scan::scan(input, limits)?;
         if entries.iter().any(|entry| entry.key == scan::PENDING) {
             return Params::decode_first(input, entries);
         }
-        // No name holds an escape or a bracket: sort the pairs as they are,
-        // decode the escaped values while laying them out, check UTF-8 once
-        // at the end. As no name starts with a continuation byte, valid as
-        // a whole means valid pair by pair: the bytes of two pairs never
-        // make one character.
-        order::sort_by_bytes(input, &mut entries);
-        if !order::all_start_plainly(&entries) {
+        let mut sorted: Vec<usize> = (0..entries.len()).collect();
+        sorted.sort_unstable_by(|&a, &b| order::compare_bytes(input, &entries[a], &entries[b]));
+        Params::decode_in_place(input, limits, &mut entries, sorted.into_iter())
+    }
+
+    /// The parameters of `entries` (in input order, found by the scan with
+    /// no name to decode), kept in `order` (their order by bytes).
+    ///
+    /// The text is the input with each escaped value decoded in place (the
+    /// bytes it frees set to NUL), checked for UTF-8 once; the entries point
+    /// into it in signing order. Nothing is copied pair by pair: writing
+    /// the pairs again in signing order cost about 100 instructions per
+    /// pair, hashing them from where they are costs less. As no name starts
+    /// with a continuation byte, and pairs stay apart (`&` between them),
+    /// valid as a whole means valid pair by pair.
+    fn decode_in_place(
+        input: &[u8],
+        limits: &Limits,
+        entries: &mut [Entry],
+        order: impl ExactSizeIterator<Item = usize> + DoubleEndedIterator + Clone,
+    ) -> Result<Params, ParamsError> {
+        let (Some(lowest), Some(highest)) = (order.clone().next(), order.clone().next_back())
+        else {
+            return Ok(Params {
+                buf: String::new(),
+                entries: Vec::new(),
+            });
+        };
+        if !order::all_start_plainly(entries, &entries[lowest], &entries[highest]) {
             return Params::decode_first(input, scan::scan(input, limits)?);
         }
-        let buf = layout::concatenate(input, &mut entries)
-            .ok()
-            .and_then(|buf| String::from_utf8(buf).ok());
-        let Some(buf) = buf else {
-            // Report the error as `decode_first` finds it: the first in input order.
+        let mut buf = input.to_vec();
+        for entry in entries.iter_mut().filter(|e| e.key == scan::ESCAPED_VALUE) {
+            if decode::value_in_place(input, &mut buf, entry).is_err() {
+                // Report the error as `decode_first` finds it: the first in input order.
+                return Params::decode_first(input, scan::scan(input, limits)?);
+            }
+        }
+        let Ok(buf) = String::from_utf8(buf) else {
             return Params::decode_first(input, scan::scan(input, limits)?);
         };
+        let entries: Vec<Entry> = order.map(|index| entries[index]).collect();
         check_duplicates(buf.as_bytes(), &entries)?;
         Ok(Params { buf, entries })
     }
@@ -350,8 +413,7 @@ impl Params {
             .into_iter()
             .map(|index| entries[index])
             .collect();
-        let buf = layout::concatenate(text.as_bytes(), &mut entries)
-            .expect("no escape is left to decode");
+        let buf = layout::concatenate(text.as_bytes(), &mut entries);
         let buf = String::from_utf8(buf).expect("whole pairs of a UTF-8 text");
         Ok(Params { buf, entries })
     }
@@ -434,36 +496,47 @@ impl Params {
     }
 
     /// The base string of signature versions 2 and 3 without the secret,
-    /// in at most four pieces: every pair but `sig` (or `sig[...]`), in
-    /// signing order, each as `name=value` (or `name[key]=value`). With
-    /// `implied` set to a name and its `name=value`, for a name that sorts
-    /// after `sig` and is absent, that pair is written at its place.
-    pub(crate) fn signed_pieces<'a>(&'a self, implied: Option<(&str, &'a str)>) -> [&'a [u8]; 4] {
+    /// given to `piece` a pair at a time as `(text, range)`, `text[range]`
+    /// being the piece (`text` may be read past it): every pair but `sig`
+    /// (or `sig[...]`), in signing order, each as `name=value` (or
+    /// `name[key]=value`). With `implied` set to a name and its
+    /// `name=value`, for a name that sorts after `sig` and is absent, that
+    /// pair is given at its place.
+    pub(crate) fn signed_pairs<'a>(
+        &'a self,
+        implied: Option<(&str, &'a str)>,
+        mut piece: impl FnMut(&'a [u8], std::ops::Range<usize>),
+    ) {
         let buf = self.buf.as_bytes();
-        // The pairs named `sig`: found by prefix alone, as no other name
-        // has the prefix of `sig` and its length.
+        // The pairs named `sig`: found by prefix and length alone, as no
+        // other name has the prefix of `sig` and its length.
         const SIG: u64 = prefix_of(b"sig");
-        let first = self.entries.partition_point(|e| e.prefix < SIG);
-        let count = self.entries[first..]
-            .iter()
-            .take_while(|e| e.prefix == SIG && e.name.end - e.name.start == 3)
-            .count();
-        let sig = &self.entries[first..first + count];
-        let left_out = match (sig.first(), sig.last()) {
-            (Some(head), Some(last)) => head.name.start as usize..last.value.end as usize,
-            _ => 0..0,
-        };
-        let implied = implied.map(|(name, piece)| {
-            let after = self
-                .entries
-                .partition_point(|e| &buf[e.name.range()] <= name.as_bytes());
+        let mut implied = implied.map(|(name, pair)| {
             let at = self
                 .entries
-                .get(after)
-                .map_or(buf.len(), |e| e.name.start as usize);
-            (piece.as_bytes(), at)
+                .partition_point(|e| &buf[e.name.range()] <= name.as_bytes());
+            (at, pair.as_bytes())
         });
-        layout::signed_pieces(buf, left_out, implied)
+        for (index, entry) in self.entries.iter().enumerate() {
+            if let Some((at, pair)) = implied {
+                if at == index {
+                    piece(pair, 0..pair.len());
+                    implied = None;
+                }
+            }
+            if entry.prefix == SIG && entry.name.end - entry.name.start == 3 {
+                continue;
+            }
+            // The pair as it stands in the text: `name=value`, or `name`
+            // alone for a pair the input gave without `=`.
+            piece(buf, entry.name.start as usize..entry.value.end as usize);
+            if entry.value.start == entry.name.end {
+                piece(b"=", 0..1);
+            }
+        }
+        if let Some((_, pair)) = implied {
+            piece(pair, 0..pair.len());
+        }
     }
 
     /// Calls `f(index, prefix, name_len, is_array_element)` for every entry,
@@ -864,6 +937,31 @@ mod tests {
             for (i, value) in values.iter().enumerate() {
                 proptest::prop_assert_eq!(params.get(&format!("p{i}")), Some(value.as_str()));
             }
+        }
+    }
+
+    #[test]
+    fn more_pairs_than_the_stack_array_holds_parse_alike() {
+        for count in [63, 64, 65, 70] {
+            // Names of a common eight-byte prefix, in reverse order.
+            let query: Vec<String> = (0..count)
+                .rev()
+                .map(|i| format!("order_note_{i:03}=v+{i}"))
+                .collect();
+            let params = parse(&query.join("&")).unwrap();
+            assert_eq!(params.len(), count);
+            let names: Vec<_> = params.iter().map(|p| p.name.to_owned()).collect();
+            let mut sorted = names.clone();
+            sorted.sort_unstable();
+            assert_eq!(names, sorted, "{count}");
+            assert_eq!(params.get("order_note_007"), Some("v 7"));
+            let repeated = format!("{}&order_note_003=x", query.join("&"));
+            assert_eq!(
+                parse(&repeated).unwrap_err(),
+                ParamsError::Duplicate {
+                    name: "order_note_003".into()
+                }
+            );
         }
     }
 

@@ -6,7 +6,7 @@
 
 use std::cmp::Ordering;
 
-use super::{Entry, NO_KEY};
+use super::Entry;
 
 /// The first eight bytes of `name`, big-endian, zero-padded: comparing two
 /// prefixes orders the names as their bytes do, or ties.
@@ -23,6 +23,7 @@ pub(crate) const fn prefix_of(name: &[u8]) -> u64 {
 
 /// [`prefix_of`] the name `buf[start..start + len]`, from one unaligned
 /// load when the buffer allows it.
+#[inline(always)]
 pub(super) fn prefix_at(buf: &[u8], start: usize, len: usize) -> u64 {
     match buf.get(start..start + 8) {
         Some(word) => {
@@ -41,89 +42,110 @@ pub(super) fn prefix_at(buf: &[u8], start: usize, len: usize) -> u64 {
 /// a number, so those names are in signing order when their bytes are.
 pub(super) const ABOVE_NINE: u64 = (b'9' as u64 + 1) << 56;
 
-/// True when every name of `sorted` (sorted by [`sort_by_bytes`]) is in
-/// signing order by its bytes and starts a UTF-8 character: its first byte
-/// is above `9` (a letter, `_`, …: no number starts so) and not a
-/// continuation byte. Every name Paymentwall sends is such a name. As the
-/// entries are sorted by their first bytes, the first and the last tell,
-/// unless some names start above ASCII.
-pub(super) fn all_start_plainly(sorted: &[Entry]) -> bool {
+/// True when every name of `entries` is in signing order by its bytes and
+/// starts a UTF-8 character: its first byte is above `9` (a letter, `_`,
+/// …: no number starts so) and not a continuation byte. Every name
+/// Paymentwall sends is such a name. `lowest` and `highest` are the
+/// entries that sort first and last: their prefixes tell, unless some
+/// names start above ASCII.
+pub(super) fn all_start_plainly(entries: &[Entry], lowest: &Entry, highest: &Entry) -> bool {
     const CONTINUATION: std::ops::Range<u64> = 0x80 << 56..0xC0 << 56;
-    let (Some(first), Some(last)) = (sorted.first(), sorted.last()) else {
-        return true;
-    };
-    let ascii = last.prefix < CONTINUATION.start;
-    first.prefix >= ABOVE_NINE
-        && (ascii || {
-            let at = sorted.partition_point(|e| e.prefix < CONTINUATION.start);
-            sorted.get(at).is_none_or(|e| e.prefix >= CONTINUATION.end)
-        })
+    let ascii = highest.prefix < CONTINUATION.start;
+    lowest.prefix >= ABOVE_NINE
+        && (ascii || !entries.iter().any(|e| CONTINUATION.contains(&e.prefix)))
 }
 
 /// Sorts entries by the bytes of their names, their signing order when
-/// [`all_start_plainly`] holds of the result.
-///
-/// Up to 64 entries (every real pingback) are put in order of a 32-bit key,
-/// the top bits of the prefix then the position (27 and 5 bits up to 32
-/// entries, 26 and 6 up to 64), by counting for each key how many are
-/// smaller: that count is its place. The counting has no branch to
-/// mispredict and runs on four keys at once ([`rank`]); an insertion sort
-/// of the 14 entries of a typical pingback cost about 60 ns, mostly in
-/// mispredicted branches, this about 40 with the moves; `sort_unstable_by`
-/// of 34 entries cost about 8,800 instructions, this about 2,500. Entries
-/// whose kept prefix bits tie are then put in order by an insertion pass
-/// that is linear on such nearly sorted input. More entries are sorted by
-/// [`compare_bytes`].
+/// [`all_start_plainly`] holds of the result: [`order_by_bytes`] up to 64
+/// entries, [`compare_bytes`] for more.
+#[cfg(test)]
 pub(super) fn sort_by_bytes(buf: &[u8], entries: &mut [Entry]) {
+    if entries.len() > MOST {
+        entries.sort_unstable_by(|a, b| compare_bytes(buf, a, b));
+        return;
+    }
+    let mut order = [0u8; MOST];
+    order_by_bytes(buf, entries, &mut order);
+    let original = entries.to_vec();
+    for (slot, &i) in entries.iter_mut().zip(&order) {
+        *slot = original[usize::from(i)];
+    }
+}
+
+/// The most entries [`order_by_bytes`] orders.
+pub(super) const MOST: usize = 64;
+
+/// Puts in `order` the indices of `entries` (at most [`MOST`]) in the order
+/// of the bytes of their names: `order[k]` is the index of the `k`-th.
+///
+/// The entries are put in order of a 32-bit key, the top bits of the
+/// prefix then the position (27 and 5 bits up to 32 entries, 26 and 6 up
+/// to 64), by counting for each key how many are smaller: that count is its
+/// place. The counting has no branch to mispredict and runs on four keys
+/// at once ([`rank`]); an insertion sort of the 14 entries of a typical
+/// pingback cost about 60 ns, mostly in mispredicted branches, this about
+/// 40; `sort_unstable_by` of 34 entries cost about 8,800 instructions, this
+/// about 2,500. Indices whose kept prefix bits tie are then put in order by
+/// an insertion pass that is linear on such nearly sorted input. Only the
+/// one-byte indices move: the entries are written once, in order, as they
+/// are laid out.
+pub(super) fn order_by_bytes(buf: &[u8], entries: &[Entry], order: &mut [u8; MOST]) {
     let kept = match entries.len() {
-        0..=16 => sort_small::<16, 4, 5>(entries),
-        17..=32 => sort_small::<32, 8, 5>(entries),
-        33..=64 => sort_small::<64, 16, 6>(entries),
-        _ => {
-            entries.sort_unstable_by(|a, b| compare_bytes(buf, a, b));
-            return;
+        0..=16 => rank_small::<16, 4, 5>(entries, order),
+        17..=24 => rank_small::<24, 6, 5>(entries, order),
+        25..=32 => rank_small::<32, 8, 5>(entries, order),
+        33..=48 => rank_small::<48, 12, 6>(entries, order),
+        _ => rank_small::<64, 16, 6>(entries, order),
+    };
+    let order = &mut order[..entries.len()];
+    let top = |i: u8| entries[usize::from(i)].prefix >> (64 - kept);
+    // Ties of the kept bits are mostly decided by the whole prefixes or
+    // the next eight bytes, inline (a call to `compare_bytes` cost about 80
+    // instructions).
+    let next = |e: &Entry| {
+        let len = (e.name.end - e.name.start) as usize;
+        if len > 8 {
+            prefix_at(buf, e.name.start as usize + 8, len - 8)
+        } else {
+            0
         }
     };
-    for i in 1..entries.len() {
+    let after = |a: u8, b: u8| {
+        let (a, b) = (&entries[usize::from(a)], &entries[usize::from(b)]);
+        a.prefix
+            .cmp(&b.prefix)
+            .then_with(|| next(a).cmp(&next(b)))
+            .then_with(|| compare_bytes(buf, a, b))
+            .is_gt()
+    };
+    for i in 1..order.len() {
         let mut j = i;
-        while j > 0
-            && entries[j - 1].prefix >> (64 - kept) == entries[j].prefix >> (64 - kept)
-            && compare_bytes(buf, &entries[j - 1], &entries[j]).is_gt()
-        {
-            entries.swap(j - 1, j);
+        while j > 0 && top(order[j - 1]) == top(order[j]) && after(order[j - 1], order[j]) {
+            order.swap(j - 1, j);
             j -= 1;
         }
     }
 }
 
-/// Sorts up to `N` entries (`N = 4 * V`, at most `2^P`) by their 32-bit
+/// Ranks up to `N` entries (`N = 4 * V`, at most `2^P`) by their 32-bit
 /// keys, the top `32 - P` bits of the prefix then the position in `P`
-/// bits, and returns how many bits of the prefix it kept.
-fn sort_small<const N: usize, const V: usize, const P: u32>(entries: &mut [Entry]) -> u32 {
-    debug_assert!(entries.len() <= N && N <= 1 << P);
+/// bits, writes their order, and returns how many bits of the prefix it
+/// kept.
+fn rank_small<const N: usize, const V: usize, const P: u32>(
+    entries: &[Entry],
+    order: &mut [u8; MOST],
+) -> u32 {
+    debug_assert!(entries.len() <= N && N <= 1 << P && N <= MOST);
     let mut keys = [u32::MAX; N];
     for (i, (key, entry)) in keys.iter_mut().zip(entries.iter()).enumerate() {
         *key = (entry.prefix >> 32) as u32 >> P << P | i as u32;
     }
     let ranks = rank::ranks::<N, V>(&keys, entries.len());
-    let mut order = [0u8; N];
     for (i, &rank) in ranks.iter().enumerate().take(entries.len()) {
-        order[rank as usize] = i as u8;
-    }
-    let original: [Entry; N] = std::array::from_fn(|i| entries.get(i).copied().unwrap_or(FILLER));
-    for (slot, &i) in entries.iter_mut().zip(&order) {
-        *slot = original[usize::from(i)];
+        order[rank as usize % MOST] = i as u8;
     }
     32 - P
 }
-
-/// Fills the unused places of a copy of the entries.
-const FILLER: Entry = Entry {
-    prefix: 0,
-    name: NO_KEY,
-    key: NO_KEY,
-    value: NO_KEY,
-};
 
 /// The rank of every key among the first `len`: how many of them are
 /// smaller. The keys must be distinct.
@@ -193,15 +215,26 @@ mod rank {
 }
 
 /// Two entries by the bytes of their names (mostly decided by the
-/// prefixes), then of their keys (a single value first).
+/// prefixes, or else by the next eight bytes), then of their keys (a
+/// single value first).
 pub(super) fn compare_bytes(buf: &[u8], a: &Entry, b: &Entry) -> Ordering {
-    a.prefix
-        .cmp(&b.prefix)
-        .then_with(|| buf[a.name.range()].cmp(&buf[b.name.range()]))
-        .then_with(|| {
+    a.prefix.cmp(&b.prefix).then_with(|| {
+        let (x, y) = (a.name.range(), b.name.range());
+        // Both longer than eight bytes, the first eight of each the same:
+        // the next eight (zero-padded) order them unless they tie too.
+        if x.len() > 8 && y.len() > 8 {
+            let next =
+                |name: std::ops::Range<usize>| prefix_at(buf, name.start + 8, name.len() - 8);
+            let order = next(x.clone()).cmp(&next(y.clone()));
+            if order.is_ne() {
+                return order;
+            }
+        }
+        buf[x].cmp(&buf[y]).then_with(|| {
             let key = |e: &Entry| e.key().map(|k| &buf[k.range()]);
             key(a).cmp(&key(b))
         })
+    })
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! The scanner behind [`Params::parse`](super::Params::parse): finds the
 //! pairs of `application/x-www-form-urlencoded` input.
 //!
-//! It reads the input 64 bytes at a time as a bitmask of the bytes that
-//! matter (`&`, `=`, and those that need more work: `%`, `+`, `[`, `]`)
-//! and looks only at those bytes: a typical pair has two (its `=` and the
-//! `&` that ends it), so the cost is per block and per pair, not per byte.
+//! It reads the input 64 bytes at a time as three bitmasks of the bytes
+//! that matter (`&`; `=`; those that need more work: `%`, `+`, `[`, `]`)
+//! and reads the pairs off the masks: the cost is per block and per pair,
+//! not per byte.
 //! A pair whose name holds none of the special bytes is finished here; the
 //! others are marked for [`decode`](super::decode).
 
@@ -26,33 +26,116 @@ pub(super) const ESCAPED_VALUE: Span = Span {
     end: 1,
 };
 
+/// Where the scanner records the entries it finds: a `Vec`, or a
+/// fixed-capacity array on the stack (no allocation) that may fill up.
+pub(super) trait Entries {
+    /// How many entries are recorded.
+    fn count(&self) -> usize;
+    /// True when no more entry fits.
+    fn is_full(&self) -> bool;
+    /// Records an entry; never called when full.
+    fn record(&mut self, entry: Entry);
+}
+
+impl Entries for Vec<Entry> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn is_full(&self) -> bool {
+        false
+    }
+    fn record(&mut self, entry: Entry) {
+        self.push(entry);
+    }
+}
+
+impl<const N: usize> Entries for arrayvec::ArrayVec<Entry, N> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn is_full(&self) -> bool {
+        self.is_full()
+    }
+    fn record(&mut self, entry: Entry) {
+        self.push(entry);
+    }
+}
+
+/// What [`scan_into`] found besides the entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Scanned {
+    /// False when the entries filled up before the input ended: scan again
+    /// into a `Vec`.
+    pub(super) complete: bool,
+    /// Some entry is marked [`PENDING`].
+    pub(super) pending: bool,
+}
+
 /// Finds every non-empty pair of `input`, in input order.
 pub(super) fn scan(input: &[u8], limits: &Limits) -> Result<Vec<Entry>, ParamsError> {
     // Room for every real pingback: growing past 16 entries cost a
     // `realloc` (about 480 instructions) for 17 to 32.
     let mut entries = Vec::with_capacity(32);
+    scan_into(input, limits, &mut entries)?;
+    Ok(entries)
+}
+
+/// Finds the non-empty pairs of `input`, in input order, into `entries`
+/// until it is full.
+///
+/// Each 64-byte block gives three masks (`&`; `=`; `%`, `+`, `[`, `]`),
+/// and the pairs are read from them a pair at a time: the next `&` ends
+/// the pair, the first `=` before it ends the name, the special bytes on
+/// either side of it mark the name or the value. No byte is loaded again;
+/// a loop over every marked byte, loading it to tell which it is, cost
+/// about 100 instructions per pair.
+pub(super) fn scan_into(
+    input: &[u8],
+    limits: &Limits,
+    entries: &mut impl Entries,
+) -> Result<Scanned, ParamsError> {
     let mut pair = Pair::at(0);
+    let mut pending = false;
     let mut base = 0;
     while base < input.len() {
-        let mut bits = masks::at(input, base);
-        while bits != 0 {
-            let at = base + bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            match input.get(at) {
-                Some(b'&') => {
-                    pair.close(input, at, limits, &mut entries)?;
-                    pair = Pair::at(at + 1);
+        let marks = masks::at(input, base);
+        let mut amps = marks.amp;
+        // The bits of this block that belong to the pair: all of them,
+        // then those past each `&`. No branch on the bits but whether the
+        // name's end is still to find.
+        let mut rest = u64::MAX;
+        loop {
+            let next = amps & amps.wrapping_neg();
+            let segment = rest & next.wrapping_sub(1);
+            if pair.equals == usize::MAX {
+                let equals = marks.equals & segment;
+                let first = equals & equals.wrapping_neg();
+                // Up to the first `=`, or the whole segment without one.
+                let name = segment & first.wrapping_sub(1);
+                pair.special_name |= marks.special & name != 0;
+                if first != 0 {
+                    pair.equals = base + first.trailing_zeros() as usize;
                 }
-                Some(b'=') if pair.equals == usize::MAX => pair.equals = at,
-                Some(b'=') => {}
-                _ if pair.equals == usize::MAX => pair.special_name = true,
-                _ => pair.special_value = true,
             }
+            pair.special |= marks.special & segment != 0;
+            if amps == 0 {
+                break;
+            }
+            let at = base + amps.trailing_zeros() as usize;
+            if !pair.close(input, at, limits, entries, &mut pending)? {
+                return Ok(Scanned {
+                    complete: false,
+                    pending,
+                });
+            }
+            pair = Pair::at(at + 1);
+            rest = !(amps ^ amps.wrapping_sub(1));
+            amps &= amps - 1;
         }
         base += 64;
     }
-    pair.close(input, input.len(), limits, &mut entries)?;
-    Ok(entries)
+    let complete = pair.close(input, input.len(), limits, entries, &mut pending)?;
+    Ok(Scanned { complete, pending })
 }
 
 /// The pair being read.
@@ -62,8 +145,8 @@ struct Pair {
     equals: usize,
     /// The name holds `%`, `+`, `[` or `]`.
     special_name: bool,
-    /// The value holds one of them.
-    special_value: bool,
+    /// The name or the value holds one of them.
+    special: bool,
 }
 
 impl Pair {
@@ -72,37 +155,43 @@ impl Pair {
             start,
             equals: usize::MAX,
             special_name: false,
-            special_value: false,
+            special: false,
         }
     }
 
-    /// Ends the pair at `end` and records it.
+    /// Ends the pair at `end` and records it (sets `pending` when it is
+    /// marked so). False when there is no room left.
     #[inline(always)]
     fn close(
         &self,
         input: &[u8],
         end: usize,
         limits: &Limits,
-        entries: &mut Vec<Entry>,
-    ) -> Result<(), ParamsError> {
+        entries: &mut impl Entries,
+        pending: &mut bool,
+    ) -> Result<bool, ParamsError> {
         let start = self.start;
         if end == start {
-            return Ok(());
+            return Ok(true);
         }
-        if entries.len() == limits.max_parameters {
+        if entries.count() == limits.max_parameters {
             return Err(ParamsError::TooManyParameters {
                 limit: limits.max_parameters,
             });
         }
+        if entries.is_full() {
+            return Ok(false);
+        }
         let name_end = self.equals.min(end);
         let key = if self.special_name || name_end == start {
+            *pending = true;
             PENDING
-        } else if self.special_value {
+        } else if self.special {
             ESCAPED_VALUE
         } else {
             NO_KEY
         };
-        entries.push(Entry {
+        entries.record(Entry {
             prefix: prefix_at(input, start, name_end - start),
             name: Span {
                 start: to_u32(start),
@@ -114,22 +203,43 @@ impl Pair {
                 end: to_u32(end),
             },
         });
-        Ok(())
+        Ok(true)
     }
 }
 
-/// The bitmask of a 64-byte block: bit `i` is set when byte `i` is one of
-/// `&`, `=`, `%`, `+`, `[`, `]`. Computed sixteen bytes at a time with SSE2
-/// (part of every x86-64 processor; `safe_arch` wraps the instructions), a
-/// byte at a time elsewhere; both ways give the same mask.
+/// The bitmasks of a 64-byte block: bit `i` of each is set when byte `i`
+/// is `&`, `=`, or one of `%`, `+`, `[`, `]`. Computed sixteen bytes at a
+/// time with SSE2 (part of every x86-64 processor; `safe_arch` wraps the
+/// instructions), a byte at a time elsewhere; both ways give the same masks.
 mod masks {
-    /// The bytes the scanner looks at.
-    const MARKED: [u8; 6] = *b"&=%+[]";
+    /// The masks of one block.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(super) struct Marks {
+        /// The `&` that end pairs.
+        pub(super) amp: u64,
+        /// The `=` (the first of a pair ends its name).
+        pub(super) equals: u64,
+        /// `%`, `+`, `[` and `]`: the pair needs decoding.
+        pub(super) special: u64,
+    }
 
-    /// The mask of the (up to) 64 bytes of `input` from `start`; bits past
+    impl Marks {
+        fn shifted(self, by: usize) -> Marks {
+            Marks {
+                amp: self.amp >> by,
+                equals: self.equals >> by,
+                special: self.special >> by,
+            }
+        }
+    }
+
+    /// The bytes marked special.
+    const SPECIAL: [u8; 4] = *b"%+[]";
+
+    /// The masks of the (up to) 64 bytes of `input` from `start`; bits past
     /// the end of the input are clear.
     #[inline(always)]
-    pub(super) fn at(input: &[u8], start: usize) -> u64 {
+    pub(super) fn at(input: &[u8], start: usize) -> Marks {
         if let Some(block) = input.get(start..start + 64) {
             return of(block.try_into().expect("64 bytes"));
         }
@@ -137,7 +247,7 @@ mod masks {
             // The last 64 bytes, which overlap the block before: loading
             // them whole is cheaper than copying the tail to a padded block.
             let block = input[last..].try_into().expect("64 bytes");
-            return of(block) >> (start - last);
+            return of(block).shifted(start - last);
         }
         let mut padded = [0u8; 64];
         padded[..input.len()].copy_from_slice(input);
@@ -145,37 +255,48 @@ mod masks {
     }
 
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    pub(super) fn of(block: &[u8; 64]) -> u64 {
+    pub(super) fn of(block: &[u8; 64]) -> Marks {
         use safe_arch::{
             cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
         };
         let splat = |byte: u8| set_splat_i8_m128i(i8::from_ne_bytes([byte]));
-        let mut mask = 0;
+        let bits = |mask| u64::from(u32::from_ne_bytes(move_mask_i8_m128i(mask).to_ne_bytes()));
+        let mut marks = Marks {
+            amp: 0,
+            equals: 0,
+            special: 0,
+        };
         for (n, chunk) in block.chunks_exact(16).enumerate() {
             let v = load_unaligned_m128i(chunk.try_into().expect("sixteen bytes"));
             let is = |byte: u8| cmp_eq_mask_i8_m128i(v, splat(byte));
-            let marked = (is(MARKED[0]) | is(MARKED[1]))
-                | (is(MARKED[2]) | is(MARKED[3]))
-                | (is(MARKED[4]) | is(MARKED[5]));
-            let bits = u32::from_ne_bytes(move_mask_i8_m128i(marked).to_ne_bytes());
-            mask |= u64::from(bits) << (16 * n);
+            let special = (is(SPECIAL[0]) | is(SPECIAL[1])) | (is(SPECIAL[2]) | is(SPECIAL[3]));
+            marks.amp |= bits(is(b'&')) << (16 * n);
+            marks.equals |= bits(is(b'=')) << (16 * n);
+            marks.special |= bits(special) << (16 * n);
         }
-        mask
+        marks
     }
 
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    pub(super) fn of(block: &[u8; 64]) -> u64 {
+    pub(super) fn of(block: &[u8; 64]) -> Marks {
         bytewise(block)
     }
 
     /// [`of`], one byte at a time.
     #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
-    pub(super) fn bytewise(block: &[u8; 64]) -> u64 {
-        block
-            .iter()
-            .enumerate()
-            .filter(|(_, byte)| MARKED.contains(byte))
-            .fold(0, |mask, (i, _)| mask | 1 << i)
+    pub(super) fn bytewise(block: &[u8; 64]) -> Marks {
+        let mask = |test: &dyn Fn(u8) -> bool| {
+            block
+                .iter()
+                .enumerate()
+                .filter(|&(_, &byte)| test(byte))
+                .fold(0, |mask, (i, _)| mask | 1 << i)
+        };
+        Marks {
+            amp: mask(&|byte| byte == b'&'),
+            equals: mask(&|byte| byte == b'='),
+            special: mask(&|byte| SPECIAL.contains(&byte)),
+        }
     }
 
     #[cfg(test)]
@@ -202,10 +323,15 @@ mod masks {
             block[17] = b'=';
             block[63] = b'%';
             block[40] = b']';
-            assert_eq!(super::of(&block), 1 | 1 << 17 | 1 << 40 | 1 << 63);
+            block[41] = b'&';
+            let marks = super::of(&block);
+            assert_eq!(marks.amp, 1 | 1 << 41);
+            assert_eq!(marks.equals, 1 << 17);
+            assert_eq!(marks.special, 1 << 40 | 1 << 63);
         }
     }
 }
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -237,6 +363,21 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn an_array_that_fills_up_holds_the_first_pairs(input in "([a-z0-9]{0,12}|[&=%+\\[\\]])*") {
+            let all = scan(input.as_bytes(), &Limits::default()).unwrap();
+            let mut few = arrayvec::ArrayVec::<Entry, 4>::new();
+            let scanned = scan_into(input.as_bytes(), &Limits::default(), &mut few).unwrap();
+            prop_assert_eq!(scanned.complete, all.len() <= 4);
+            let spans = |entries: &[Entry]| -> Vec<_> {
+                entries.iter().map(|e| (e.prefix, e.name, e.key, e.value)).collect()
+            };
+            prop_assert_eq!(spans(&few), spans(&all[..all.len().min(4)]));
+            if scanned.complete {
+                prop_assert_eq!(scanned.pending, all.iter().any(|e| e.key == PENDING));
+            }
+        }
+
         #[test]
         fn finds_the_pairs_a_plain_split_finds(input in "([a-z0-9]{0,40}|[&=%+\\[\\]])*") {
             let entries = scan(input.as_bytes(), &Limits::default()).unwrap();

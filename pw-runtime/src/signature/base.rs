@@ -8,6 +8,11 @@ use pw_catalog::ApiType;
 /// Where a base string is written: a buffer, or straight into a hasher.
 pub(super) trait Sink {
     fn push(&mut self, bytes: &[u8]);
+
+    /// Pushes `text[range]`; `text` may be read past the range.
+    fn push_within(&mut self, text: &[u8], range: std::ops::Range<usize>) {
+        self.push(&text[range]);
+    }
 }
 
 impl Sink for Vec<u8> {
@@ -50,11 +55,7 @@ pub(super) fn write_base_string(
         return;
     }
     let implied = implied_version.then_some(("sign_version", "sign_version=2"));
-    for piece in params.signed_pieces(implied) {
-        if !piece.is_empty() {
-            out.push(piece);
-        }
-    }
+    params.signed_pairs(implied, |text, range| out.push_within(text, range));
 }
 
 /// A cart pingback without `sign_version` is signed as if it had `sign_version=2`.
@@ -88,13 +89,6 @@ pub fn base_string(api: ApiType, version: SignatureVersion, params: &Params) -> 
 /// Something that writes a base string (without the secret).
 pub(super) trait BaseString {
     fn write(&self, out: &mut impl Sink);
-
-    /// True when the base string comes in a few large pieces, which are
-    /// better hashed as they are than copied through a
-    /// [`Feed`](super::digest::Feed).
-    fn in_large_pieces(&self) -> bool {
-        false
-    }
 }
 
 /// The base string of a pingback.
@@ -114,10 +108,5 @@ impl BaseString for PingbackBase<'_> {
             self.params,
             self.implied_version,
         );
-    }
-
-    fn in_large_pieces(&self) -> bool {
-        // Versions 2 and 3 hash slices of the parameters' buffer.
-        self.version != SignatureVersion::V1
     }
 }

@@ -9,12 +9,17 @@ use super::base::{BaseString, Sink};
 use super::SignatureVersion;
 use crate::secret::SecretKey;
 
+/// How many bytes [`Feed`] gathers before it updates the hasher.
+const FEED: usize = 512;
+
 /// Feeds a hasher through a stack buffer, so that the many small pieces of
-/// a version 1 or widget base string cost one `update` per 512 bytes and no
+/// a base string (a pair at a time for versions 2 and 3, smaller for
+/// version 1 and widgets) cost one `update` per 512 bytes and no
 /// allocation.
 pub(super) struct Feed<D> {
     hasher: D,
-    buf: [u8; 512],
+    /// [`FEED`] bytes, and room for a 32-byte copy that starts before the end.
+    buf: [u8; FEED + 32],
     len: usize,
 }
 
@@ -22,7 +27,7 @@ impl<D: Digest> Feed<D> {
     fn new() -> Self {
         Feed {
             hasher: D::new(),
-            buf: [0; 512],
+            buf: [0; FEED + 32],
             len: 0,
         }
     }
@@ -35,16 +40,33 @@ impl<D: Digest> Feed<D> {
 
 impl<D: Digest> Sink for Feed<D> {
     fn push(&mut self, bytes: &[u8]) {
-        if self.len + bytes.len() > self.buf.len() {
+        if self.len + bytes.len() > FEED {
             self.hasher.update(&self.buf[..self.len]);
             self.len = 0;
-            if bytes.len() > self.buf.len() {
+            if bytes.len() > FEED {
                 self.hasher.update(bytes);
                 return;
             }
         }
         self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
         self.len += bytes.len();
+    }
+
+    /// A piece of up to 32 bytes with 32 readable from its start is copied
+    /// as 32 (the bytes past it are overwritten by what follows): a copy
+    /// of its exact length, a call to `memcpy`, cost about 35 instructions
+    /// per pair.
+    #[inline]
+    fn push_within(&mut self, text: &[u8], range: std::ops::Range<usize>) {
+        let len = range.len();
+        if len <= 32 && self.len + len <= FEED {
+            if let Some(chunk) = text.get(range.start..range.start + 32) {
+                self.buf[self.len..self.len + 32].copy_from_slice(chunk);
+                self.len += len;
+                return;
+            }
+        }
+        self.push(&text[range]);
     }
 }
 
@@ -64,15 +86,6 @@ impl RawDigest {
     }
 }
 
-/// Hashes every piece as it comes.
-struct Direct<D>(D);
-
-impl<D: Digest> Sink for Direct<D> {
-    fn push(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
-    }
-}
-
 /// The digest of `base` then the secret.
 pub(super) fn digest(
     version: SignatureVersion,
@@ -82,17 +95,10 @@ pub(super) fn digest(
     fn run<D: Digest>(secret: &SecretKey, base: &impl BaseString, out: &mut [u8]) {
         let secret = secret.expose().as_bytes();
         let mut output = digest::Output::<D>::default();
-        if base.in_large_pieces() {
-            let mut direct = Direct(D::new());
-            base.write(&mut direct);
-            direct.push(secret);
-            direct.0.finalize_into(&mut output);
-        } else {
-            let mut feed = Feed::<D>::new();
-            base.write(&mut feed);
-            feed.push(secret);
-            feed.finalize_into(&mut output);
-        }
+        let mut feed = Feed::<D>::new();
+        base.write(&mut feed);
+        feed.push(secret);
+        feed.finalize_into(&mut output);
         out.copy_from_slice(&output);
     }
     let mut bytes = [0u8; 32];

@@ -28,7 +28,7 @@ pub(super) fn compare(a: &Key, b: &Key) -> Ordering {
 
 /// A number's place: lexicographic, hence total.
 fn value(number: Number) -> (TotalF64, i8, u8, i64) {
-    #[allow(clippy::cast_precision_loss)] // as PHP compares an integer to a float
+    // The integer to `f64`, as PHP compares an integer to a float.
     match number {
         Number::Integer(integer) => (TotalF64(integer as f64), 0, 0, integer),
         Number::Float(float, overflow) => (TotalF64(float), overflow, 1, 0),

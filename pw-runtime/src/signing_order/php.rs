@@ -101,7 +101,7 @@ fn integer_to_string(key: &Key, text: &Key) -> Ordering {
     let integer = integer(key);
     match text.number {
         Some(Number::Integer(other)) => integer.cmp(&other),
-        #[allow(clippy::cast_precision_loss)] // as PHP converts it
+        // `as f64`, as PHP converts it.
         Some(Number::Float(other, _)) => three_way(integer as f64, other),
         None => key.bytes.cmp(text.bytes),
     }
@@ -112,7 +112,7 @@ fn strings(a: &Key, b: &Key) -> Ordering {
     let (Some(x), Some(y)) = (a.number, b.number) else {
         return a.bytes.cmp(b.bytes);
     };
-    #[allow(clippy::cast_precision_loss)] // as PHP converts them
+    // Integers to `f64` as PHP converts them.
     match (x, y) {
         (Number::Integer(x), Number::Integer(y)) => x.cmp(&y),
         (Number::Integer(x), Number::Float(y, overflow)) => {
