@@ -46,11 +46,7 @@ where
     N: AsRef<str>,
     V: AsRef<str>,
 {
-    let pairs: Vec<(&str, &str)> = params
-        .iter()
-        .map(|(n, v)| (n.as_ref(), v.as_ref()))
-        .collect();
-    digest(version, secret, &WidgetBase { version, pairs }).to_hex()
+    digest(version, secret, &WidgetBase::of(version, params)).to_hex()
 }
 
 /// The base string of a widget call, without the secret that ends it.
@@ -69,12 +65,8 @@ where
     N: AsRef<str>,
     V: AsRef<str>,
 {
-    let pairs: Vec<(&str, &str)> = params
-        .iter()
-        .map(|(n, v)| (n.as_ref(), v.as_ref()))
-        .collect();
     let mut out = Vec::new();
-    WidgetBase { version, pairs }.write(&mut out);
+    WidgetBase::of(version, params).write(&mut out);
     String::from_utf8(out).expect("parameters are UTF-8")
 }
 
@@ -82,6 +74,16 @@ where
 struct WidgetBase<'a> {
     version: SignatureVersion,
     pairs: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> WidgetBase<'a> {
+    fn of<N: AsRef<str>, V: AsRef<str>>(version: SignatureVersion, params: &'a [(N, V)]) -> Self {
+        let pairs = params
+            .iter()
+            .map(|(n, v)| (n.as_ref(), v.as_ref()))
+            .collect();
+        WidgetBase { version, pairs }
+    }
 }
 
 impl BaseString for WidgetBase<'_> {
