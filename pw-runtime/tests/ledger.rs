@@ -238,12 +238,7 @@ async fn unrelated_refs_claimed_together_are_all_fresh<B: Backend>() {
             })
         })
         .collect();
-    let mut failures = Vec::new();
-    for task in tasks {
-        if let Err(failure) = task.await.unwrap() {
-            failures.push(failure);
-        }
-    }
+    let failures = failures_of(tasks).await;
     assert!(
         failures.is_empty(),
         "{} of {UNRELATED} pingbacks of distinct refs failed: {failures:?}",
@@ -751,12 +746,7 @@ async fn slow_handlers_run_side_by_side<B: Backend>() {
             })
         })
         .collect();
-    let mut failures = Vec::new();
-    for task in tasks {
-        if let Err(failure) = task.await.unwrap() {
-            failures.push(failure);
-        }
-    }
+    let failures = failures_of(tasks).await;
     assert_side_by_side(started.elapsed(), &failures);
     for n in 0..SLOW_PINGBACKS {
         assert_claim(&ledger, &id(&format!("slow{n}"), 0), "done").await;
@@ -799,13 +789,7 @@ async fn slow_handlers_with_grants_run_side_by_side<B: SqlBackend + 'static>() {
                     })
                 })
                 .collect();
-            let mut failures = Vec::new();
-            for task in tasks {
-                if let Err(failure) = task.await.unwrap() {
-                    failures.push(failure);
-                }
-            }
-            failures
+            failures_of(tasks).await
         })
         .await;
     assert_side_by_side(started.elapsed(), &failures);

@@ -19,7 +19,7 @@ use pw_runtime::{Params, PingbackType, UniqueRef};
 #[path = "support/backends.rs"]
 #[allow(unused_imports)]
 mod backends;
-use backends::{Backend, Mysql};
+use backends::{failures_of, Backend, Mysql};
 
 /// Pingbacks of distinct refs claimed and completed together, and how many
 /// instances (pools) of the ledger they arrive at.
@@ -69,12 +69,7 @@ async fn claims_of_unrelated_refs_never_deadlock() {
             })
         })
         .collect();
-    let mut failures = Vec::new();
-    for task in tasks {
-        if let Err(failure) = task.await.unwrap() {
-            failures.push(failure);
-        }
-    }
+    let failures = failures_of(tasks).await;
     let broken = deadlocks(&backend.admin).await - before;
     assert!(failures.is_empty(), "{failures:?}");
     assert_eq!(

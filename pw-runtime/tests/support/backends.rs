@@ -37,6 +37,18 @@ pub trait Backend: Sized {
     async fn teardown(self);
 }
 
+/// What the concurrent pingback tasks of a scenario failed with, in task
+/// order (each task answers `Err` with what went wrong for its pingback).
+pub async fn failures_of(tasks: Vec<tokio::task::JoinHandle<Result<(), String>>>) -> Vec<String> {
+    let mut failures = Vec::new();
+    for task in tasks {
+        if let Err(failure) = task.await.unwrap() {
+            failures.push(failure);
+        }
+    }
+    failures
+}
+
 /// A name no other test (in this run or an earlier one) uses.
 pub fn unique_name() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
