@@ -250,6 +250,60 @@ async fn unrelated_refs_claimed_together_are_all_fresh<B: Backend>() {
     backend.teardown().await;
 }
 
+/// How many pingbacks `claims_racing_a_completion_never_deliver_twice`
+/// completes while others claim them.
+const RACED_COMPLETIONS: usize = 40;
+
+/// Claims of a pingback keep arriving while its holder completes it: none
+/// is fresh (its lease is held, then its record is done), and once the
+/// completion returned every claim sees it done. A claim that looked at the
+/// file just before the completion became durable, and entered itself just
+/// after the completion let go of its claim, must look again.
+async fn claims_racing_a_completion_never_deliver_twice<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    for n in 0..RACED_COMPLETIONS {
+        let reference = format!("raced{n}");
+        let pay = id(&reference, 0);
+        let lease = fresh(&ledger, &pay).await;
+        let completed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let claimers: Vec<_> = (0..4)
+            .map(|_| {
+                let (ledger, pay, completed) =
+                    (ledger.clone(), pay.clone(), Arc::clone(&completed));
+                tokio::spawn(async move {
+                    loop {
+                        let finished = completed.load(std::sync::atomic::Ordering::SeqCst);
+                        match ledger.claim(&pay).await {
+                            Ok(Claim::Fresh(_)) => {
+                                return Err(format!("{pay}: a second fresh claim"))
+                            }
+                            Ok(Claim::InProgress) if finished => {
+                                return Err(format!(
+                                    "{pay}: in progress after its completion returned"
+                                ))
+                            }
+                            Ok(Claim::AlreadyDone) if finished => return Ok(()),
+                            Ok(_) => tokio::task::yield_now().await,
+                            Err(err) => return Err(format!("{pay}: {err}")),
+                        }
+                    }
+                })
+            })
+            .collect();
+        ledger
+            .complete(lease, &params(&reference, 0))
+            .await
+            .unwrap();
+        completed.store(true, std::sync::atomic::Ordering::SeqCst);
+        let failures = failures_of(claimers).await;
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+    backend.teardown().await;
+}
+
 async fn two_instances_give_one_lease<B: Backend>() {
     let Some(backend) = B::setup().await else {
         return;
@@ -830,6 +884,7 @@ macro_rules! common {
             release_makes_it_fresh_again,
             concurrent_claims_give_one_lease,
             unrelated_refs_claimed_together_are_all_fresh,
+            claims_racing_a_completion_never_deliver_twice,
             two_instances_give_one_lease,
             original_payment_of_a_ref,
             namespaces_are_separate,

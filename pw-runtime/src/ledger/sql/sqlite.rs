@@ -314,6 +314,7 @@ impl SqliteLedger {
         let mut claims = self.file.claims();
         if claims.get(key).is_some_and(|entry| entry.token == token) {
             claims.remove(key);
+            self.file.claim_ended(&claims);
         }
     }
 
@@ -327,6 +328,7 @@ impl SqliteLedger {
     }
 
     fn try_claim(&self, id: &UniqueRef) -> Result<Claim, LedgerError> {
+        let ended_before = self.file.claims_ended();
         // A duplicate of a completed pingback: answered from the file alone.
         if self.is_done(id)? {
             return Ok(Claim::AlreadyDone);
@@ -359,6 +361,14 @@ impl SqliteLedger {
                 committing: false,
             };
             claims.insert(key.clone(), entry);
+            if self.file.claims_ended() == ended_before {
+                // No claim ended since the first look, so no completion
+                // became durable in between: the look still holds.
+                return Ok(Claim::Fresh(lease.with_state(SqliteLease {
+                    file: Arc::clone(&self.file),
+                    writer: Mutex::new(None),
+                })));
+            }
         }
         // Completed since the first look? A completion keeps its claim
         // until its commit is durable, so a record seen here (committed
@@ -412,7 +422,7 @@ impl SqliteLedger {
                 let mut writer = self.file.writer().await;
                 let begun = writer
                     .begin()
-                    .and_then(|()| writer.conn.execute_batch("SAVEPOINT pw_lease"));
+                    .and_then(|()| writer.run("SAVEPOINT pw_lease"));
                 if let Err(err) = begun {
                     self.forget(&key, lease.token());
                     return Err(unavailable(err));
@@ -438,7 +448,7 @@ impl SqliteLedger {
                     .prepare_cached(&self.statements.unquarantine)?
                     .execute(params![id.reference, id.kind.code()])
             })
-            .and_then(|_| writer.conn.execute_batch("RELEASE pw_lease"));
+            .and_then(|_| writer.run("RELEASE pw_lease"));
         let result = match recorded {
             Ok(()) => self.file.commit(writer).await,
             Err(err) => {
@@ -633,7 +643,7 @@ impl Lease {
         if slot.is_none() {
             let mut held = file.writer().await;
             held.begin()
-                .and_then(|()| held.conn.execute_batch("SAVEPOINT pw_lease"))
+                .and_then(|()| held.run("SAVEPOINT pw_lease"))
                 .map_err(unavailable)?;
             *slot = Some(held);
         }
