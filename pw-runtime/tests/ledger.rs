@@ -324,6 +324,29 @@ async fn two_instances_give_one_lease<B: Backend>() {
     backend.teardown().await;
 }
 
+/// A ref with several completed payments (or reversals): the original is
+/// the earliest delivered, whatever its type code.
+async fn the_earliest_of_several_payments_is_the_original<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    for code in [201, 1, 0, 202, 2] {
+        let lease = fresh(&ledger, &id("several", code)).await;
+        ledger
+            .complete(lease, &params("several", code))
+            .await
+            .unwrap();
+        // Distinct delivery times, in milliseconds.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let payment = ledger.original_payment("several").await.unwrap().unwrap();
+    assert_eq!(payment.id(), &id("several", 201));
+    let reversal = ledger.reversal("several").await.unwrap().unwrap();
+    assert_eq!(reversal.id(), &id("several", 202));
+    backend.teardown().await;
+}
+
 async fn original_payment_of_a_ref<B: Backend>() {
     let Some(backend) = B::setup().await else {
         return;
@@ -887,6 +910,7 @@ macro_rules! common {
             claims_racing_a_completion_never_deliver_twice,
             two_instances_give_one_lease,
             original_payment_of_a_ref,
+            the_earliest_of_several_payments_is_the_original,
             namespaces_are_separate,
             a_chargeback_before_its_payment_is_recorded,
             a_risk_review_and_its_outcomes_are_recorded,

@@ -543,13 +543,30 @@ impl SqliteLedger {
         }
     }
 
+    /// The earliest (by delivery, then type) of the completed pingbacks of
+    /// `reference` that `sql` selects (see `Statements::lookup`).
     fn lookup(&self, sql: &str, reference: &str) -> Result<Option<PaymentRecord>, LedgerError> {
         let found = self.file.read(|db| {
-            db.prepare_cached(sql)?
-                .query_row(params![reference], |row| {
-                    Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?))
-                })
-                .optional()
+            let mut select = db.prepare_cached(sql)?;
+            let rows = select.query_map(params![reference], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get(1)?,
+                    row.get::<_, Option<i64>>(2)?,
+                ))
+            })?;
+            // As SQL's `ORDER BY delivered_at, kind` would: no time first.
+            let mut earliest: Option<(i64, Option<String>, Option<i64>)> = None;
+            for row in rows {
+                let row = row?;
+                if earliest
+                    .as_ref()
+                    .is_none_or(|first| (row.2, row.0) < (first.2, first.0))
+                {
+                    earliest = Some(row);
+                }
+            }
+            Ok(earliest)
         })?;
         Ok(found.map(|(kind, query, at)| record(reference, kind, query, at)))
     }

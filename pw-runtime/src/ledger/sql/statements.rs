@@ -59,11 +59,13 @@ pub(crate) struct Statements {
     /// pingback as done; 0 rows when it already was.
     pub(crate) record_done: String,
     /// `(reference)` → `(kind, params, delivered_at millis)` of the
-    /// earliest completed payment.
+    /// earliest completed payment (in SQLite: of every completed payment,
+    /// the caller picks the earliest).
     pub(crate) lookup: String,
     pub(crate) create_quarantine: String,
     /// `(reference)` → `(kind, params, delivered_at millis)` of the
-    /// earliest completed reversal (2, 202).
+    /// earliest completed reversal (2, 202) (in SQLite: of every one, as
+    /// `lookup`).
     pub(crate) lookup_reversal: String,
     /// `(reference, kind)`: removes the quarantine entry.
     pub(crate) unquarantine: String,
@@ -132,10 +134,12 @@ impl Statements {
         };
         let t = qualified(format!("{prefix}ledger"));
         let q = qualified(format!("{prefix}quarantine"));
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
         let reversal_tail =
             "AND state = 'done' AND kind IN (2, 202) ORDER BY delivered_at, kind LIMIT 1";
         #[cfg(any(feature = "postgres", feature = "mysql"))]
         let c = qualified(format!("{prefix}claims"));
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
         let lookup_tail =
             "AND state = 'done' AND kind IN (0, 1, 201) ORDER BY delivered_at, kind LIMIT 1";
         match dialect {
@@ -157,8 +161,13 @@ impl Statements {
                      expires_at = NULL, params = excluded.params, delivered_at = excluded.delivered_at \
                      WHERE {t}.state <> 'done'"
                 ),
+                // SQLite: every such row, unordered, and `+kind` (the list
+                // tested row by row): `IN` on the key and `ORDER BY` each
+                // built a temporary b-tree, whose page cache was allocated
+                // and freed on every pingback. The caller picks the earliest.
                 lookup: format!(
-                    "SELECT kind, params, delivered_at FROM {t} WHERE reference = ?1 {lookup_tail}"
+                    "SELECT kind, params, delivered_at FROM {t} WHERE reference = ?1 \
+                     AND state = 'done' AND +kind IN (0, 1, 201)"
                 ),
                 create_quarantine: format!(
                     "CREATE TABLE IF NOT EXISTS {q} (reference TEXT NOT NULL, kind INTEGER NOT NULL, \
@@ -167,7 +176,8 @@ impl Statements {
                      attempts INTEGER NOT NULL, PRIMARY KEY (reference, kind))"
                 ),
                 lookup_reversal: format!(
-                    "SELECT kind, params, delivered_at FROM {t} WHERE reference = ?1 {reversal_tail}"
+                    "SELECT kind, params, delivered_at FROM {t} WHERE reference = ?1 \
+                     AND state = 'done' AND +kind IN (2, 202)"
                 ),
                 unquarantine: format!("DELETE FROM {q} WHERE reference = ?1 AND kind = ?2"),
                 quarantine: format!(
