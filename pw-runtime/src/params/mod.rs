@@ -485,6 +485,7 @@ impl Params {
     }
 
     /// The value of the entry at `index`.
+    #[inline]
     pub(crate) fn value_at(&self, index: usize) -> &str {
         self.text(self.entries[index].value)
     }
