@@ -249,7 +249,9 @@ mod masks {
         while chunk < input.len() {
             let found = match input.get(chunk..chunk + 16) {
                 Some(bytes) => of16(bytes.try_into().expect("sixteen bytes")),
-                None => of16(input[last..].try_into().expect("sixteen bytes")).shifted(chunk - last),
+                None => {
+                    of16(input[last..].try_into().expect("sixteen bytes")).shifted(chunk - last)
+                }
             };
             let by = chunk - start;
             marks.amp |= found.amp << by;

@@ -82,7 +82,9 @@ fn hex_equals(received: &str, expected: &[u8]) -> bool {
     if received.len() != 2 * expected.len() {
         return false;
     }
-    hex_difference(received.as_bytes(), expected).ct_eq(&0).into()
+    hex_difference(received.as_bytes(), expected)
+        .ct_eq(&0)
+        .into()
 }
 
 /// Non-zero when `received` (twice as long as `expected`) is not the
