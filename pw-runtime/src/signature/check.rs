@@ -92,7 +92,7 @@ fn hex_equals(received: &str, expected: &[u8]) -> bool {
 /// with SSE2 (`safe_arch`): the nibbles spread to one a byte, `0`–`9` or
 /// `a`–`f` added, all of it compared and the difference accumulated, never
 /// tested early. Eight characters at a time in a general register cost
-/// about 180 instructions per version 3 signature, this about 50. A digest
+/// about 160 instructions per version 3 signature, this about 50. A digest
 /// is 16 or 32 bytes; any tail past a multiple of 16 is compared eight
 /// characters at a time.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
