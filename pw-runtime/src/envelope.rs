@@ -115,6 +115,7 @@ enum GoodsFields {
 }
 
 /// The value at `slot` if present and non-empty.
+#[inline]
 fn non_empty(params: &Params, slot: Option<usize>) -> Option<&str> {
     slot.map(|i| params.value_at(i))
         .filter(|value| !value.is_empty())

@@ -1,11 +1,10 @@
 //! Where the standard parameters sit among the entries of a [`Params`]:
 //! found in one pass, so that the checks after it do no lookup.
 //!
-//! The entries are in signing order, so the standard names, sorted by
-//! prefix (their first eight bytes), are found by walking both lists
-//! together: a typical pingback takes about 20 ns, where matching each
-//! entry against every standard name took 35 ns and a perfect hash of the
-//! prefixes 39 (its loads depend on a multiplication, entry after entry).
+//! Each entry is looked up by its prefix (its first eight bytes) and its
+//! length in a table of the standard names indexed by a perfect hash of
+//! their prefixes ([`slot`]): one multiplication, one load and two
+//! comparisons an entry.
 
 use crate::params::prefix_of;
 use crate::params::Params;
@@ -46,24 +45,34 @@ fn to_u32(index: usize) -> u32 {
     index as u32
 }
 
-/// The prefix (see [`prefix_of`]), length and index in [`NAMES`] of each
-/// standard name, by prefix.
-const SORTED: [(u64, usize, usize); NAMES.len()] = {
-    let mut sorted = [(0, 0, 0); NAMES.len()];
+/// The multiplier of [`slot`], found by trying random odd numbers until
+/// the eleven prefixes of [`NAMES`] fell in eleven different slots (the
+/// build fails if they ever do not: see [`TABLE`]).
+const MAGIC: u64 = 0xa11d_459a_2f97_8d87;
+
+/// How many bits of the product pick a slot: 16 slots for 11 names.
+const SLOT_BITS: u32 = 4;
+
+/// The slot of a name by its prefix (see [`prefix_of`]): a perfect hash
+/// of the standard names, the top bits of a multiplication.
+const fn slot(prefix: u64) -> usize {
+    (prefix.wrapping_mul(MAGIC) >> (64 - SLOT_BITS)) as usize
+}
+
+/// The prefix, length and index in [`NAMES`] of the standard name in each
+/// slot; `(0, 0, 0)` in an empty slot, which no entry matches (no name is
+/// empty).
+const TABLE: [(u64, usize, usize); 1 << SLOT_BITS] = {
+    let mut table = [(0, 0, 0); 1 << SLOT_BITS];
     let mut i = 0;
     while i < NAMES.len() {
-        sorted[i] = (prefix_of(NAMES[i].as_bytes()), NAMES[i].len(), i);
-        // Insertion sort: `sort` is not `const`.
-        let mut j = i;
-        while j > 0 && sorted[j - 1].0 > sorted[j].0 {
-            let moved = sorted[j - 1];
-            sorted[j - 1] = sorted[j];
-            sorted[j] = moved;
-            j -= 1;
-        }
+        let prefix = prefix_of(NAMES[i].as_bytes());
+        let at = slot(prefix);
+        assert!(table[at].1 == 0, "two standard names in one slot");
+        table[at] = (prefix, NAMES[i].len(), i);
         i += 1;
     }
-    sorted
+    table
 };
 
 /// The entry indices of the standard parameters of a [`Params`].
@@ -81,19 +90,17 @@ impl Standard {
     pub(crate) fn find(params: &Params) -> Standard {
         let mut at = [NONE; NAMES.len()];
         let mut goodsid_array = false;
-        // The first standard name whose prefix is not below the entry's.
-        let mut next = 0;
+        // One lookup an entry, independent of the others. (Walking the
+        // entries and the standard names sorted by prefix together cost
+        // about 30 instructions an entry, in branches that depend on the
+        // names.) A name is given once at most, as `Params` rejects repeats.
         params.for_each_prefix(|index, prefix, len, is_array| {
-            while next < SORTED.len() && SORTED[next].0 < prefix {
-                next += 1;
-            }
-            if let Some(&(expected, expected_len, name)) = SORTED.get(next) {
-                if expected == prefix && expected_len == len {
-                    if is_array {
-                        goodsid_array |= name == GOODSID;
-                    } else {
-                        at[name] = to_u32(index);
-                    }
+            let (expected, expected_len, name) = TABLE[slot(prefix)];
+            if expected == prefix && expected_len == len {
+                if is_array {
+                    goodsid_array |= name == GOODSID;
+                } else {
+                    at[name] = to_u32(index);
                 }
             }
         });

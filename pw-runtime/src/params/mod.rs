@@ -485,6 +485,7 @@ impl Params {
     }
 
     /// The value of the entry at `index`.
+    #[inline]
     pub(crate) fn value_at(&self, index: usize) -> &str {
         self.text(self.entries[index].value)
     }
@@ -511,32 +512,40 @@ impl Params {
         // The pairs named `sig`: found by prefix and length alone, as no
         // other name has the prefix of `sig` and its length.
         const SIG: u64 = prefix_of(b"sig");
-        let mut implied = implied.map(|(name, pair)| {
-            let at = self
-                .entries
-                .partition_point(|e| &buf[e.name.range()] <= name.as_bytes());
-            (at, pair.as_bytes())
-        });
-        for (index, entry) in self.entries.iter().enumerate() {
-            if let Some((at, pair)) = implied {
-                if at == index {
-                    piece(pair, 0..pair.len());
-                    implied = None;
+        // The entries before the implied pair's place, then those after:
+        // no test of the place for every entry.
+        let (at, implied) = match implied {
+            Some((name, pair)) => {
+                let at = self
+                    .entries
+                    .partition_point(|e| &buf[e.name.range()] <= name.as_bytes());
+                (at, Some(pair.as_bytes()))
+            }
+            None => (self.entries.len(), None),
+        };
+        let (before, after) = self.entries.split_at(at);
+        fn pairs<'a>(
+            buf: &'a [u8],
+            entries: &[Entry],
+            piece: &mut impl FnMut(&'a [u8], std::ops::Range<usize>),
+        ) {
+            for entry in entries {
+                if entry.prefix == SIG && entry.name.end - entry.name.start == 3 {
+                    continue;
+                }
+                // The pair as it stands in the text: `name=value`, or `name`
+                // alone for a pair the input gave without `=`.
+                piece(buf, entry.name.start as usize..entry.value.end as usize);
+                if entry.value.start == entry.name.end {
+                    piece(b"=", 0..1);
                 }
             }
-            if entry.prefix == SIG && entry.name.end - entry.name.start == 3 {
-                continue;
-            }
-            // The pair as it stands in the text: `name=value`, or `name`
-            // alone for a pair the input gave without `=`.
-            piece(buf, entry.name.start as usize..entry.value.end as usize);
-            if entry.value.start == entry.name.end {
-                piece(b"=", 0..1);
-            }
         }
-        if let Some((_, pair)) = implied {
+        pairs(buf, before, &mut piece);
+        if let Some(pair) = implied {
             piece(pair, 0..pair.len());
         }
+        pairs(buf, after, &mut piece);
     }
 
     /// Calls `f(index, prefix, name_len, is_array_element)` for every entry,

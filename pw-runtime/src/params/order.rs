@@ -85,20 +85,34 @@ pub(super) const MOST: usize = 64;
 /// at once ([`rank`]); an insertion sort of the 14 entries of a typical
 /// pingback cost about 60 ns, mostly in mispredicted branches, this about
 /// 40; `sort_unstable_by` of 34 entries cost about 8,800 instructions, this
-/// about 2,500. Indices whose kept prefix bits tie are then put in order by
-/// an insertion pass that is linear on such nearly sorted input. Only the
+/// about 2,500. The keys are written at their places, so that the indices
+/// are their low bits and neighbours whose kept prefix bits tie are seen
+/// from two adjacent keys (looking at both entries for every neighbour cost
+/// about 25 instructions a pair). Such ties are then put in order by an
+/// insertion pass that is linear on such nearly sorted input. Only the
 /// one-byte indices move: the entries are written once, in order, as they
 /// are laid out.
 pub(super) fn order_by_bytes(buf: &[u8], entries: &[Entry], order: &mut [u8; MOST]) {
-    let kept = match entries.len() {
-        0..=16 => rank_small::<16, 4, 5>(entries, order),
-        17..=24 => rank_small::<24, 6, 5>(entries, order),
-        25..=32 => rank_small::<32, 8, 5>(entries, order),
-        33..=48 => rank_small::<48, 12, 6>(entries, order),
-        _ => rank_small::<64, 16, 6>(entries, order),
+    let mut sorted = [0u32; MOST];
+    let position_bits = match entries.len() {
+        0..=16 => rank_small::<16, 4, 5>(entries, &mut sorted),
+        17..=24 => rank_small::<24, 6, 5>(entries, &mut sorted),
+        25..=32 => rank_small::<32, 8, 5>(entries, &mut sorted),
+        33..=48 => rank_small::<48, 12, 6>(entries, &mut sorted),
+        _ => rank_small::<64, 16, 6>(entries, &mut sorted),
     };
-    let order = &mut order[..entries.len()];
-    let top = |i: u8| entries[usize::from(i)].prefix >> (64 - kept);
+    let len = entries.len();
+    let low = (1u32 << position_bits) - 1;
+    let mut tied = false;
+    for k in 0..len {
+        order[k] = (sorted[k] & low) as u8;
+        // Bit set when the key before has the same prefix bits.
+        tied |= k > 0 && (sorted[k - 1] ^ sorted[k]) <= low;
+    }
+    if !tied {
+        return;
+    }
+    let order = &mut order[..len];
     // Ties of the kept bits are mostly decided by the whole prefixes or
     // the next eight bytes, inline (a call to `compare_bytes` cost about 80
     // instructions).
@@ -118,9 +132,11 @@ pub(super) fn order_by_bytes(buf: &[u8], entries: &[Entry], order: &mut [u8; MOS
             .then_with(|| compare_bytes(buf, a, b))
             .is_gt()
     };
-    for i in 1..order.len() {
+    for i in 1..len {
+        // The kept bits of `sorted[j]` are those of the entry now at `j`:
+        // only entries of the same kept bits are swapped.
         let mut j = i;
-        while j > 0 && top(order[j - 1]) == top(order[j]) && after(order[j - 1], order[j]) {
+        while j > 0 && (sorted[j - 1] ^ sorted[j]) <= low && after(order[j - 1], order[j]) {
             order.swap(j - 1, j);
             j -= 1;
         }
@@ -129,11 +145,10 @@ pub(super) fn order_by_bytes(buf: &[u8], entries: &[Entry], order: &mut [u8; MOS
 
 /// Ranks up to `N` entries (`N = 4 * V`, at most `2^P`) by their 32-bit
 /// keys, the top `32 - P` bits of the prefix then the position in `P`
-/// bits, writes their order, and returns how many bits of the prefix it
-/// kept.
+/// bits, writes each key at its place in `sorted`, and returns `P`.
 fn rank_small<const N: usize, const V: usize, const P: u32>(
     entries: &[Entry],
-    order: &mut [u8; MOST],
+    sorted: &mut [u32; MOST],
 ) -> u32 {
     debug_assert!(entries.len() <= N && N <= 1 << P && N <= MOST);
     let mut keys = [u32::MAX; N];
@@ -141,10 +156,10 @@ fn rank_small<const N: usize, const V: usize, const P: u32>(
         *key = (entry.prefix >> 32) as u32 >> P << P | i as u32;
     }
     let ranks = rank::ranks::<N, V>(&keys, entries.len());
-    for (i, &rank) in ranks.iter().enumerate().take(entries.len()) {
-        order[rank as usize % MOST] = i as u8;
+    for (&key, &rank) in keys.iter().zip(ranks.iter()).take(entries.len()) {
+        sorted[rank as usize % MOST] = key;
     }
-    32 - P
+    P
 }
 
 /// The rank of every key among the first `len`: how many of them are

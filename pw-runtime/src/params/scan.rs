@@ -31,21 +31,17 @@ pub(super) const ESCAPED_VALUE: Span = Span {
 pub(super) trait Entries {
     /// How many entries are recorded.
     fn count(&self) -> usize;
-    /// True when no more entry fits.
-    fn is_full(&self) -> bool;
-    /// Records an entry; never called when full.
-    fn record(&mut self, entry: Entry);
+    /// Records an entry; false (and nothing recorded) when no more fits.
+    fn record(&mut self, entry: Entry) -> bool;
 }
 
 impl Entries for Vec<Entry> {
     fn count(&self) -> usize {
         self.len()
     }
-    fn is_full(&self) -> bool {
-        false
-    }
-    fn record(&mut self, entry: Entry) {
+    fn record(&mut self, entry: Entry) -> bool {
         self.push(entry);
+        true
     }
 }
 
@@ -53,11 +49,8 @@ impl<const N: usize> Entries for arrayvec::ArrayVec<Entry, N> {
     fn count(&self) -> usize {
         self.len()
     }
-    fn is_full(&self) -> bool {
-        self.is_full()
-    }
-    fn record(&mut self, entry: Entry) {
-        self.push(entry);
+    fn record(&mut self, entry: Entry) -> bool {
+        self.try_push(entry).is_ok()
     }
 }
 
@@ -179,9 +172,6 @@ impl Pair {
                 limit: limits.max_parameters,
             });
         }
-        if entries.is_full() {
-            return Ok(false);
-        }
         let name_end = self.equals.min(end);
         let key = if self.special_name || name_end == start {
             *pending = true;
@@ -191,7 +181,7 @@ impl Pair {
         } else {
             NO_KEY
         };
-        entries.record(Entry {
+        Ok(entries.record(Entry {
             prefix: prefix_at(input, start, name_end - start),
             name: Span {
                 start: to_u32(start),
@@ -202,8 +192,7 @@ impl Pair {
                 start: to_u32((name_end + 1).min(end)),
                 end: to_u32(end),
             },
-        });
-        Ok(true)
+        }))
     }
 }
 
@@ -243,43 +232,77 @@ mod masks {
         if let Some(block) = input.get(start..start + 64) {
             return of(block.try_into().expect("64 bytes"));
         }
-        if let Some(last) = input.len().checked_sub(64) {
-            // The last 64 bytes, which overlap the block before: loading
-            // them whole is cheaper than copying the tail to a padded block.
-            let block = input[last..].try_into().expect("64 bytes");
-            return of(block).shifted(start - last);
+        let Some(last) = input.len().checked_sub(16) else {
+            let mut padded = [0u8; 16];
+            padded[..input.len()].copy_from_slice(input);
+            return of16(&padded);
+        };
+        // The tail, sixteen bytes at a time, the last sixteen of the input
+        // for the part of a chunk that ends it: a tail of a few bytes costs
+        // one chunk, where loading the last 64 bytes cost four.
+        let mut marks = Marks {
+            amp: 0,
+            equals: 0,
+            special: 0,
+        };
+        let mut chunk = start;
+        while chunk < input.len() {
+            let found = match input.get(chunk..chunk + 16) {
+                Some(bytes) => of16(bytes.try_into().expect("sixteen bytes")),
+                None => {
+                    of16(input[last..].try_into().expect("sixteen bytes")).shifted(chunk - last)
+                }
+            };
+            let by = chunk - start;
+            marks.amp |= found.amp << by;
+            marks.equals |= found.equals << by;
+            marks.special |= found.special << by;
+            chunk += 16;
         }
-        let mut padded = [0u8; 64];
-        padded[..input.len()].copy_from_slice(input);
-        of(&padded)
+        marks
     }
 
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    /// The masks of a 64-byte block, sixteen bytes at a time.
+    #[inline(always)]
     pub(super) fn of(block: &[u8; 64]) -> Marks {
-        use safe_arch::{
-            cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
-        };
-        let splat = |byte: u8| set_splat_i8_m128i(i8::from_ne_bytes([byte]));
-        let bits = |mask| u64::from(u32::from_ne_bytes(move_mask_i8_m128i(mask).to_ne_bytes()));
         let mut marks = Marks {
             amp: 0,
             equals: 0,
             special: 0,
         };
         for (n, chunk) in block.chunks_exact(16).enumerate() {
-            let v = load_unaligned_m128i(chunk.try_into().expect("sixteen bytes"));
-            let is = |byte: u8| cmp_eq_mask_i8_m128i(v, splat(byte));
-            let special = (is(SPECIAL[0]) | is(SPECIAL[1])) | (is(SPECIAL[2]) | is(SPECIAL[3]));
-            marks.amp |= bits(is(b'&')) << (16 * n);
-            marks.equals |= bits(is(b'=')) << (16 * n);
-            marks.special |= bits(special) << (16 * n);
+            let found = of16(chunk.try_into().expect("sixteen bytes"));
+            marks.amp |= found.amp << (16 * n);
+            marks.equals |= found.equals << (16 * n);
+            marks.special |= found.special << (16 * n);
         }
         marks
     }
 
+    /// The masks of sixteen bytes, in the low bits.
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    #[inline(always)]
+    fn of16(chunk: &[u8; 16]) -> Marks {
+        use safe_arch::{
+            cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+        };
+        let splat = |byte: u8| set_splat_i8_m128i(i8::from_ne_bytes([byte]));
+        let bits = |mask| u64::from(u32::from_ne_bytes(move_mask_i8_m128i(mask).to_ne_bytes()));
+        let v = load_unaligned_m128i(chunk);
+        let is = |byte: u8| cmp_eq_mask_i8_m128i(v, splat(byte));
+        let special = (is(SPECIAL[0]) | is(SPECIAL[1])) | (is(SPECIAL[2]) | is(SPECIAL[3]));
+        Marks {
+            amp: bits(is(b'&')),
+            equals: bits(is(b'=')),
+            special: bits(special),
+        }
+    }
+
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    pub(super) fn of(block: &[u8; 64]) -> Marks {
-        bytewise(block)
+    fn of16(chunk: &[u8; 16]) -> Marks {
+        let mut block = [0u8; 64];
+        block[..16].copy_from_slice(chunk);
+        bytewise(&block)
     }
 
     /// [`of`], one byte at a time.
@@ -313,6 +336,17 @@ mod masks {
                     bytes[2 * i + 1] = *c.last().unwrap();
                 }
                 prop_assert_eq!(super::of(&bytes), super::bytewise(&bytes));
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn a_tail_block_has_the_bits_of_its_bytes(input in prop::collection::vec(prop::sample::select(b"a&=%+[]".to_vec()), 0..200), start in 0usize..200) {
+                let start = start.min(input.len()) / 64 * 64;
+                let mut block = [0u8; 64];
+                let end = input.len().min(start + 64);
+                block[..end - start].copy_from_slice(&input[start..end]);
+                prop_assert_eq!(super::at(&input, start), super::bytewise(&block));
             }
         }
 

@@ -16,18 +16,22 @@ const FEED: usize = 512;
 /// a base string (a pair at a time for versions 2 and 3, smaller for
 /// version 1 and widgets) cost one `update` per 512 bytes and no
 /// allocation.
-pub(super) struct Feed<D> {
+///
+/// The buffer is borrowed rather than held: a `Feed` that held its 576
+/// bytes was copied whole as it was built and again as it was finalized
+/// (about 100 instructions a digest).
+pub(super) struct Feed<'b, D> {
     hasher: D,
-    /// [`FEED`] bytes, and room for a 32-byte copy that starts before the end.
-    buf: [u8; FEED + 32],
+    /// [`FEED`] bytes, and room for a 64-byte copy that starts before the end.
+    buf: &'b mut [u8; FEED + 64],
     len: usize,
 }
 
-impl<D: Digest> Feed<D> {
-    fn new() -> Self {
+impl<'b, D: Digest> Feed<'b, D> {
+    fn new(buf: &'b mut [u8; FEED + 64]) -> Self {
         Feed {
             hasher: D::new(),
-            buf: [0; FEED + 32],
+            buf,
             len: 0,
         }
     }
@@ -38,7 +42,7 @@ impl<D: Digest> Feed<D> {
     }
 }
 
-impl<D: Digest> Sink for Feed<D> {
+impl<D: Digest> Sink for Feed<'_, D> {
     fn push(&mut self, bytes: &[u8]) {
         if self.len + bytes.len() > FEED {
             self.hasher.update(&self.buf[..self.len]);
@@ -53,16 +57,30 @@ impl<D: Digest> Sink for Feed<D> {
     }
 
     /// A piece of up to 32 bytes with 32 readable from its start is copied
-    /// as 32 (the bytes past it are overwritten by what follows): a copy
-    /// of its exact length, a call to `memcpy`, cost about 35 instructions
-    /// per pair.
+    /// as 32 (the bytes past it are overwritten by what follows), one of up
+    /// to 64 as 64: a copy of its exact length, a call to `memcpy`, cost
+    /// about 35 instructions per pair.
     #[inline]
     fn push_within(&mut self, text: &[u8], range: std::ops::Range<usize>) {
-        let len = range.len();
-        if len <= 32 && self.len + len <= FEED {
-            if let Some(chunk) = text.get(range.start..range.start + 32) {
-                self.buf[self.len..self.len + 32].copy_from_slice(chunk);
-                self.len += len;
+        // `end - start` rather than `range.len()`, which saturates; a
+        // reversed range is refused by the slice below as it was.
+        let (start, len) = (range.start, range.end.wrapping_sub(range.start));
+        let at = self.len;
+        if len <= 32 && at <= FEED - len {
+            if let (Some(chunk), Some(room)) =
+                (text.get(start..start + 32), self.buf.get_mut(at..at + 32))
+            {
+                room.copy_from_slice(chunk);
+                self.len = at + len;
+                return;
+            }
+        } else if len <= 64 && at <= FEED - len {
+            // A longer pair (a date and time, a sentence) in two moves.
+            if let (Some(chunk), Some(room)) =
+                (text.get(start..start + 64), self.buf.get_mut(at..at + 64))
+            {
+                room.copy_from_slice(chunk);
+                self.len = at + len;
                 return;
             }
         }
@@ -95,7 +113,8 @@ pub(super) fn digest(
     fn run<D: Digest>(secret: &SecretKey, base: &impl BaseString, out: &mut [u8]) {
         let secret = secret.expose().as_bytes();
         let mut output = digest::Output::<D>::default();
-        let mut feed = Feed::<D>::new();
+        let mut buf = [0; FEED + 64];
+        let mut feed = Feed::<D>::new(&mut buf);
         base.write(&mut feed);
         feed.push(secret);
         feed.finalize_into(&mut output);
