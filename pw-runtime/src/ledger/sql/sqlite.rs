@@ -83,8 +83,8 @@ fn roll_back(file: &LedgerFile, writer: &Writer) {
 /// executor. Commits shared by concurrent pingbacks run on a thread of the
 /// ledger's own; a pingback alone in the ledger (no other claim in
 /// progress, nobody waiting for the writer) commits on its own thread,
-/// which then waits for one `fsync`: there is nothing else it could hold
-/// up, and it saves two thread hand-offs.
+/// which then waits for one `fsync`: there is no other pingback to share
+/// the commit with, and it saves two thread hand-offs on the way to `OK`.
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("pw-doc-{}", std::process::id()));

@@ -30,7 +30,7 @@
 //!   costs two thread wake-ups on the answer's path (at one connection it
 //!   halves the server's context switches: `perf stat`, 6.5 → 3.2 a
 //!   pingback). The commit then blocks the task's thread for one `fsync`,
-//!   when there is no other pingback it could hold up.
+//!   when no other pingback is in the ledger.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
