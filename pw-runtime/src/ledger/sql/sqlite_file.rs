@@ -137,7 +137,8 @@ pub(crate) struct LedgerFile {
     path: PathBuf,
     writer: Arc<AsyncMutex<Writer>>,
     /// How many tasks are waiting for the writer: while one is, a
-    /// completion leaves the commit to whoever comes after it.
+    /// completion hands its commit to the committer thread, to be shared
+    /// with theirs.
     wanting: AtomicUsize,
     reader: Mutex<Connection>,
     claims: Mutex<HashMap<ClaimKey, ClaimEntry>>,
