@@ -98,6 +98,12 @@ pub(crate) struct Statements {
     pub(crate) complete_claim: String,
 }
 
+/// The type codes of the payments a reversal refers to, as an SQL list.
+const PAYMENT_KINDS: &str = "(0, 1, 201)";
+
+/// The type codes of the reversals of a payment, as an SQL list.
+const REVERSAL_KINDS: &str = "(2, 202)";
+
 impl Statements {
     /// The statements of `dialect` for the tables `options` names, and the
     /// schema they live in; the prefix and the schema are checked first.
@@ -135,13 +141,15 @@ impl Statements {
         let t = qualified(format!("{prefix}ledger"));
         let q = qualified(format!("{prefix}quarantine"));
         #[cfg(any(feature = "postgres", feature = "mysql"))]
-        let reversal_tail =
-            "AND state = 'done' AND kind IN (2, 202) ORDER BY delivered_at, kind LIMIT 1";
+        let reversal_tail = format!(
+            "AND state = 'done' AND kind IN {REVERSAL_KINDS} ORDER BY delivered_at, kind LIMIT 1"
+        );
         #[cfg(any(feature = "postgres", feature = "mysql"))]
         let c = qualified(format!("{prefix}claims"));
         #[cfg(any(feature = "postgres", feature = "mysql"))]
-        let lookup_tail =
-            "AND state = 'done' AND kind IN (0, 1, 201) ORDER BY delivered_at, kind LIMIT 1";
+        let lookup_tail = format!(
+            "AND state = 'done' AND kind IN {PAYMENT_KINDS} ORDER BY delivered_at, kind LIMIT 1"
+        );
         match dialect {
             #[cfg(feature = "sqlite")]
             Dialect::Sqlite => Statements {
@@ -167,7 +175,7 @@ impl Statements {
                 // and freed on every pingback. The caller picks the earliest.
                 lookup: format!(
                     "SELECT kind, params, delivered_at FROM {t} WHERE reference = ?1 \
-                     AND state = 'done' AND +kind IN (0, 1, 201)"
+                     AND state = 'done' AND +kind IN {PAYMENT_KINDS}"
                 ),
                 create_quarantine: format!(
                     "CREATE TABLE IF NOT EXISTS {q} (reference TEXT NOT NULL, kind INTEGER NOT NULL, \
@@ -177,7 +185,7 @@ impl Statements {
                 ),
                 lookup_reversal: format!(
                     "SELECT kind, params, delivered_at FROM {t} WHERE reference = ?1 \
-                     AND state = 'done' AND +kind IN (2, 202)"
+                     AND state = 'done' AND +kind IN {REVERSAL_KINDS}"
                 ),
                 unquarantine: format!("DELETE FROM {q} WHERE reference = ?1 AND kind = ?2"),
                 quarantine: format!(
