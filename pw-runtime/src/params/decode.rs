@@ -60,8 +60,10 @@ pub(super) fn finish(input: &[u8], buf: &mut [u8], entry: &mut Entry) -> Result<
 /// The value is decoded sixteen bytes at a time even near its end (a byte
 /// at a time for the last fifteen cost about 250 instructions per short
 /// value): the up to fifteen bytes written past its end are copied back
-/// from the input.
-#[inline]
+/// from the input. The freed bytes (two per escape) are cleared sixteen at
+/// once, which that copy overwrites past the end (a call to `memset` for
+/// them cost about 30 instructions per value).
+#[inline(always)]
 pub(super) fn value_in_place(
     input: &[u8],
     buf: &mut [u8],
@@ -69,27 +71,32 @@ pub(super) fn value_in_place(
 ) -> Result<(), ParamsError> {
     let (read, end) = (entry.value.start as usize, entry.value.end as usize);
     let value_end = decode_into(input, buf, read..end, read, buf.len())?;
-    if value_end < end {
-        buf[value_end..end].fill(0);
-    }
-    match (buf.get_mut(end..end + 16), input.get(end..end + 16)) {
-        (Some(written), Some(kept)) => {
-            let written: &mut [u8; 16] = written.try_into().expect("sixteen bytes");
+    match input.get(end..end + 16) {
+        Some(kept) if end - value_end <= 16 => {
+            let freed: &mut [u8; 16] = (&mut buf[value_end..value_end + 16])
+                .try_into()
+                .expect("sixteen bytes");
+            *freed = [0; 16];
+            let written: &mut [u8; 16] =
+                (&mut buf[end..end + 16]).try_into().expect("sixteen bytes");
             *written = kept.try_into().expect("sixteen bytes");
         }
-        _ => restore_tail(input, buf, end),
+        _ => restore_tail(input, buf, value_end, end),
     }
     entry.value.end = to_u32(value_end);
     entry.key = NO_KEY;
     Ok(())
 }
 
-/// Copies the input back from `end` to its end, fewer than sixteen bytes
-/// (apart, so that the common copy of sixteen stays a few moves).
+/// Clears `buf[value_end..end]` and copies the input back from `end`, up
+/// to sixteen bytes: near the end of the input, or after a value of more
+/// than eight escapes (apart, so that the common case stays a few moves).
 #[cold]
 #[inline(never)]
-fn restore_tail(input: &[u8], buf: &mut [u8], end: usize) {
-    buf[end..].copy_from_slice(&input[end..]);
+fn restore_tail(input: &[u8], buf: &mut [u8], value_end: usize, end: usize) {
+    buf[value_end..end].fill(0);
+    let tail = (end + 16).min(input.len());
+    buf[end..tail].copy_from_slice(&input[end..tail]);
 }
 
 /// For `name[key]` with a non-empty name and key and no other bracket:
@@ -104,13 +111,37 @@ fn split_array_name(name: &[u8]) -> Option<(usize, usize, usize)> {
     valid.then_some((open, open + 1, inner.len()))
 }
 
-fn hex_digit(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+/// The value of each hexadecimal digit, [`NOT_HEX`] for any other byte.
+static HEX: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
     }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// What [`HEX`] gives a byte that is no hexadecimal digit: `|` with any
+/// digit's value, over 15.
+const NOT_HEX: u8 = 0x10;
+
+/// The byte of the escape `%` at `value[i]`.
+#[inline(always)]
+fn escape(value: &[u8], i: usize) -> Result<u8, ParamsError> {
+    if let Some(&[high, low]) = value.get(i + 1..).and_then(<[u8]>::first_chunk) {
+        let (high, low) = (HEX[usize::from(high)], HEX[usize::from(low)]);
+        if high | low < NOT_HEX {
+            return Ok(high << 4 | low);
+        }
+    }
+    Err(ParamsError::InvalidPercentEscape { offset: i })
 }
 
 /// Decodes `input[read]` into `buf[write..]` and returns where the
@@ -118,15 +149,16 @@ fn hex_digit(b: u8) -> Option<u8> {
 /// overwritten: `room` is the end of the pair for a decode in place, and
 /// the end of `buf` where what follows is yet to be written.
 ///
-/// It goes sixteen bytes at a time up to the next `%` ([`plain::run`]).
-/// The sixteen bytes may reach past the end of `read` (the run is cut at
-/// that end) while the input and `room` have them; only near the end of
-/// either does it go a byte at a time. A loop over every byte
-/// mispredicted its branches on `+` and `%` and cost 40 ns for the two
-/// escaped values of a typical pingback; copying the short tail through a
-/// stack buffer stalled on store forwarding; a byte at a time for the last
-/// fifteen bytes of each value cost about 250 instructions per short
-/// escaped value.
+/// Each step writes sixteen bytes, up to the next `%` ([`plain::run`]),
+/// and decodes that escape. The sixteen bytes may reach past the end of
+/// `read` (the run is cut at that end) while the input and `room` have
+/// them; only near the end of either does it go a byte at a time. A loop
+/// over every byte mispredicted its branches on `+` and `%` and cost 40 ns
+/// for the two escaped values of a typical pingback; copying the short
+/// tail through a stack buffer stalled on store forwarding; a byte at a
+/// time for the last fifteen bytes of each value cost about 250
+/// instructions per short escaped value.
+#[inline(always)]
 pub(super) fn decode_into(
     input: &[u8],
     buf: &mut [u8],
@@ -134,22 +166,47 @@ pub(super) fn decode_into(
     write: usize,
     room: usize,
 ) -> Result<usize, ParamsError> {
-    let end = read.end;
+    let (value, end) = (&input[..read.end], read.end);
     let (mut i, mut at) = (read.start, write);
-    while let Some(&byte) = input[..end].get(i) {
-        if byte == b'%' {
-            buf[at] = input[..end]
-                .get(i + 1..i + 3)
-                .and_then(|hex| Some(hex_digit(hex[0])? << 4 | hex_digit(hex[1])?))
-                .ok_or(ParamsError::InvalidPercentEscape { offset: i })?;
+    while i < end {
+        let chunk = input.get(i..).and_then(<[u8]>::first_chunk::<16>);
+        let out = buf[..room]
+            .get_mut(at..)
+            .and_then(<[u8]>::first_chunk_mut::<16>);
+        let (Some(chunk), Some(out)) = (chunk, out) else {
+            return decode_bytewise(value, buf, i, at);
+        };
+        let (plain, run) = plain::run(chunk);
+        // All sixteen are written (there is room up to `room`); those
+        // past the run are written again by what follows.
+        *out = plain;
+        if run >= end - i {
+            return Ok(at + (end - i));
+        }
+        (i, at) = (i + run, at + run);
+        if run < 16 {
+            // `value[i]` is the `%` that ended the run.
+            buf[at] = escape(value, i)?;
             (i, at) = (i + 3, at + 1);
-        } else if let (Some(chunk), true) = (input.get(i..i + 16), at + 16 <= room) {
-            let (plain, run) = plain::run(chunk.try_into().expect("sixteen bytes"));
-            // All sixteen are written (there is room up to `room`); those
-            // past the run are written again by what follows.
-            buf[at..at + 16].copy_from_slice(&plain);
-            let run = run.min(end - i);
-            (i, at) = (i + run, at + run);
+        }
+    }
+    Ok(at)
+}
+
+/// [`decode_into`] of `value[i..]` to `buf[at..]` a byte at a time, near
+/// the end of the input or of the room.
+#[cold]
+#[inline(never)]
+fn decode_bytewise(
+    value: &[u8],
+    buf: &mut [u8],
+    mut i: usize,
+    mut at: usize,
+) -> Result<usize, ParamsError> {
+    while let Some(&byte) = value.get(i) {
+        if byte == b'%' {
+            buf[at] = escape(value, i)?;
+            (i, at) = (i + 3, at + 1);
         } else {
             buf[at] = if byte == b'+' { b' ' } else { byte };
             (i, at) = (i + 1, at + 1);

@@ -64,58 +64,86 @@ pub(super) fn sort_by_bytes(buf: &[u8], entries: &mut [Entry]) {
         entries.sort_unstable_by(|a, b| compare_bytes(buf, a, b));
         return;
     }
-    let mut order = [0u8; MOST];
-    order_by_bytes(buf, entries, &mut order);
+    let mut places = [0u8; MOST];
+    order_by_bytes(buf, entries, &mut places);
     let original = entries.to_vec();
-    for (slot, &i) in entries.iter_mut().zip(&order) {
-        *slot = original[usize::from(i)];
+    for (entry, &place) in original.iter().zip(&places) {
+        entries[usize::from(place)] = *entry;
     }
 }
 
 /// The most entries [`order_by_bytes`] orders.
 pub(super) const MOST: usize = 64;
 
-/// Puts in `order` the indices of `entries` (at most [`MOST`]) in the order
-/// of the bytes of their names: `order[k]` is the index of the `k`-th.
+/// Puts in `places` the place of each of `entries` (at most [`MOST`]) in
+/// the order of the bytes of their names: `places[i]` is where the `i`-th
+/// goes. True when two names start with the same four bytes, the only case
+/// where two may be the same name.
 ///
-/// The entries are put in order of a 32-bit key, the top bits of the
-/// prefix then the position (27 and 5 bits up to 32 entries, 26 and 6 up
-/// to 64), by counting for each key how many are smaller: that count is its
-/// place. The counting has no branch to mispredict and runs on four keys
-/// at once ([`rank`]); an insertion sort of the 14 entries of a typical
-/// pingback cost about 60 ns, mostly in mispredicted branches, this about
-/// 40; `sort_unstable_by` of 34 entries cost about 8,800 instructions, this
-/// about 2,500. The keys are written at their places, so that the indices
-/// are their low bits and neighbours whose kept prefix bits tie are seen
-/// from two adjacent keys (looking at both entries for every neighbour cost
-/// about 25 instructions a pair). Such ties are then put in order by an
-/// insertion pass that is linear on such nearly sorted input. Only the
-/// one-byte indices move: the entries are written once, in order, as they
-/// are laid out.
-pub(super) fn order_by_bytes(buf: &[u8], entries: &[Entry], order: &mut [u8; MOST]) {
-    let mut sorted = [0u32; MOST];
-    let position_bits = match entries.len() {
-        0..=16 => rank_small::<16, 4, 5>(entries, &mut sorted),
-        17..=24 => rank_small::<24, 6, 5>(entries, &mut sorted),
-        25..=32 => rank_small::<32, 8, 5>(entries, &mut sorted),
-        33..=48 => rank_small::<48, 12, 6>(entries, &mut sorted),
-        _ => rank_small::<64, 16, 6>(entries, &mut sorted),
+/// Each entry's place is how many entries have a smaller 32-bit key, the
+/// first four bytes of its name: counted with no branch to mispredict, on
+/// four keys at once ([`rank`]); an insertion sort of the 14 entries of a
+/// typical pingback cost about 60 ns, mostly in mispredicted branches, this
+/// about 40; `sort_unstable_by` of 34 entries cost about 8,800
+/// instructions, this about 2,500. When no two keys are the same, which the
+/// sum of the counts tells, the counts are the places: nothing is sorted
+/// and no name can repeat (a key with the place in its low bits, written
+/// at its place to find the ties between neighbours, cost about 260
+/// instructions more for 14 entries). Otherwise [`resolve_ties`] orders
+/// the entries of each key.
+pub(super) fn order_by_bytes(buf: &[u8], entries: &[Entry], places: &mut [u8; MOST]) -> bool {
+    let sum = match entries.len() {
+        0..=8 => rank_small::<8, 2>(entries, places),
+        9..=16 => rank_small::<16, 4>(entries, places),
+        17..=32 => rank_small::<32, 8>(entries, places),
+        33..=48 => rank_small::<48, 12>(entries, places),
+        _ => rank_small::<64, 16>(entries, places),
     };
+    // Distinct ranks are `0..len`; ties rank alike, and lower.
+    let len = entries.len() as u32;
+    if sum == len * len.saturating_sub(1) / 2 {
+        return false;
+    }
+    resolve_ties(buf, entries, places);
+    true
+}
+
+/// Ranks up to `N` entries (`N = 4 * V`) by their keys ([`key_of`]): puts in
+/// `ranks[i]` how many keys are smaller than that of the `i`-th, and
+/// returns the sum of the ranks.
+#[inline(always)]
+fn rank_small<const N: usize, const V: usize>(entries: &[Entry], ranks: &mut [u8; MOST]) -> u32 {
+    debug_assert!(entries.len() <= N && N <= MOST);
+    // Padding ranks below every key: it ranks 0 and counts for none.
+    let mut keys = [i32::MIN; N];
+    for (key, entry) in keys.iter_mut().zip(entries) {
+        *key = key_of(entry);
+    }
+    rank::ranks::<N, V>(&keys, entries.len(), ranks)
+}
+
+/// The first four bytes of the name, as an `i32` that orders like them.
+#[inline(always)]
+fn key_of(entry: &Entry) -> i32 {
+    i32::from_ne_bytes(((entry.prefix >> 32) as u32 ^ 1 << 31).to_ne_bytes())
+}
+
+/// Turns the ranks of [`rank_small`], where entries whose names start
+/// with the same four bytes tie, into places: those entries go at their
+/// rank and after, in the order of [`compare_bytes`], decided by an
+/// insertion sort of each group (mostly by their prefixes or the next eight
+/// bytes, inline: a call to `compare_bytes` cost about 80 instructions).
+fn resolve_ties(buf: &[u8], entries: &[Entry], places: &mut [u8; MOST]) {
     let len = entries.len();
-    let low = (1u32 << position_bits) - 1;
-    let mut tied = false;
-    for k in 0..len {
-        order[k] = (sorted[k] & low) as u8;
-        // Bit set when the key before has the same prefix bits.
-        tied |= k > 0 && (sorted[k - 1] ^ sorted[k]) <= low;
+    // `order[k]`: the entry at place `k`; `group[k]`: its rank.
+    let (mut order, mut group, mut seen) = ([0u8; MOST], [0u8; MOST], [0u8; MOST]);
+    for (i, &rank) in places[..len].iter().enumerate() {
+        let rank = usize::from(rank) % MOST;
+        let place = (rank + usize::from(seen[rank])) % MOST;
+        seen[rank] += 1;
+        order[place] = i as u8;
+        group[place] = rank as u8;
     }
-    if !tied {
-        return;
-    }
-    let order = &mut order[..len];
-    // Ties of the kept bits are mostly decided by the whole prefixes or
-    // the next eight bytes, inline (a call to `compare_bytes` cost about 80
-    // instructions).
     let next = |e: &Entry| {
         let len = (e.name.end - e.name.start) as usize;
         if len > 8 {
@@ -132,98 +160,114 @@ pub(super) fn order_by_bytes(buf: &[u8], entries: &[Entry], order: &mut [u8; MOS
             .then_with(|| compare_bytes(buf, a, b))
             .is_gt()
     };
+    let order = &mut order[..len];
     for i in 1..len {
-        // The kept bits of `sorted[j]` are those of the entry now at `j`:
-        // only entries of the same kept bits are swapped.
+        // Each group starts in input order, mostly already sorted.
         let mut j = i;
-        while j > 0 && (sorted[j - 1] ^ sorted[j]) <= low && after(order[j - 1], order[j]) {
+        while j > 0 && group[j - 1] == group[j] && after(order[j - 1], order[j]) {
             order.swap(j - 1, j);
             j -= 1;
         }
     }
-}
-
-/// Ranks up to `N` entries (`N = 4 * V`, at most `2^P`) by their 32-bit
-/// keys, the top `32 - P` bits of the prefix then the position in `P`
-/// bits, writes each key at its place in `sorted`, and returns `P`.
-fn rank_small<const N: usize, const V: usize, const P: u32>(
-    entries: &[Entry],
-    sorted: &mut [u32; MOST],
-) -> u32 {
-    debug_assert!(entries.len() <= N && N <= 1 << P && N <= MOST);
-    let mut keys = [u32::MAX; N];
-    for (i, (key, entry)) in keys.iter_mut().zip(entries.iter()).enumerate() {
-        *key = (entry.prefix >> 32) as u32 >> P << P | i as u32;
+    for (place, &i) in order.iter().enumerate() {
+        places[usize::from(i)] = place as u8;
     }
-    let ranks = rank::ranks::<N, V>(&keys, entries.len());
-    for (&key, &rank) in keys.iter().zip(ranks.iter()).take(entries.len()) {
-        sorted[rank as usize % MOST] = key;
-    }
-    P
 }
 
 /// The rank of every key among the first `len`: how many of them are
-/// smaller. The keys must be distinct.
+/// smaller.
 mod rank {
+    use super::MOST;
+
     /// SSE2 (`safe_arch`): for each of the `len` keys, one compare with
-    /// every key, four at a time.
+    /// every key, four at a time; the counts packed to bytes, and summed,
+    /// sixteen at a time.
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    pub(super) fn ranks<const N: usize, const V: usize>(keys: &[u32; N], len: usize) -> [u32; N] {
-        use safe_arch::{cmp_gt_mask_i32_m128i, m128i, set_splat_i32_m128i, sub_i32_m128i};
+    #[inline(always)]
+    pub(super) fn ranks<const N: usize, const V: usize>(
+        keys: &[i32; N],
+        len: usize,
+        ranks: &mut [u8; MOST],
+    ) -> u32 {
+        use safe_arch::{
+            add_i64_m128i, cmp_gt_mask_i32_m128i, m128i, pack_i16_to_u8_m128i,
+            pack_i32_to_i16_m128i, set_splat_i32_m128i, store_unaligned_m128i, sub_i32_m128i,
+            sum_of_u8_abs_diff_m128i,
+        };
         debug_assert_eq!(N, 4 * V);
-        // The compare is signed: flipping the top bit orders unsigned keys.
-        let signed = |key: u32| i32::from_ne_bytes((key ^ 1 << 31).to_ne_bytes());
         let vectors: [m128i; V] = std::array::from_fn(|v| {
-            m128i::from(std::array::from_fn::<i32, 4, _>(|l| {
-                signed(keys[4 * v + l])
-            }))
+            m128i::from(std::array::from_fn::<i32, 4, _>(|l| keys[4 * v + l]))
         });
         let mut counts = [m128i::default(); V];
         for &key in &keys[..len] {
-            let key = set_splat_i32_m128i(signed(key));
+            let key = set_splat_i32_m128i(key);
             for (count, &vector) in counts.iter_mut().zip(&vectors) {
                 // The lanes greater than `key` count one more smaller key (`-1` is true).
                 *count = sub_i32_m128i(*count, cmp_gt_mask_i32_m128i(vector, key));
             }
         }
-        let mut ranks = [0u32; N];
-        for (chunk, count) in ranks.chunks_exact_mut(4).zip(counts) {
-            let count: [i32; 4] = count.into();
-            for (rank, count) in chunk.iter_mut().zip(count) {
-                *rank = count.unsigned_abs();
-            }
+        let zero = m128i::default();
+        let mut sums = zero;
+        for (bytes, four) in ranks.chunks_exact_mut(16).zip(counts.chunks(4)) {
+            let count = |i: usize| four.get(i).copied().unwrap_or(zero);
+            // Counts up to 63: the saturating packs keep them.
+            let packed = pack_i16_to_u8_m128i(
+                pack_i32_to_i16_m128i(count(0), count(1)),
+                pack_i32_to_i16_m128i(count(2), count(3)),
+            );
+            store_unaligned_m128i(bytes.try_into().expect("sixteen bytes"), packed);
+            sums = add_i64_m128i(sums, sum_of_u8_abs_diff_m128i(packed, zero));
         }
-        ranks
+        let sums: [u64; 2] = sums.into();
+        (sums[0] + sums[1]) as u32
     }
 
     /// One key at a time.
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    pub(super) fn ranks<const N: usize, const V: usize>(keys: &[u32; N], len: usize) -> [u32; N] {
-        scalar(keys, len)
+    pub(super) fn ranks<const N: usize, const V: usize>(
+        keys: &[i32; N],
+        len: usize,
+        ranks: &mut [u8; MOST],
+    ) -> u32 {
+        scalar(keys, len, ranks)
     }
 
     #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
-    pub(super) fn scalar<const N: usize>(keys: &[u32; N], len: usize) -> [u32; N] {
-        std::array::from_fn(|i| keys[..len].iter().filter(|&&k| k < keys[i]).count() as u32)
+    pub(super) fn scalar<const N: usize>(
+        keys: &[i32; N],
+        len: usize,
+        ranks: &mut [u8; MOST],
+    ) -> u32 {
+        let mut sum = 0;
+        for (rank, key) in ranks.iter_mut().zip(&keys[..len]) {
+            *rank = keys[..len].iter().filter(|&k| k < key).count() as u8;
+            sum += u32::from(*rank);
+        }
+        sum
     }
 
     #[cfg(test)]
     mod tests {
+        use super::MOST;
         use proptest::prelude::*;
 
         proptest! {
             #[test]
-            fn both_ways_rank_alike(keys in prop::collection::hash_set(any::<u32>(), 0..=16)) {
+            fn both_ways_rank_alike(
+                keys in prop::collection::vec(
+                    prop_oneof![-3i32..3, any::<i32>(), Just(i32::MIN), Just(i32::MAX)],
+                    0..=16,
+                ),
+            ) {
                 let len = keys.len();
-                let mut array = [u32::MAX; 16];
-                for (slot, key) in array.iter_mut().zip(keys) {
-                    *slot = key;
-                }
-                let ranks = super::ranks::<16, 4>(&array, len);
-                prop_assert_eq!(&ranks[..len], &super::scalar(&array, len)[..len]);
-                let mut sorted: Vec<u32> = ranks[..len].to_vec();
-                sorted.sort_unstable();
-                prop_assert_eq!(sorted, (0..len as u32).collect::<Vec<_>>());
+                let mut array = [i32::MIN; 16];
+                array[..len].copy_from_slice(&keys);
+                let (mut fast, mut slow) = ([0u8; MOST], [0u8; MOST]);
+                let sum = super::ranks::<16, 4>(&array, len, &mut fast);
+                prop_assert_eq!(sum, super::scalar(&array, len, &mut slow));
+                prop_assert_eq!(&fast[..len], &slow[..len]);
+                let distinct = keys.iter().collect::<std::collections::HashSet<_>>().len() == len;
+                prop_assert_eq!(distinct, sum as usize == len * len.saturating_sub(1) / 2);
             }
         }
     }
