@@ -167,26 +167,27 @@ pub(super) fn decode_into(
     room: usize,
 ) -> Result<usize, ParamsError> {
     let (value, end) = (&input[..read.end], read.end);
-    let (mut i, mut at) = (read.start, write);
+    // Offsets below 2^32 (the input's length is checked to fit): adding
+    // sixteen cannot overflow, which spares the checks for it.
+    let (mut i, mut at) = (to_u32(read.start) as usize, to_u32(write) as usize);
+    let room = &mut buf[..room];
     while i < end {
-        let chunk = input.get(i..).and_then(<[u8]>::first_chunk::<16>);
-        let out = buf[..room]
-            .get_mut(at..)
-            .and_then(<[u8]>::first_chunk_mut::<16>);
+        let chunk = input.get(i..i + 16);
+        let out = room.get_mut(at..at + 16);
         let (Some(chunk), Some(out)) = (chunk, out) else {
             return decode_bytewise(value, buf, i, at);
         };
-        let (plain, run) = plain::run(chunk);
+        let (plain, run) = plain::run(chunk.try_into().expect("sixteen bytes"));
         // All sixteen are written (there is room up to `room`); those
         // past the run are written again by what follows.
-        *out = plain;
+        out.copy_from_slice(&plain);
         if run >= end - i {
             return Ok(at + (end - i));
         }
         (i, at) = (i + run, at + run);
         if run < 16 {
             // `value[i]` is the `%` that ended the run.
-            buf[at] = escape(value, i)?;
+            out[run] = escape(value, i)?;
             (i, at) = (i + 3, at + 1);
         }
     }

@@ -199,12 +199,21 @@ mod rank {
             m128i::from(std::array::from_fn::<i32, 4, _>(|l| keys[4 * v + l]))
         });
         let mut counts = [m128i::default(); V];
-        for &key in &keys[..len] {
+        let mut count = |key: i32| {
             let key = set_splat_i32_m128i(key);
             for (count, &vector) in counts.iter_mut().zip(&vectors) {
                 // The lanes greater than `key` count one more smaller key (`-1` is true).
                 *count = sub_i32_m128i(*count, cmp_gt_mask_i32_m128i(vector, key));
             }
+        };
+        // Two keys a step: the loop's own instructions once for both.
+        let pairs = keys[..len].chunks_exact(2);
+        if let [last] = pairs.remainder() {
+            count(*last);
+        }
+        for pair in pairs {
+            count(pair[0]);
+            count(pair[1]);
         }
         let zero = m128i::default();
         let mut sums = zero;
