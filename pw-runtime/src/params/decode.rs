@@ -157,7 +157,9 @@ fn escape(value: &[u8], i: usize) -> Result<u8, ParamsError> {
 /// for the two escaped values of a typical pingback; copying the short
 /// tail through a stack buffer stalled on store forwarding; a byte at a
 /// time for the last fifteen bytes of each value cost about 250
-/// instructions per short escaped value.
+/// instructions per short escaped value; a step for each run and another
+/// for each escape, hexadecimal digits by `match`, about 310 for the two
+/// escaped values of a typical pingback, this (inlined) about 220.
 #[inline(always)]
 pub(super) fn decode_into(
     input: &[u8],
