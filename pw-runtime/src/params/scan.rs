@@ -31,17 +31,22 @@ pub(super) const ESCAPED_VALUE: Span = Span {
 pub(super) trait Entries {
     /// How many entries are recorded.
     fn count(&self) -> usize;
-    /// Records an entry; false (and nothing recorded) when no more fits.
-    fn record(&mut self, entry: Entry) -> bool;
+    /// The most entries it can hold.
+    fn room(&self) -> usize;
+    /// Records an entry; the caller has checked that there is room (an
+    /// array that is full panics).
+    fn record(&mut self, entry: Entry);
 }
 
 impl Entries for Vec<Entry> {
     fn count(&self) -> usize {
         self.len()
     }
-    fn record(&mut self, entry: Entry) -> bool {
+    fn room(&self) -> usize {
+        usize::MAX
+    }
+    fn record(&mut self, entry: Entry) {
         self.push(entry);
-        true
     }
 }
 
@@ -49,8 +54,11 @@ impl<const N: usize> Entries for arrayvec::ArrayVec<Entry, N> {
     fn count(&self) -> usize {
         self.len()
     }
-    fn record(&mut self, entry: Entry) -> bool {
-        self.try_push(entry).is_ok()
+    fn room(&self) -> usize {
+        N
+    }
+    fn record(&mut self, entry: Entry) {
+        self.push(entry);
     }
 }
 
@@ -74,64 +82,324 @@ pub(super) fn scan(input: &[u8], limits: &Limits) -> Result<Vec<Entry>, ParamsEr
 }
 
 /// Finds the non-empty pairs of `input`, in input order, into `entries`
-/// until it is full.
+/// (empty) until it is full.
 ///
-/// Each 64-byte block gives three masks (`&`; `=`; `%`, `+`, `[`, `]`),
-/// and the pairs are read from them a pair at a time: the next `&` ends
-/// the pair, the first `=` before it ends the name, the special bytes on
-/// either side of it mark the name or the value. No byte is loaded again;
-/// a loop over every marked byte, loading it to tell which it is, cost
-/// about 100 instructions per pair.
+/// The input is read 64 bytes at a time from the start of a pair, as three
+/// masks (`&`; `=`; `%`, `+`, `[`, `]`): the pairs that end within those 64
+/// bytes (or at the end of the input) are read from them by
+/// [`read_block`], a few bit operations a pair, and the next block starts
+/// after the last of them. A block holds no `&` only when a pair is longer
+/// than 64 bytes: that pair is followed block by block as a [`Pair`].
+/// Blocks at every 64 bytes, with each pair that runs into the next block
+/// followed as a [`Pair`], cost about 100 instructions more a block of a
+/// typical pingback than the block this takes more.
 pub(super) fn scan_into(
     input: &[u8],
     limits: &Limits,
     entries: &mut impl Entries,
 ) -> Result<Scanned, ParamsError> {
-    let mut pair = Pair::at(0);
-    let mut pending = false;
+    debug_assert_eq!(entries.count(), 0);
+    let mut out = Out {
+        stop: limits.max_parameters.min(entries.room()),
+        limit: limits.max_parameters,
+        pending: false,
+    };
     let mut base = 0;
     while base < input.len() {
-        let marks = masks::at(input, base);
-        let mut amps = marks.amp;
-        // The bits of this block that belong to the pair: all of them,
-        // then those past each `&`. No branch on the bits but whether the
-        // name's end is still to find.
-        let mut rest = u64::MAX;
-        loop {
-            let next = amps & amps.wrapping_neg();
-            let segment = rest & next.wrapping_sub(1);
-            if pair.equals == usize::MAX {
-                let equals = marks.equals & segment;
-                let first = equals & equals.wrapping_neg();
-                // Up to the first `=`, or the whole segment without one.
-                let name = segment & first.wrapping_sub(1);
-                pair.special_name |= marks.special & name != 0;
-                if first != 0 {
-                    pair.equals = base + first.trailing_zeros() as usize;
+        let mut marks = masks::at(input, base);
+        let left = input.len() - base;
+        if left < 64 {
+            // The end of the input ends the last pair, as a `&` would.
+            marks.amp |= 1 << left;
+        }
+        if marks.amp != 0 {
+            let block = Block::new(&marks);
+            let read = match input.get(base..base + WINDOW) {
+                Some(window) => {
+                    let window = Window(window.try_into().expect("a window"));
+                    read_block(&mut out, entries, block, base, window)
                 }
+                None => read_block(&mut out, entries, block, base, Tail(input, base)),
+            };
+            if !read {
+                return out.stopped(entries);
             }
-            pair.special |= marks.special & segment != 0;
-            if amps == 0 {
+            // Past the last `&`.
+            base += 64 - marks.amp.leading_zeros() as usize;
+            continue;
+        }
+        // A pair longer than the block: followed block by block to its end.
+        let mut pair = Pair::at(base);
+        pair.extend(&marks, base, u64::MAX);
+        loop {
+            base += 64;
+            if base >= input.len() {
+                if !out.close(input, entries, &pair, input.len()) {
+                    return out.stopped(entries);
+                }
                 break;
             }
-            let at = base + amps.trailing_zeros() as usize;
-            if !pair.close(input, at, limits, entries, &mut pending)? {
-                return Ok(Scanned {
-                    complete: false,
-                    pending,
-                });
+            let marks = masks::at(input, base);
+            let amps = marks.amp;
+            // The bits of the block before the first `&` (all without one).
+            pair.extend(&marks, base, !amps & amps.wrapping_sub(1));
+            if amps != 0 {
+                let first = amps.trailing_zeros() as usize;
+                if !out.close(input, entries, &pair, base + first) {
+                    return out.stopped(entries);
+                }
+                base += first + 1;
+                break;
             }
-            pair = Pair::at(at + 1);
-            rest = !(amps ^ amps.wrapping_sub(1));
-            amps &= amps - 1;
         }
-        base += 64;
     }
-    let complete = pair.close(input, input.len(), limits, entries, &mut pending)?;
-    Ok(Scanned { complete, pending })
+    Ok(Scanned {
+        complete: true,
+        pending: out.pending,
+    })
 }
 
-/// The pair being read.
+/// The bytes a block's prefixes are loaded from: the block and the eight
+/// after it.
+const WINDOW: usize = 72;
+
+/// `KEEP[n]` keeps the top `n` bytes of a word (all of them from 8 on): the
+/// prefix of a name of `n` bytes within a block, with no branch on `n`
+/// (names of under and over eight bytes mix in any pingback).
+const KEEP: [u64; 64] = {
+    let mut keep = [u64::MAX; 64];
+    let mut n = 0;
+    while n < 8 {
+        keep[n] = !(u64::MAX >> (8 * n));
+        n += 1;
+    }
+    keep
+};
+
+/// Where [`read_block`] loads the prefixes of a block's names from.
+trait Prefixes {
+    /// The eight bytes from bit `start` of the block, big-endian (past the
+    /// input, zeros).
+    fn word(&self, start: u32) -> u64;
+}
+
+/// A block with eight more bytes after it: one load, no bounds check.
+struct Window<'a>(&'a [u8; WINDOW]);
+
+impl Prefixes for Window<'_> {
+    #[inline(always)]
+    fn word(&self, start: u32) -> u64 {
+        let start = (start & 63) as usize;
+        u64::from_be_bytes(self.0[start..start + 8].try_into().expect("eight bytes"))
+    }
+}
+
+/// A block near the end of the input (the input and the block's offset).
+struct Tail<'a>(&'a [u8], usize);
+
+impl Prefixes for Tail<'_> {
+    #[inline(always)]
+    fn word(&self, start: u32) -> u64 {
+        let start = self.1 + start as usize;
+        prefix_at(self.0, start, (self.0.len() - start).min(8))
+    }
+}
+
+/// The masks of a block to read its pairs from, past the pairs already
+/// read.
+///
+/// A pair is the bits from the end of the one before to the next `&`; the
+/// lowest bit of `names` ends its name. Only a pair that holds a bit of
+/// `odd` (a special byte, or an `=` or `&` just after a pair's start: an
+/// empty name or pair) needs more tests.
+struct Block {
+    /// The `&` not yet passed.
+    amps: u64,
+    /// The ends of the names not yet passed: of each pair, its first `=`
+    /// or else its `&`.
+    names: u64,
+    /// The bits of `odd` not yet passed.
+    odd: u64,
+    /// The special bytes of the block.
+    special: u64,
+}
+
+impl Block {
+    /// The pairs ending at the `&` of the block, which starts with one.
+    #[inline(always)]
+    fn new(marks: &masks::Marks) -> Block {
+        // The bits where a pair starts: just after a `&`, and the first.
+        let starts = marks.amp << 1 | 1;
+        let ends = marks.equals | marks.amp;
+        Block {
+            amps: marks.amp,
+            // Subtracting a pair's start bit from `ends` borrows up to
+            // the lowest bit of `ends` from it, the end of its name, and no
+            // further: that bit is the only one cleared.
+            names: ends & !ends.wrapping_sub(starts),
+            odd: marks.special | ends & starts,
+            special: marks.special,
+        }
+    }
+}
+
+/// Records the pairs of `block` (of the input at `base`) that end within
+/// it; false when it must stop first.
+///
+/// A plain pair is two bit scans and two bit clears, a load of its prefix
+/// and its stores: about 34 instructions. Testing each pair's segment of
+/// the masks for the name and the special bytes cost about 107 a pair on
+/// the `verify_v3` bench pingback.
+#[inline(always)]
+fn read_block(
+    out: &mut Out,
+    entries: &mut impl Entries,
+    block: Block,
+    base: usize,
+    prefixes: impl Prefixes,
+) -> bool {
+    let Block {
+        mut amps,
+        mut names,
+        mut odd,
+        special,
+    } = block;
+    let mut from = 0;
+    let at = to_u32(base);
+    loop {
+        // The pairs that end before the lowest bit of `odd` are plain (all
+        // when there is none): read without testing `odd`.
+        let mut plain = amps & odd.wrapping_sub(1) & !odd;
+        amps ^= plain;
+        while plain != 0 {
+            let end = plain.trailing_zeros();
+            plain &= plain - 1;
+            let start = from;
+            from = end + 1;
+            let name_end = names.trailing_zeros();
+            names &= names.wrapping_sub(1);
+            if entries.count() >= out.stop {
+                return false;
+            }
+            entries.record(Entry {
+                prefix: prefixes.word(start) & KEEP[((name_end - start) & 63) as usize],
+                name: Span {
+                    start: at + start,
+                    end: at + name_end,
+                },
+                key: NO_KEY,
+                value: Span {
+                    start: at + name_end + u32::from(name_end < end),
+                    end: at + end,
+                },
+            });
+        }
+        if amps == 0 {
+            return true;
+        }
+        // The pair that holds the lowest bit of `odd`.
+        let end = amps.trailing_zeros();
+        let passed = amps ^ (amps - 1);
+        amps &= amps - 1;
+        let start = from;
+        from = end + 1;
+        let name_end = names.trailing_zeros();
+        names &= names.wrapping_sub(1);
+        odd &= !passed;
+        if start == end {
+            continue;
+        }
+        let special = (special & u64::MAX << start).trailing_zeros();
+        let pending = special < name_end || name_end == start;
+        let key = if pending {
+            PENDING
+        } else if special < end {
+            ESCAPED_VALUE
+        } else {
+            NO_KEY
+        };
+        if entries.count() >= out.stop {
+            return false;
+        }
+        out.pending |= pending;
+        entries.record(Entry {
+            prefix: prefixes.word(start) & KEEP[((name_end - start) & 63) as usize],
+            name: Span {
+                start: at + start,
+                end: at + name_end,
+            },
+            key,
+            value: Span {
+                start: at + name_end + u32::from(name_end < end),
+                end: at + end,
+            },
+        });
+    }
+}
+
+/// What the scan knows besides the entries.
+struct Out {
+    /// The count at which to stop: [`Limits::max_parameters`] or the room
+    /// of the entries, whichever is lower.
+    stop: usize,
+    /// [`Limits::max_parameters`].
+    limit: usize,
+    /// Some entry is marked [`PENDING`].
+    pending: bool,
+}
+
+impl Out {
+    /// Ends `pair` at `end` and records it unless it is empty; false when
+    /// it must stop first.
+    #[inline(always)]
+    fn close(&mut self, input: &[u8], entries: &mut impl Entries, pair: &Pair, end: usize) -> bool {
+        let start = pair.start;
+        if start == end {
+            return true;
+        }
+        if entries.count() >= self.stop {
+            return false;
+        }
+        let name_end = pair.equals.min(end);
+        let pending = pair.special_name || name_end == start;
+        self.pending |= pending;
+        let key = if pending {
+            PENDING
+        } else if pair.special {
+            ESCAPED_VALUE
+        } else {
+            NO_KEY
+        };
+        entries.record(Entry {
+            prefix: prefix_at(input, start, name_end - start),
+            name: Span {
+                start: to_u32(start),
+                end: to_u32(name_end),
+            },
+            key,
+            value: Span {
+                start: to_u32(name_end + usize::from(name_end < end)),
+                end: to_u32(end),
+            },
+        });
+        true
+    }
+
+    /// What [`scan_into`] returns when it stopped: the entries are at the
+    /// limit, or full.
+    #[cold]
+    fn stopped(&self, entries: &impl Entries) -> Result<Scanned, ParamsError> {
+        if entries.count() == self.limit {
+            return Err(ParamsError::TooManyParameters { limit: self.limit });
+        }
+        Ok(Scanned {
+            complete: false,
+            pending: self.pending,
+        })
+    }
+}
+
+/// A pair that runs past the block it starts in.
 struct Pair {
     start: usize,
     /// The first `=` of the pair, or `usize::MAX` before it.
@@ -152,47 +420,20 @@ impl Pair {
         }
     }
 
-    /// Ends the pair at `end` and records it (sets `pending` when it is
-    /// marked so). False when there is no room left.
+    /// Takes in the bits `within` of the block at `base` (the part of the
+    /// block that belongs to the pair).
     #[inline(always)]
-    fn close(
-        &self,
-        input: &[u8],
-        end: usize,
-        limits: &Limits,
-        entries: &mut impl Entries,
-        pending: &mut bool,
-    ) -> Result<bool, ParamsError> {
-        let start = self.start;
-        if end == start {
-            return Ok(true);
+    fn extend(&mut self, marks: &masks::Marks, base: usize, within: u64) {
+        let special = marks.special & within;
+        if self.equals == usize::MAX {
+            // 64 when the block holds none.
+            let equals = (marks.equals & within).trailing_zeros();
+            self.special_name |= special.trailing_zeros() < equals;
+            if equals < 64 {
+                self.equals = base + equals as usize;
+            }
         }
-        if entries.count() == limits.max_parameters {
-            return Err(ParamsError::TooManyParameters {
-                limit: limits.max_parameters,
-            });
-        }
-        let name_end = self.equals.min(end);
-        let key = if self.special_name || name_end == start {
-            *pending = true;
-            PENDING
-        } else if self.special {
-            ESCAPED_VALUE
-        } else {
-            NO_KEY
-        };
-        Ok(entries.record(Entry {
-            prefix: prefix_at(input, start, name_end - start),
-            name: Span {
-                start: to_u32(start),
-                end: to_u32(name_end),
-            },
-            key,
-            value: Span {
-                start: to_u32((name_end + 1).min(end)),
-                end: to_u32(end),
-            },
-        }))
+        self.special |= special != 0;
     }
 }
 
@@ -284,13 +525,19 @@ mod masks {
     #[inline(always)]
     fn of16(chunk: &[u8; 16]) -> Marks {
         use safe_arch::{
-            cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+            add_i8_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
+            set_splat_i8_m128i, zeroed_m128i,
         };
         let splat = |byte: u8| set_splat_i8_m128i(i8::from_ne_bytes([byte]));
         let bits = |mask| u64::from(u32::from_ne_bytes(move_mask_i8_m128i(mask).to_ne_bytes()));
         let v = load_unaligned_m128i(chunk);
         let is = |byte: u8| cmp_eq_mask_i8_m128i(v, splat(byte));
-        let special = (is(SPECIAL[0]) | is(SPECIAL[1])) | (is(SPECIAL[2]) | is(SPECIAL[3]));
+        // `[` and `]` are two apart: less `[`, the byte is 0 or 2, and no
+        // other byte is 0 with the bit of 2 cleared. One compare less a
+        // chunk: about 25 instructions a `verify_v3` call.
+        let brackets = add_i8_m128i(v, splat(SPECIAL[2].wrapping_neg())) & splat(!2);
+        let brackets = cmp_eq_mask_i8_m128i(brackets, zeroed_m128i());
+        let special = (is(SPECIAL[0]) | is(SPECIAL[1])) | brackets;
         Marks {
             amp: bits(is(b'&')),
             equals: bits(is(b'=')),
@@ -351,6 +598,16 @@ mod masks {
         }
 
         #[test]
+        fn every_byte_value_is_marked_as_bytewise_marks_it() {
+            for first in 0..=255u8 {
+                // Each value at every lane of a chunk, next to every other.
+                let block: [u8; 64] =
+                    std::array::from_fn(|i| first.wrapping_add((i as u8).wrapping_mul(5)));
+                assert_eq!(super::of(&block), super::bytewise(&block), "{first}");
+            }
+        }
+
+        #[test]
         fn bit_i_is_byte_i() {
             let mut block = [b'a'; 64];
             block[0] = b'&';
@@ -394,6 +651,159 @@ mod tests {
             start = end + 1;
         }
         pairs
+    }
+
+    /// What a scan gives: its entries as `(prefix, name, key, value)`, and
+    /// [`Scanned`].
+    type Found = Result<(Vec<(u64, Span, Span, Span)>, Scanned), ParamsError>;
+
+    /// What [`scan_into`] gives, found the plain way; `room` is the most
+    /// entries that fit.
+    fn plain_scan(input: &[u8], max_parameters: usize, room: usize) -> Found {
+        let mut entries = Vec::new();
+        let mut pending = false;
+        let mut start = 0;
+        for piece in input.split(|&b| b == b'&') {
+            let end = start + piece.len();
+            if !piece.is_empty() {
+                if entries.len() == max_parameters {
+                    return Err(ParamsError::TooManyParameters {
+                        limit: max_parameters,
+                    });
+                }
+                if entries.len() == room {
+                    let complete = false;
+                    return Ok((entries, Scanned { complete, pending }));
+                }
+                let name_len = piece.iter().position(|&b| b == b'=').unwrap_or(piece.len());
+                let special = |bytes: &[u8]| bytes.iter().any(|b| b"%+[]".contains(b));
+                let key = if name_len == 0 || special(&piece[..name_len]) {
+                    pending = true;
+                    PENDING
+                } else if special(&piece[name_len..]) {
+                    ESCAPED_VALUE
+                } else {
+                    NO_KEY
+                };
+                let name_end = start + name_len;
+                let span = |start: usize, end: usize| Span {
+                    start: start as u32,
+                    end: end as u32,
+                };
+                entries.push((
+                    super::super::order::prefix_of(&piece[..name_len]),
+                    span(start, name_end),
+                    key,
+                    span((name_end + 1).min(end), end),
+                ));
+            }
+            start = end + 1;
+        }
+        let complete = true;
+        Ok((entries, Scanned { complete, pending }))
+    }
+
+    /// [`scan_into`] an array of `N` entries, as [`plain_scan`] gives it.
+    fn scanned<const N: usize>(input: &[u8], max_parameters: usize) -> Found {
+        let limits = Limits {
+            max_parameters,
+            ..Limits::default()
+        };
+        let mut entries = arrayvec::ArrayVec::<Entry, N>::new();
+        let scanned = scan_into(input, &limits, &mut entries)?;
+        let entries = entries
+            .iter()
+            .map(|e| (e.prefix, e.name, e.key, e.value))
+            .collect();
+        Ok((entries, scanned))
+    }
+
+    /// Input of pairs of any length (within a block, across one or more),
+    /// names of up to and past eight bytes, every kind of byte the scan
+    /// marks, anywhere, and empty pairs and names.
+    fn pairs() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            4 => "[a-z]{1,12}",
+            1 => "[a-z0-9_]{20,90}",
+            3 => "[&=%+\\[\\]]",
+            1 => "[&=]{1,3}",
+        ];
+        prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat().into_bytes())
+    }
+
+    proptest! {
+        #[test]
+        fn every_field_is_what_a_plain_split_finds(input in pairs(), max in 0usize..80) {
+            let input = &input[..];
+            prop_assert_eq!(scanned::<64>(input, max), plain_scan(input, max, 64));
+            prop_assert_eq!(scanned::<5>(input, max), plain_scan(input, max, 5));
+            prop_assert_eq!(scanned::<64>(input, usize::MAX), plain_scan(input, usize::MAX, 64));
+            let mut all = Vec::new();
+            let limits = Limits { max_parameters: max, ..Limits::default() };
+            let found = scan_into(input, &limits, &mut all).map(|scanned| {
+                let all = all.iter().map(|e| (e.prefix, e.name, e.key, e.value)).collect();
+                (all, scanned)
+            });
+            prop_assert_eq!(found, plain_scan(input, max, usize::MAX));
+        }
+    }
+
+    #[test]
+    fn pairs_at_block_edges_are_what_a_plain_split_finds() {
+        // Every pair length around the block size, every place of the
+        // `=`, the input ending with `&` or `=` or not.
+        for first in [0, 1, 7, 8, 9, 55, 56, 62, 63, 64, 65, 70] {
+            for len in [1, 2, 8, 9, 62, 63, 64, 65, 66, 127, 128, 129, 200] {
+                let places = [None, Some(0), Some(1), Some(8), Some(len - 1)];
+                for equals in places.into_iter().filter(|at| at.is_none_or(|at| at < len)) {
+                    for end in ["", "&", "=", "&x", "&x=%", "[", "&&"] {
+                        let mut input = vec![b'a'; first];
+                        if first > 0 {
+                            input.push(b'&');
+                        }
+                        let mut pair = vec![b'b'; len];
+                        if let Some(at) = equals {
+                            pair[at] = b'=';
+                        }
+                        input.extend_from_slice(&pair);
+                        input.extend_from_slice(end.as_bytes());
+                        for max in [0, 1, 2, 3, 300] {
+                            assert_eq!(
+                                scanned::<64>(&input, max),
+                                plain_scan(&input, max, 64),
+                                "{first} {len} {equals:?} {end:?} {max}"
+                            );
+                            assert_eq!(
+                                scanned::<2>(&input, max),
+                                plain_scan(&input, max, 2),
+                                "{first} {len} {equals:?} {end:?} {max}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_limit_is_told_below_and_above_the_array_size() {
+        let input: Vec<String> = (0..100).map(|i| format!("n{i}=v")).collect();
+        let input = input.join("&");
+        for max in [0, 1, 63, 64, 65, 99, 100, 101] {
+            assert_eq!(
+                scanned::<64>(input.as_bytes(), max),
+                plain_scan(input.as_bytes(), max, 64),
+                "{max}"
+            );
+            let mut all = Vec::new();
+            let limits = Limits {
+                max_parameters: max,
+                ..Limits::default()
+            };
+            let found = scan_into(input.as_bytes(), &limits, &mut all).map(|s| s.complete);
+            let expected = plain_scan(input.as_bytes(), max, usize::MAX).map(|(_, s)| s.complete);
+            assert_eq!(found, expected, "{max}");
+        }
     }
 
     proptest! {
