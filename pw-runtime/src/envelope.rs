@@ -1,12 +1,12 @@
 //! The typed standard envelope: the parameters every pingback of an API
 //! type carries, decoded once the signature is verified.
 
+use crate::value::from::integer32;
 use crate::value::{kind, FromValue};
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::kinds::parse_code;
+use crate::kinds::parse_code_bytes;
 use crate::kinds::{ChargebackReason, PingbackType, SubscriptionPeriod};
 use crate::params::Params;
 use crate::standard::Standard;
@@ -24,6 +24,7 @@ pub struct EnvelopeError {
     pub value: String,
 }
 
+#[cold]
 fn invalid(parameter: &'static str, expected: &'static str, value: &str) -> EnvelopeError {
     let value = pw_catalog::shown(value);
     EnvelopeError {
@@ -114,32 +115,38 @@ enum GoodsFields {
     Cart,
 }
 
-/// The value at `slot` if present and non-empty.
-#[inline]
-fn non_empty(params: &Params, slot: Option<usize>) -> Option<&str> {
-    slot.map(|i| params.value_at(i))
-        .filter(|value| !value.is_empty())
-}
-
-fn value(params: &Params, slot: Option<usize>) -> &str {
+/// The value at `slot`, empty if absent, for an error.
+#[cold]
+fn shown(params: &Params, slot: Option<usize>) -> &str {
     slot.map_or("", |i| params.value_at(i))
 }
 
 /// The entry index of a required single value. (Indices are kept as `u32`
 /// so that a verified pingback moves in a few registers' worth of copies:
 /// there are fewer entries than input bytes, whose count fits.)
+#[inline]
 fn scalar(
     slot: Option<usize>,
     is_array: bool,
     name: &'static str,
     expected: &'static str,
 ) -> Result<u32, EnvelopeError> {
-    let index =
-        slot.ok_or_else(|| invalid(name, expected, if is_array { "an array" } else { "" }))?;
-    Ok(u32::try_from(index).expect("fewer entries than input bytes"))
+    match slot {
+        Some(index) => Ok(u32::try_from(index).expect("fewer entries than input bytes")),
+        None => Err(absent(is_array, name, expected)),
+    }
+}
+
+/// The error for a required value that is absent or an array.
+#[cold]
+fn absent(is_array: bool, name: &'static str, expected: &'static str) -> EnvelopeError {
+    invalid(name, expected, if is_array { "an array" } else { "" })
 }
 
 impl Fields {
+    /// The typed standard parameters of `params` for `api`, each value
+    /// read as bytes (see [`Params::value_bytes_at`]); the texts only for
+    /// an error.
     #[inline]
     pub(crate) fn decode(
         api: ApiType,
@@ -148,24 +155,35 @@ impl Fields {
     ) -> Result<Fields, EnvelopeError> {
         let uid = scalar(found.uid(), false, "uid", "a user id")?;
         let reference = scalar(found.reference(), false, "ref", "a transaction reference")?;
-        let type_text = value(params, found.pingback_type());
-        let kind = parse_code(type_text)
-            .map(PingbackType::from_code)
-            .ok_or_else(|| invalid("type", "a pingback type code such as 0 or 2", type_text))?;
-        let is_test = match found.is_test().map(|i| params.value_at(i)) {
-            None | Some("" | "0") => false,
-            Some("1") => true,
-            Some(other) => return Err(invalid("is_test", "`1`, `0` or empty", other)),
+        let kind = match parse_code_bytes(found.pingback_type_bytes(params).unwrap_or_default()) {
+            Some(code) => PingbackType::from_code(code),
+            None => {
+                let text = shown(params, found.pingback_type());
+                return Err(invalid("type", "a pingback type code such as 0 or 2", text));
+            }
         };
-        let reason = non_empty(params, found.reason())
-            .map(|text| {
-                parse_code(text)
-                    .map(ChargebackReason::from_code)
-                    .ok_or_else(|| {
-                        invalid("reason", "a chargeback reason code such as 1 or 9", text)
-                    })
-            })
-            .transpose()?;
+        let is_test = match found.is_test_bytes(params) {
+            None | Some(b"" | b"0") => false,
+            Some(b"1") => true,
+            Some(_) => {
+                let text = shown(params, found.is_test());
+                return Err(invalid("is_test", "`1`, `0` or empty", text));
+            }
+        };
+        let reason = match found.reason_bytes(params).filter(|text| !text.is_empty()) {
+            None => None,
+            Some(text) => match parse_code_bytes(text) {
+                Some(code) => Some(ChargebackReason::from_code(code)),
+                None => {
+                    let text = shown(params, found.reason());
+                    return Err(invalid(
+                        "reason",
+                        "a chargeback reason code such as 1 or 9",
+                        text,
+                    ));
+                }
+            },
+        };
         let goods = match api {
             ApiType::DigitalGoods => GoodsFields::DigitalGoods {
                 goodsid: scalar(
@@ -174,25 +192,39 @@ impl Fields {
                     "goodsid",
                     "a product id",
                 )?,
-                slength: non_empty(params, found.slength())
-                    .map(|text| {
-                        // The same strict rule as the schema's integer kind:
-                        // digits with an optional minus, no `+` or spaces.
-                        <i32 as FromValue<kind::Integer>>::from_value(text).map_err(|_| {
-                            invalid("slength", "a whole number of periods, or empty", text)
-                        })
-                    })
-                    .transpose()?,
-                speriod: non_empty(params, found.speriod())
-                    .map(|text| {
-                        SubscriptionPeriod::from_str(text).map_err(|_| {
-                            invalid("speriod", "`day`, `week`, `month`, `year` or empty", text)
-                        })
-                    })
-                    .transpose()?,
+                // The same strict rule as the schema's integer kind: digits
+                // with an optional minus, no `+` or spaces.
+                slength: match found.slength_bytes(params).filter(|text| !text.is_empty()) {
+                    None => None,
+                    Some(text) => match integer32(text) {
+                        Ok(length) => Some(length),
+                        Err(_) => {
+                            let text = shown(params, found.slength());
+                            return Err(invalid(
+                                "slength",
+                                "a whole number of periods, or empty",
+                                text,
+                            ));
+                        }
+                    },
+                },
+                speriod: match found.speriod_bytes(params).filter(|text| !text.is_empty()) {
+                    None => None,
+                    Some(text) => match SubscriptionPeriod::from_bytes(text) {
+                        Some(period) => Some(period),
+                        None => {
+                            let text = shown(params, found.speriod());
+                            return Err(invalid(
+                                "speriod",
+                                "`day`, `week`, `month`, `year` or empty",
+                                text,
+                            ));
+                        }
+                    },
+                },
             },
             ApiType::VirtualCurrency => {
-                let text = value(params, found.currency());
+                let text = shown(params, found.currency());
                 // The same rule as the schema's decimal kind: plain digits.
                 let currency =
                     <Decimal as FromValue<kind::Decimal>>::from_value(text).map_err(|_| {
@@ -202,7 +234,7 @@ impl Fields {
             }
             ApiType::Cart => {
                 if !found.goodsid_array {
-                    let shown = value(params, found.goodsid());
+                    let shown = shown(params, found.goodsid());
                     return Err(invalid(
                         "goodsid",
                         "an array goodsid[0], goodsid[1], ...",

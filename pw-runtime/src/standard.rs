@@ -2,12 +2,12 @@
 //! found in one pass, so that the checks after it do no lookup.
 //!
 //! Each entry is looked up by its prefix (its first eight bytes) and its
-//! length in a table of the standard names indexed by a perfect hash of
+//! length in tables of the standard names indexed by a perfect hash of
 //! their prefixes ([`slot`]): one multiplication, one load and two
 //! comparisons an entry.
 
 use crate::params::prefix_of;
-use crate::params::Params;
+use crate::params::{Params, ValueAt};
 use pw_catalog::ApiType;
 
 /// The standard names; [`Standard`] keeps the entry index of each.
@@ -47,7 +47,7 @@ fn to_u32(index: usize) -> u32 {
 
 /// The multiplier of [`slot`], found by trying random odd numbers until
 /// the eleven prefixes of [`NAMES`] fell in eleven different slots (the
-/// build fails if they ever do not: see [`TABLE`]).
+/// build fails if they ever do not: see [`PREFIXES`]).
 const MAGIC: u64 = 0xa11d_459a_2f97_8d87;
 
 /// How many bits of the product pick a slot: 16 slots for 11 names.
@@ -59,17 +59,43 @@ const fn slot(prefix: u64) -> usize {
     (prefix.wrapping_mul(MAGIC) >> (64 - SLOT_BITS)) as usize
 }
 
-/// The prefix, length and index in [`NAMES`] of the standard name in each
-/// slot; `(0, 0, 0)` in an empty slot, which no entry matches (no name is
-/// empty).
-const TABLE: [(u64, usize, usize); 1 << SLOT_BITS] = {
-    let mut table = [(0, 0, 0); 1 << SLOT_BITS];
+/// The length and the index in [`NAMES`] of a standard name.
+#[derive(Clone, Copy)]
+struct Name {
+    /// Its length.
+    len: u32,
+    /// Its index in [`NAMES`].
+    index: u32,
+}
+
+/// The prefix of the standard name in each slot, 0 in an empty slot,
+/// which no entry matches (no name is empty); its length and index in
+/// [`NAMES_BY_SLOT`]. Two tables of eight-byte items rather than one of
+/// sixteen, so that a slot is read at `slot * 8`, an address x86 forms
+/// without a shift (2 instructions an entry).
+const PREFIXES: [u64; 1 << SLOT_BITS] = {
+    let mut table = [0; 1 << SLOT_BITS];
     let mut i = 0;
     while i < NAMES.len() {
         let prefix = prefix_of(NAMES[i].as_bytes());
         let at = slot(prefix);
-        assert!(table[at].1 == 0, "two standard names in one slot");
-        table[at] = (prefix, NAMES[i].len(), i);
+        assert!(table[at] == 0, "two standard names in one slot");
+        table[at] = prefix;
+        i += 1;
+    }
+    table
+};
+
+/// The length and index in [`NAMES`] of the standard name in each slot
+/// (see [`PREFIXES`]).
+const NAMES_BY_SLOT: [Name; 1 << SLOT_BITS] = {
+    let mut table = [Name { len: 0, index: 0 }; 1 << SLOT_BITS];
+    let mut i = 0;
+    while i < NAMES.len() {
+        table[slot(prefix_of(NAMES[i].as_bytes()))] = Name {
+            len: NAMES[i].len() as u32,
+            index: i as u32,
+        };
         i += 1;
     }
     table
@@ -80,41 +106,58 @@ const TABLE: [(u64, usize, usize); 1 << SLOT_BITS] = {
 pub(crate) struct Standard {
     /// The entry index of each of [`NAMES`] given as a single value, or
     /// [`NONE`]. (Indices fit in `u32`: there are fewer entries than input
-    /// bytes. Small, the struct is copied by a few moves.)
+    /// bytes.)
     at: [u32; NAMES.len()],
+    /// Where the value of each of [`NAMES`] given as a single value
+    /// stands; empty when it is not given.
+    values: [ValueAt; NAMES.len()],
     /// `goodsid` is given as an array (`goodsid[0]`, ...).
     pub(crate) goodsid_array: bool,
+    /// `sig` is given as an array (`sig[0]`, ...).
+    sig_array: bool,
 }
 
 impl Standard {
     pub(crate) fn find(params: &Params) -> Standard {
         let mut at = [NONE; NAMES.len()];
+        let mut values = [ValueAt::default(); NAMES.len()];
         let mut goodsid_array = false;
+        let mut sig_array = false;
         // One lookup an entry, independent of the others. (Walking the
         // entries and the standard names sorted by prefix together cost
         // about 30 instructions an entry, in branches that depend on the
         // names.) A name is given once at most, as `Params` rejects repeats.
-        params.for_each_prefix(|index, prefix, len, is_array| {
-            let (expected, expected_len, name) = TABLE[slot(prefix)];
-            if expected == prefix && expected_len == len {
+        params.for_each_prefix(|index, prefix, len, is_array, value| {
+            let at_slot = slot(prefix);
+            if PREFIXES[at_slot] == prefix && NAMES_BY_SLOT[at_slot].len as usize == len {
+                let name = NAMES_BY_SLOT[at_slot].index as usize;
                 if is_array {
                     goodsid_array |= name == GOODSID;
+                    sig_array |= name == SIG;
                 } else {
                     at[name] = to_u32(index);
+                    values[name] = value;
                 }
             }
         });
         // A prefix covers only eight of the twelve bytes of `sign_version`.
         let index = at[SIGN_VERSION];
-        if index != NONE && params.name_at(index as usize) != NAMES[SIGN_VERSION] {
-            at[SIGN_VERSION] = params
-                .scalar_index(NAMES[SIGN_VERSION])
-                .map_or(NONE, to_u32);
+        if index != NONE && params.name_bytes_at(index as usize) != NAMES[SIGN_VERSION].as_bytes() {
+            let index = params.scalar_index(NAMES[SIGN_VERSION]);
+            at[SIGN_VERSION] = index.map_or(NONE, to_u32);
+            values[SIGN_VERSION] =
+                index.map_or_else(ValueAt::default, |i| params.value_place_at(i));
         }
-        Standard { at, goodsid_array }
+        Standard {
+            at,
+            values,
+            goodsid_array,
+            sig_array,
+        }
     }
 
     /// The entry index of the single value named `NAMES[name]`.
+    #[inline]
     fn get(&self, name: usize) -> Option<usize> {
         let index = self.at[name];
         (index != NONE).then_some(index as usize)
@@ -156,15 +199,80 @@ impl Standard {
         self.get(REASON)
     }
 
+    /// True when the parameter `NAMES[name]` is given and not empty.
+    #[inline]
+    fn present(&self, name: usize) -> bool {
+        !self.values[name].is_empty()
+    }
+
+    /// The bytes of the value of `NAMES[name]`, if given as a single value.
+    #[inline]
+    fn bytes<'a>(&self, name: usize, params: &'a Params) -> Option<&'a [u8]> {
+        self.get(name).map(|_| params.bytes_of(self.values[name]))
+    }
+
+    /// The bytes of `type`.
+    pub(crate) fn pingback_type_bytes<'a>(&self, params: &'a Params) -> Option<&'a [u8]> {
+        self.bytes(TYPE, params)
+    }
+
+    /// The bytes of `is_test`.
+    pub(crate) fn is_test_bytes<'a>(&self, params: &'a Params) -> Option<&'a [u8]> {
+        self.bytes(IS_TEST, params)
+    }
+
+    /// The bytes of `reason`.
+    pub(crate) fn reason_bytes<'a>(&self, params: &'a Params) -> Option<&'a [u8]> {
+        self.bytes(REASON, params)
+    }
+
+    /// The bytes of `slength`.
+    pub(crate) fn slength_bytes<'a>(&self, params: &'a Params) -> Option<&'a [u8]> {
+        self.bytes(SLENGTH, params)
+    }
+
+    /// The bytes of `speriod`.
+    pub(crate) fn speriod_bytes<'a>(&self, params: &'a Params) -> Option<&'a [u8]> {
+        self.bytes(SPERIOD, params)
+    }
+
+    /// The bytes of `sign_version`.
+    pub(crate) fn sign_version_bytes<'a>(&self, params: &'a Params) -> Option<&'a [u8]> {
+        self.bytes(SIGN_VERSION, params)
+    }
+
+    /// The bytes of `sig`.
+    pub(crate) fn sig_bytes<'a>(&self, params: &'a Params) -> Option<&'a [u8]> {
+        self.bytes(SIG, params)
+    }
+
+    /// True when the goods parameter of `api` is present (an array counts).
+    #[inline]
+    fn goods(&self, api: ApiType) -> bool {
+        match api {
+            ApiType::VirtualCurrency => self.present(CURRENCY),
+            ApiType::DigitalGoods | ApiType::Cart => self.goodsid_array || self.present(GOODSID),
+        }
+    }
+
+    /// True when every required parameter of `api` is present: when
+    /// [`Standard::missing`] is empty, without building it.
+    #[inline]
+    pub(crate) fn has_required(&self, api: ApiType) -> bool {
+        self.present(UID)
+            & self.present(TYPE)
+            & self.present(REF)
+            & self.present(SIG)
+            & self.goods(api)
+    }
+
     /// The required parameters of `api` that are absent or empty (an array
     /// counts as present), as Paymentwall's libraries define them.
-    pub(crate) fn missing(&self, api: ApiType, params: &Params) -> Vec<&'static str> {
-        let present = |name: usize| self.get(name).is_some_and(|i| !params.value_is_empty_at(i));
-        let goods = match api {
-            ApiType::VirtualCurrency => present(CURRENCY),
-            ApiType::DigitalGoods | ApiType::Cart => present(GOODSID) || self.goodsid_array,
-        };
-        if goods && present(UID) && present(TYPE) && present(REF) && present(SIG) {
+    #[cold]
+    pub(crate) fn missing(&self, api: ApiType) -> Vec<&'static str> {
+        let present = |name: usize| self.present(name);
+        let goods = self.goods(api);
+        if self.has_required(api) {
             return Vec::new();
         }
         api.required_parameters()
@@ -177,12 +285,19 @@ impl Standard {
             .collect()
     }
 
-    pub(crate) fn sign_version<'a>(&self, params: &'a Params) -> Option<&'a str> {
-        self.get(SIGN_VERSION).map(|i| params.value_at(i))
+    /// The entry index of `sign_version`.
+    pub(crate) fn sign_version(&self) -> Option<usize> {
+        self.get(SIGN_VERSION)
     }
 
-    pub(crate) fn sig<'a>(&self, params: &'a Params) -> Option<&'a str> {
-        self.get(SIG).map(|i| params.value_at(i))
+    /// The entry index of `sig`.
+    pub(crate) fn sig(&self) -> Option<usize> {
+        self.get(SIG)
+    }
+
+    /// True when no `sig[...]` is given.
+    pub(crate) fn sig_alone(&self) -> bool {
+        !self.sig_array
     }
 }
 
@@ -231,12 +346,25 @@ mod tests {
         let found = Standard::find(&params);
         for (i, name) in NAMES.iter().enumerate() {
             let index = found.get(i).unwrap_or_else(|| panic!("{name} not found"));
-            assert_eq!(params.name_at(index), *name);
+            assert_eq!(params.name_bytes_at(index), name.as_bytes());
+            assert_eq!(
+                found.bytes(i, &params),
+                Some(format!("v-{name}").as_bytes())
+            );
+            assert!(found.present(i));
         }
         assert!(!found.goodsid_array);
         let arrays = Params::from_pairs([("goodsid[0]", "a"), ("uid[0]", "u")]).unwrap();
         let found = Standard::find(&arrays);
         assert!(found.goodsid_array);
         assert_eq!(found.at, [NONE; NAMES.len()]);
+        assert!((0..NAMES.len()).all(|i| !found.present(i) && found.bytes(i, &arrays).is_none()));
+        // Given but empty is not present.
+        let empty =
+            Params::from_pairs([("uid", ""), ("sign_versioN", "3"), ("sign_version", "")]).unwrap();
+        let found = Standard::find(&empty);
+        assert_eq!(found.bytes(UID, &empty), Some(&b""[..]));
+        assert!(!found.present(UID));
+        assert_eq!(found.sign_version_bytes(&empty), Some(&b""[..]));
     }
 }

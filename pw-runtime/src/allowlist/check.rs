@@ -176,6 +176,7 @@ impl SourceCheck {
     ///     Err(SourceRejection::NotAllowed { address: peer }),
     /// );
     /// ```
+    #[inline]
     pub fn check(&self, source: &Source<'_>) -> Result<IpAddr, SourceRejection> {
         let Mode::Enforce {
             allowed,
@@ -185,8 +186,14 @@ impl SourceCheck {
         else {
             return Ok(source.peer.to_canonical());
         };
-        let client = client_address(source, proxies, *header)?;
-        if allowed.contains(client) {
+        // With no trusted proxy, the client is the peer: no look at the
+        // headers, and no search of an empty list.
+        let client = if proxies.is_empty() {
+            source.peer.to_canonical()
+        } else {
+            client_address(source, proxies, *header)?
+        };
+        if allowed.contains_canonical(client) {
             Ok(client)
         } else {
             Err(SourceRejection::NotAllowed { address: client })

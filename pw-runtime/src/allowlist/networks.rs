@@ -142,7 +142,20 @@ impl Networks {
     /// assert!(nets.contains("::ffff:192.0.2.7".parse().unwrap()));
     /// ```
     pub fn contains(&self, address: IpAddr) -> bool {
-        match address.to_canonical() {
+        self.contains_canonical(address.to_canonical())
+    }
+
+    /// True when no network was added.
+    #[inline]
+    pub(super) fn is_empty(&self) -> bool {
+        self.v4.is_empty() && self.v6.is_empty()
+    }
+
+    /// [`Networks::contains`] of an address already canonical (an IPv4
+    /// address mapped in IPv6 given as IPv4).
+    #[inline]
+    pub(super) fn contains_canonical(&self, address: IpAddr) -> bool {
+        match address {
             IpAddr::V4(v4) => {
                 let bits = v4.to_bits();
                 self.v4.iter().any(|&(net, mask)| bits & mask == net)

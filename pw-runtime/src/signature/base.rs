@@ -2,7 +2,7 @@
 //! that ends it.
 
 use super::SignatureVersion;
-use crate::params::Params;
+use crate::params::{Params, SignedPairs};
 use pw_catalog::ApiType;
 
 /// Where a base string is written: a buffer, or straight into a hasher.
@@ -12,6 +12,17 @@ pub(super) trait Sink {
     /// Pushes `text[range]`; `text` may be read past the range.
     fn push_within(&mut self, text: &[u8], range: std::ops::Range<usize>) {
         self.push(&text[range]);
+    }
+
+    /// Pushes the pairs of `text` a signature covers, each with the `=` it
+    /// lacks in the text, if it does.
+    fn push_pairs(&mut self, text: &[u8], pairs: SignedPairs<'_>) {
+        for pair in pairs {
+            self.push_within(text, pair.start..pair.end);
+            if pair.equals {
+                self.push(b"=");
+            }
+        }
     }
 }
 
@@ -35,13 +46,16 @@ pub(super) fn push_param(out: &mut impl Sink, name: &str, key: Option<&str>, val
 }
 
 /// Writes the pingback base string, without the secret, into `out`.
-/// `implied_version` is true for a cart pingback without `sign_version`.
+/// `implied_version` is true for a cart pingback without `sign_version`;
+/// `sig` is the entry of the only `sig`, when known (see
+/// [`Params::signed_pairs`]).
 pub(super) fn write_base_string(
     out: &mut impl Sink,
     api: ApiType,
     version: SignatureVersion,
     params: &Params,
     implied_version: bool,
+    sig: Option<usize>,
 ) {
     if version == SignatureVersion::V1 {
         for &name in api.version1_parameters() {
@@ -55,7 +69,7 @@ pub(super) fn write_base_string(
         return;
     }
     let implied = implied_version.then_some(("sign_version", "sign_version=2"));
-    params.signed_pairs(implied, |text, range| out.push_within(text, range));
+    params.signed_pairs(implied, sig, |text, pairs| out.push_pairs(text, pairs));
 }
 
 /// A cart pingback without `sign_version` is signed as if it had `sign_version=2`.
@@ -82,7 +96,14 @@ pub(super) fn implies_version(api: ApiType, params: &Params) -> bool {
 /// ```
 pub fn base_string(api: ApiType, version: SignatureVersion, params: &Params) -> String {
     let mut out = Vec::new();
-    write_base_string(&mut out, api, version, params, implies_version(api, params));
+    write_base_string(
+        &mut out,
+        api,
+        version,
+        params,
+        implies_version(api, params),
+        None,
+    );
     String::from_utf8(out).expect("parameters are UTF-8")
 }
 
@@ -97,6 +118,8 @@ pub(super) struct PingbackBase<'a> {
     pub(super) version: SignatureVersion,
     pub(super) params: &'a Params,
     pub(super) implied_version: bool,
+    /// The entry of the only `sig`, when known.
+    pub(super) sig: Option<usize>,
 }
 
 impl BaseString for PingbackBase<'_> {
@@ -107,6 +130,7 @@ impl BaseString for PingbackBase<'_> {
             self.version,
             self.params,
             self.implied_version,
+            self.sig,
         );
     }
 }

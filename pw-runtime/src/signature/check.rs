@@ -39,35 +39,48 @@ pub fn check_pingback(
     secret: &SecretKey,
     policy: VersionPolicy,
 ) -> Result<SignatureVersion, SignatureError> {
-    let declared = params.get("sign_version");
-    check(api, params, secret, policy, declared, params.get("sig"))
+    let with_bytes = |index: usize| (index, params.value_bytes_at(index));
+    let declared = params.scalar_index("sign_version").map(with_bytes);
+    let received = params.scalar_index("sig").map(with_bytes);
+    check(api, params, secret, policy, declared, received, false)
 }
 
-/// [`check_pingback`] with `sign_version` and `sig` already looked up.
+/// [`check_pingback`] with the entries of `sign_version` and `sig` already
+/// found, each as its index and the bytes of its value (see
+/// [`Params::value_bytes_at`]). `sig_alone` is true when no `sig[...]` is
+/// given besides `received`.
+#[inline]
 pub(crate) fn check(
     api: ApiType,
     params: &Params,
     secret: &SecretKey,
     policy: VersionPolicy,
-    declared: Option<&str>,
-    received: Option<&str>,
+    declared: Option<(usize, &[u8])>,
+    received: Option<(usize, &[u8])>,
+    sig_alone: bool,
 ) -> Result<SignatureVersion, SignatureError> {
-    let version = SignatureVersion::from_declared(api, declared)?;
+    let version = SignatureVersion::from_declared_bytes(api, declared.map(|(_, bytes)| bytes))
+        .ok_or_else(|| {
+            let declared = declared.map(|(i, _)| params.value_at(i));
+            SignatureVersion::from_declared(api, declared)
+                .expect_err("a version refused by its bytes is refused by its text")
+        })?;
     if !policy.accepts(version) {
         return Err(SignatureError::VersionNotAccepted {
             version,
             minimum: policy.lowest(),
         });
     }
-    let received = received.ok_or(SignatureError::Missing)?;
+    let (received, received_bytes) = received.ok_or(SignatureError::Missing)?;
     let base = PingbackBase {
         api,
         version,
         params,
         implied_version: api == ApiType::Cart && declared.is_none(),
+        sig: Some(received).filter(|_| sig_alone),
     };
     let expected = digest(version, secret, &base);
-    if hex_equals(received, expected.as_bytes()) {
+    if hex_equals(received_bytes, expected.as_bytes()) {
         Ok(version)
     } else {
         Err(SignatureError::Mismatch { version })
@@ -78,13 +91,11 @@ pub(crate) fn check(
 /// official libraries compare (uppercase does not match). The comparison
 /// runs in constant time, every character compared; only the length,
 /// which the sender knows anyway, decides early.
-fn hex_equals(received: &str, expected: &[u8]) -> bool {
+fn hex_equals(received: &[u8], expected: &[u8]) -> bool {
     if received.len() != 2 * expected.len() {
         return false;
     }
-    hex_difference(received.as_bytes(), expected)
-        .ct_eq(&0)
-        .into()
+    hex_difference(received, expected).ct_eq(&0).into()
 }
 
 /// Non-zero when `received` (twice as long as `expected`) is not the
@@ -183,12 +194,12 @@ mod tests {
         #[test]
         fn hex_equals_matches_only_the_lowercase_hex(bytes in any::<[u8; 32]>(), flip in 0..64usize) {
             let hex = hex::encode(bytes);
-            prop_assert!(super::hex_equals(&hex, &bytes));
-            prop_assert!(!super::hex_equals(&hex.to_uppercase(), &bytes) || !hex.bytes().any(|b| b.is_ascii_alphabetic()));
+            prop_assert!(super::hex_equals(hex.as_bytes(), &bytes));
+            prop_assert!(!super::hex_equals(hex.to_uppercase().as_bytes(), &bytes) || !hex.bytes().any(|b| b.is_ascii_alphabetic()));
             let mut other = hex.into_bytes();
             other[flip] = if other[flip] == b'0' { b'1' } else { b'0' };
-            prop_assert!(!super::hex_equals(std::str::from_utf8(&other).unwrap(), &bytes));
-            prop_assert!(!super::hex_equals(&hex::encode(&bytes[..16]), &bytes));
+            prop_assert!(!super::hex_equals(&other, &bytes));
+            prop_assert!(!super::hex_equals(hex::encode(&bytes[..16]).as_bytes(), &bytes));
         }
 
         #[test]

@@ -31,6 +31,7 @@ pub fn pingback_signature(
         version,
         params,
         implied_version: implies_version(api, params),
+        sig: None,
     };
     digest(version, secret, &base).to_hex()
 }

@@ -73,6 +73,21 @@ impl SignatureVersion {
         Self::from_declared(api, params.get("sign_version"))
     }
 
+    /// [`SignatureVersion::from_declared`] of the bytes of `sign_version`,
+    /// `None` for every refusal (whose error the text then gives): no
+    /// test of character boundaries to slice the text.
+    #[inline]
+    pub(super) fn from_declared_bytes(api: ApiType, declared: Option<&[u8]>) -> Option<Self> {
+        match (api, declared) {
+            (ApiType::Cart, None | Some(b"2")) => Some(SignatureVersion::V2),
+            (ApiType::Cart, Some(_)) => None,
+            (_, None | Some(b"1")) => Some(SignatureVersion::V1),
+            (_, Some(b"2")) => Some(SignatureVersion::V2),
+            (_, Some(b"3")) => Some(SignatureVersion::V3),
+            (_, Some(_)) => None,
+        }
+    }
+
     pub(super) fn from_declared(
         api: ApiType,
         declared: Option<&str>,
@@ -96,5 +111,24 @@ impl SignatureVersion {
 impl fmt::Display for SignatureVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.number())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The version read from the bytes is the one read from the text,
+        /// and a refusal of the bytes is a refusal of the text.
+        #[test]
+        fn bytes_and_text_declare_the_same_version(
+            declared in proptest::option::of("[0-9]{0,2}|[123 v]{0,3}"),
+            api in proptest::sample::select(ApiType::ALL.to_vec()),
+        ) {
+            let text = SignatureVersion::from_declared(api, declared.as_deref());
+            let bytes = SignatureVersion::from_declared_bytes(api, declared.as_deref().map(str::as_bytes));
+            proptest::prop_assert_eq!(bytes, text.ok());
+        }
     }
 }

@@ -50,7 +50,7 @@
 //! ```
 
 pub(crate) mod codes;
-mod from;
+pub(crate) mod from;
 pub mod kind;
 mod to;
 
