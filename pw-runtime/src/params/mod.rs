@@ -548,7 +548,9 @@ impl Params {
     /// The pairs named `sig` are one run of entries (a name's array
     /// elements sit together at its place, and a name is not both single
     /// and an array), left out by giving the runs around it: no test of
-    /// the name of every entry.
+    /// the name of every entry. The runs before and after it go to
+    /// `pairs` as one [`SignedPairs`] (one call of `pairs` rather than
+    /// two: about 30 instructions fewer per signature).
     pub(crate) fn signed_pairs<'a>(
         &'a self,
         implied: Option<(&str, &'a str)>,
@@ -571,16 +573,15 @@ impl Params {
         };
         let (before, rest) = self.entries.split_at(sig_start);
         let after = &rest[sig_end - sig_start..];
-        pairs(buf, SignedPairs(before.iter()));
         let Some((name, pair)) = implied else {
-            pairs(buf, SignedPairs(after.iter()));
+            pairs(buf, SignedPairs::new(before, after));
             return;
         };
         // The implied pair's place, after `sig`: the entries before it,
         // the pair, then those after it.
         let at = after.partition_point(|e| &buf[e.name.range()] <= name.as_bytes());
         let (until, from) = after.split_at(at);
-        pairs(buf, SignedPairs(until.iter()));
+        pairs(buf, SignedPairs::new(before, until));
         // The implied pair as an entry of its own text.
         let entry = Entry {
             prefix: prefix_of(name.as_bytes()),
@@ -596,9 +597,9 @@ impl Params {
         };
         pairs(
             pair.as_bytes(),
-            SignedPairs(std::slice::from_ref(&entry).iter()),
+            SignedPairs::new(std::slice::from_ref(&entry), &[]),
         );
-        pairs(buf, SignedPairs(from.iter()));
+        pairs(buf, SignedPairs::new(from, &[]));
     }
 
     /// Calls `f(index, prefix, name_len, is_array_element)` for every entry,
@@ -762,16 +763,59 @@ pub(crate) struct SignedPair {
     pub(crate) equals: bool,
 }
 
-/// The pairs of a run of entries that a signature covers, in order (see
-/// [`Params::signed_pairs`]).
-pub(crate) struct SignedPairs<'e>(std::slice::Iter<'e, Entry>);
+/// The pairs of two runs of entries of one text that a signature covers,
+/// in order, the first run then the second (see [`Params::signed_pairs`]).
+pub(crate) struct SignedPairs<'e> {
+    /// The run being given.
+    run: std::slice::Iter<'e, Entry>,
+    /// The run after it, empty once it is being given.
+    then: std::slice::Iter<'e, Entry>,
+}
+
+impl<'e> SignedPairs<'e> {
+    /// The pairs of `first`, then those of `then`.
+    #[inline(always)]
+    fn new(first: &'e [Entry], then: &'e [Entry]) -> Self {
+        SignedPairs {
+            run: first.iter(),
+            then: then.iter(),
+        }
+    }
+}
+
+impl<'e> SignedPairs<'e> {
+    /// The two runs, each as pairs of its own.
+    #[inline(always)]
+    pub(crate) fn into_runs(self) -> [SignedPairs<'e>; 2] {
+        let empty = <&[Entry]>::default().iter();
+        [
+            SignedPairs {
+                run: self.run,
+                then: empty.clone(),
+            },
+            SignedPairs {
+                run: self.then,
+                then: empty,
+            },
+        ]
+    }
+}
 
 impl Iterator for SignedPairs<'_> {
     type Item = SignedPair;
 
+    /// The second run takes the place of the first once it ends, so that
+    /// a pair costs one test of the end of its run, as with one run (a
+    /// `Chain` tests which run it is in at each pair).
     #[inline(always)]
     fn next(&mut self) -> Option<SignedPair> {
-        let entry = self.0.next()?;
+        let entry = match self.run.next() {
+            Some(entry) => entry,
+            None => {
+                self.run = std::mem::take(&mut self.then);
+                self.run.next()?
+            }
+        };
         Some(SignedPair {
             start: entry.name.start as usize,
             end: entry.value.end as usize,

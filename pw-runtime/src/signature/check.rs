@@ -226,6 +226,17 @@ mod tests {
         }
 
         #[test]
+        fn a_16_byte_digest_matches_only_its_lowercase_hex(bytes in any::<[u8; 16]>(), flip in 0..32usize) {
+            let hex = hex::encode(bytes);
+            prop_assert!(super::hex_equals(hex.as_bytes(), &bytes));
+            prop_assert_eq!(super::hex_difference(hex.as_bytes(), &bytes), 0);
+            let mut other = hex.into_bytes();
+            other[flip] = if other[flip] == b'0' { b'1' } else { b'0' };
+            prop_assert!(!super::hex_equals(&other, &bytes));
+            prop_assert_ne!(super::hex_difference(&other, &bytes), 0);
+        }
+
+        #[test]
         fn both_ways_find_the_same_difference(bytes in prop::collection::vec(any::<u8>(), 0..40), flip in any::<prop::sample::Index>()) {
             let mut hex = hex::encode(&bytes).into_bytes();
             prop_assert_eq!(super::hex_difference(&hex, &bytes), 0);

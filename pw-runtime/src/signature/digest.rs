@@ -244,7 +244,17 @@ impl<H: BlockHash> Sink for Blocks<H> {
     /// the stack at each pair (about 33 instructions a pair either way,
     /// 23 like this).
     #[inline(always)]
-    fn push_pairs(&mut self, text: &[u8], mut pairs: SignedPairs<'_>) {
+    fn push_pairs(&mut self, text: &[u8], pairs: SignedPairs<'_>) {
+        for run in pairs.into_runs() {
+            self.push_run(text, run);
+        }
+    }
+}
+
+impl<H: BlockHash> Blocks<H> {
+    /// [`Sink::push_pairs`] of one run of pairs.
+    #[inline(always)]
+    fn push_run(&mut self, text: &[u8], mut pairs: SignedPairs<'_>) {
         let mut at = self.len;
         'blocks: loop {
             let mut long = None;
