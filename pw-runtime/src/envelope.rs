@@ -155,7 +155,7 @@ impl Fields {
     ) -> Result<Fields, EnvelopeError> {
         let uid = scalar(found.uid(), false, "uid", "a user id")?;
         let reference = scalar(found.reference(), false, "ref", "a transaction reference")?;
-        let kind = match parse_code_bytes(found.pingback_type_bytes(params).unwrap_or_default()) {
+        let kind = match parse_code_bytes(found.pingback_type_bytes(params)) {
             Some(code) => PingbackType::from_code(code),
             None => {
                 let text = shown(params, found.pingback_type());
@@ -163,14 +163,14 @@ impl Fields {
             }
         };
         let is_test = match found.is_test_bytes(params) {
-            None | Some(b"" | b"0") => false,
-            Some(b"1") => true,
-            Some(_) => {
+            b"" | b"0" => false,
+            b"1" => true,
+            _ => {
                 let text = shown(params, found.is_test());
                 return Err(invalid("is_test", "`1`, `0` or empty", text));
             }
         };
-        let reason = match found.reason_bytes(params).filter(|text| !text.is_empty()) {
+        let reason = match Some(found.reason_bytes(params)).filter(|text| !text.is_empty()) {
             None => None,
             Some(text) => match parse_code_bytes(text) {
                 Some(code) => Some(ChargebackReason::from_code(code)),
@@ -194,7 +194,7 @@ impl Fields {
                 )?,
                 // The same strict rule as the schema's integer kind: digits
                 // with an optional minus, no `+` or spaces.
-                slength: match found.slength_bytes(params).filter(|text| !text.is_empty()) {
+                slength: match Some(found.slength_bytes(params)).filter(|text| !text.is_empty()) {
                     None => None,
                     Some(text) => match integer32(text) {
                         Ok(length) => Some(length),
@@ -208,7 +208,7 @@ impl Fields {
                         }
                     },
                 },
-                speriod: match found.speriod_bytes(params).filter(|text| !text.is_empty()) {
+                speriod: match Some(found.speriod_bytes(params)).filter(|text| !text.is_empty()) {
                     None => None,
                     Some(text) => match SubscriptionPeriod::from_bytes(text) {
                         Some(period) => Some(period),

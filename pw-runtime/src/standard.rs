@@ -211,29 +211,38 @@ impl Standard {
         self.get(name).map(|_| params.bytes_of(self.values[name]))
     }
 
-    /// The bytes of `type`.
-    pub(crate) fn pingback_type_bytes<'a>(&self, params: &'a Params) -> Option<&'a [u8]> {
-        self.bytes(TYPE, params)
+    /// The bytes of the value of `NAMES[name]`, empty when it is not given
+    /// as a single value (its place is then empty): for the names whose
+    /// absence means the same as an empty value, without the test of
+    /// their entry (about 20 instructions per pingback).
+    #[inline]
+    fn bytes_or_empty<'a>(&self, name: usize, params: &'a Params) -> &'a [u8] {
+        params.bytes_of(self.values[name])
     }
 
-    /// The bytes of `is_test`.
-    pub(crate) fn is_test_bytes<'a>(&self, params: &'a Params) -> Option<&'a [u8]> {
-        self.bytes(IS_TEST, params)
+    /// The bytes of `type`, empty when absent.
+    pub(crate) fn pingback_type_bytes<'a>(&self, params: &'a Params) -> &'a [u8] {
+        self.bytes_or_empty(TYPE, params)
     }
 
-    /// The bytes of `reason`.
-    pub(crate) fn reason_bytes<'a>(&self, params: &'a Params) -> Option<&'a [u8]> {
-        self.bytes(REASON, params)
+    /// The bytes of `is_test`, empty when absent.
+    pub(crate) fn is_test_bytes<'a>(&self, params: &'a Params) -> &'a [u8] {
+        self.bytes_or_empty(IS_TEST, params)
     }
 
-    /// The bytes of `slength`.
-    pub(crate) fn slength_bytes<'a>(&self, params: &'a Params) -> Option<&'a [u8]> {
-        self.bytes(SLENGTH, params)
+    /// The bytes of `reason`, empty when absent.
+    pub(crate) fn reason_bytes<'a>(&self, params: &'a Params) -> &'a [u8] {
+        self.bytes_or_empty(REASON, params)
     }
 
-    /// The bytes of `speriod`.
-    pub(crate) fn speriod_bytes<'a>(&self, params: &'a Params) -> Option<&'a [u8]> {
-        self.bytes(SPERIOD, params)
+    /// The bytes of `slength`, empty when absent.
+    pub(crate) fn slength_bytes<'a>(&self, params: &'a Params) -> &'a [u8] {
+        self.bytes_or_empty(SLENGTH, params)
+    }
+
+    /// The bytes of `speriod`, empty when absent.
+    pub(crate) fn speriod_bytes<'a>(&self, params: &'a Params) -> &'a [u8] {
+        self.bytes_or_empty(SPERIOD, params)
     }
 
     /// The bytes of `sign_version`.
@@ -304,6 +313,33 @@ impl Standard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bytes_of_an_absent_or_array_value_are_empty() {
+        let params = Params::from_pairs([
+            ("type", "2"),
+            ("is_test", ""),
+            ("reason[0]", "1"),
+            ("slength", "-3"),
+            ("sign_version_x", "9"),
+        ])
+        .unwrap();
+        let found = Standard::find(&params);
+        assert_eq!(found.pingback_type_bytes(&params), b"2");
+        assert_eq!(found.is_test_bytes(&params), b"");
+        assert_eq!(
+            found.reason_bytes(&params),
+            b"",
+            "an array is no single value"
+        );
+        assert_eq!(found.slength_bytes(&params), b"-3");
+        assert_eq!(found.speriod_bytes(&params), b"", "absent");
+        assert_eq!(found.sign_version_bytes(&params), None, "a longer name");
+        let none = Params::from_pairs([("uid", "u")]).unwrap();
+        let found = Standard::find(&none);
+        assert_eq!(found.pingback_type_bytes(&none), b"");
+        assert_eq!(found.is_test_bytes(&none), b"");
+    }
 
     #[test]
     fn the_standard_names_are_the_catalogs_reserved_names() {
