@@ -550,7 +550,9 @@ impl Params {
     /// and an array), left out by giving the runs around it: no test of
     /// the name of every entry. The runs before and after it go to
     /// `pairs` as one [`SignedPairs`] (one call of `pairs` rather than
-    /// two: about 30 instructions fewer per signature).
+    /// two: about 30 instructions fewer per signature). Inlined into the
+    /// writer of the base string, whose call it saves (about 28 more).
+    #[inline(always)]
     pub(crate) fn signed_pairs<'a>(
         &'a self,
         implied: Option<(&str, &'a str)>,
