@@ -1111,6 +1111,109 @@ mod tests {
         }
     }
 
+    /// A strict decoder of one value, byte by byte: the decoded bytes, or
+    /// the offset in `input` of the first invalid escape.
+    fn strict_decode(input: &[u8], start: usize, end: usize) -> Result<Vec<u8>, usize> {
+        let mut out = Vec::new();
+        let mut i = start;
+        while i < end {
+            match input[i] {
+                b'%' => {
+                    let digits = input[..end]
+                        .get(i + 1..i + 3)
+                        .and_then(|d| std::str::from_utf8(d).ok())
+                        .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))
+                        .ok_or(i)?;
+                    out.push(u8::from_str_radix(digits, 16).map_err(|_| i)?);
+                    i += 3;
+                }
+                b'+' => (out.push(b' '), i += 1).1,
+                byte => (out.push(byte), i += 1).1,
+            }
+        }
+        Ok(out)
+    }
+
+    proptest::proptest! {
+        /// Values with escapes, valid or not (a `%` cut by the end of the
+        /// value, or by the next pair, a bad digit, bytes that are no
+        /// UTF-8), anywhere from the start to the end of the input: the
+        /// values, or the error, are those of a strict byte-by-byte
+        /// decoder (the first bad escape in input order, then the first
+        /// value that is no UTF-8).
+        #[test]
+        fn escaped_values_decode_or_fail_like_a_strict_decoder(
+            values in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::sample::select(vec![
+                        "a", "bc", "+", "%41", "%C3%A9", "%25", "%2B", "0123456789abcdef",
+                    ]),
+                    0..8,
+                ),
+                1..20,
+            ),
+            // Up to two bad tokens, each put in some value at some place.
+            bad in proptest::collection::vec(
+                (
+                    proptest::arbitrary::any::<proptest::sample::Index>(),
+                    proptest::arbitrary::any::<proptest::sample::Index>(),
+                    proptest::sample::select(vec![
+                        "%4", "%", "%g1", "%4g", "%0g", "%g0", "%C3", "%e9", "%A9",
+                    ]),
+                ),
+                0..3,
+            ),
+        ) {
+            let mut values = values;
+            for (value, place, token) in bad {
+                let count = values.len();
+                let value = &mut values[value.index(count)];
+                value.insert(place.index(value.len() + 1), token);
+            }
+            let query: Vec<String> = values
+                .iter()
+                .enumerate()
+                .map(|(i, tokens)| format!("p{i:02}={}", tokens.concat()))
+                .collect();
+            let query = query.join("&");
+            let input = query.as_bytes();
+            let mut expected = Ok(Vec::new());
+            let mut at = 0;
+            let mut invalid_utf8 = None;
+            for (i, tokens) in values.iter().enumerate() {
+                let start = at + 4;
+                let end = start + tokens.concat().len();
+                at = end + 1;
+                match strict_decode(input, start, end) {
+                    Err(offset) => {
+                        expected = Err(ParamsError::InvalidPercentEscape { offset });
+                        break;
+                    }
+                    Ok(bytes) => match String::from_utf8(bytes) {
+                        Ok(value) => {
+                            if let Ok(values) = &mut expected {
+                                values.push((format!("p{i:02}"), value));
+                            }
+                        }
+                        Err(_) => {
+                            invalid_utf8.get_or_insert(ParamsError::InvalidUtf8 { name: format!("p{i:02}") });
+                        }
+                    },
+                }
+            }
+            if let (Ok(_), Some(err)) = (&expected, invalid_utf8) {
+                expected = Err(err);
+            }
+            let actual = parse(&query).map(|params| {
+                params
+                    .iter()
+                    .map(|p| (p.name.to_owned(), p.value.to_owned()))
+                    .collect::<Vec<_>>()
+            });
+            proptest::prop_assert_eq!(actual, expected, "{}", query);
+        }
+    }
+
     #[test]
     fn more_pairs_than_the_stack_array_holds_parse_alike() {
         for count in [63, 64, 65, 70] {
