@@ -135,6 +135,9 @@ fn key_of(entry: &Entry) -> i32 {
 /// rank and after, in the order of [`compare_bytes`], decided by an
 /// insertion sort of each group (mostly by their prefixes or the next eight
 /// bytes, inline: a call to `compare_bytes` cost about 80 instructions).
+/// Apart from [`order_by_bytes`], whose common case then keeps a small
+/// frame.
+#[inline(never)]
 fn resolve_ties(buf: &[u8], entries: &[Entry], places: &mut [u8; MOST]) {
     let len = entries.len();
     // `order[k]`: the entry at place `k`; `group[k]`: its rank.
