@@ -213,6 +213,14 @@ const NO_KEY: Span = Span {
     end: u32::MAX,
 };
 
+/// What a buffer of entries holds before each is written at its place.
+const NO_ENTRY: Entry = Entry {
+    prefix: 0,
+    name: NO_KEY,
+    key: NO_KEY,
+    value: NO_KEY,
+};
+
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     /// The first eight bytes of the name, big-endian: most comparisons end here.
@@ -331,12 +339,13 @@ impl Params {
         let mut places = [0u8; order::MOST];
         let tied = order::order_by_bytes(input, &found, &mut places);
         Params::decode_in_place(input, limits, &mut found, tied, |entries| {
-            // Each written at its place over a copy (`places` is a
-            // permutation): about 10 instructions an entry and a `memcpy`
-            // (about 70 for 14 entries), where gathering them through the
+            // Each written at its place (`places` is a permutation): about
+            // 10 instructions an entry, where gathering them through the
             // index at each place cost about 15 an entry and a pass to
-            // find those indices.
-            let mut sorted = entries.to_vec();
+            // find those indices. Over a filled buffer: a loop of stores
+            // costs about 17 fewer instructions for 14 entries than
+            // `to_vec`'s call to `memcpy`.
+            let mut sorted = vec![NO_ENTRY; entries.len()];
             let pairs = entries.chunks_exact(2);
             if let [last] = pairs.remainder() {
                 sorted[usize::from(places[entries.len() - 1])] = *last;
