@@ -24,9 +24,9 @@ const NO_NETWORK: (u32, u32) = (1, 0);
 
 /// True when `bits & mask == network` for one of the `groups` (see
 /// [`Networks`]), four networks at a time with SSE2 (`safe_arch`): the six
-/// documented sources in two steps without a branch, about 20 instructions
-/// for an address of the last of them, where one network at a time cost
-/// about 45.
+/// documented sources in two steps without a branch a network (about 9
+/// instructions fewer per pingback from 216.127.71.0/24, the last of them,
+/// than one network at a time).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline]
 fn contains_v4(groups: &[[[u32; 4]; 2]], bits: u32) -> bool {
@@ -106,7 +106,15 @@ impl Networks {
         match net {
             IpNet::V4(v4) => {
                 let (network, mask) = (v4.network().to_bits(), v4.netmask().to_bits());
-                let count = self.nets.iter().filter(|net| net.addr().is_ipv4()).count();
+                // The places taken: those of the last group that do not
+                // hold `NO_NETWORK`, which no network truncated to its mask
+                // is (a mask of 0 leaves network 0).
+                let count = self.v4.last().map_or(0, |[networks, masks]| {
+                    let taken = (0..4)
+                        .filter(|&i| (networks[i], masks[i]) != NO_NETWORK)
+                        .count();
+                    (self.v4.len() - 1) * 4 + taken
+                });
                 if count % 4 == 0 {
                     self.v4.push([[NO_NETWORK.0; 4], [NO_NETWORK.1; 4]]);
                 }
