@@ -115,7 +115,7 @@ impl Networks {
                         .count();
                     (self.v4.len() - 1) * 4 + taken
                 });
-                if count % 4 == 0 {
+                if count.is_multiple_of(4) {
                     self.v4.push([[NO_NETWORK.0; 4], [NO_NETWORK.1; 4]]);
                 }
                 let group = self.v4.last_mut().expect("a group was pushed");
