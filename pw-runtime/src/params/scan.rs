@@ -240,8 +240,6 @@ struct Block {
     names: u64,
     /// The bits of `odd` not yet passed.
     odd: u64,
-    /// The special bytes of the block.
-    special: u64,
 }
 
 impl Block {
@@ -258,7 +256,6 @@ impl Block {
             // further: that bit is the only one cleared.
             names: ends & !ends.wrapping_sub(starts),
             odd: marks.special | ends & starts,
-            special: marks.special,
         }
     }
 }
@@ -270,8 +267,9 @@ struct Rest {
     /// The bits of the block's `names` not passed: the first `=` of the
     /// part, if any.
     names: u64,
-    /// The special bytes of the block.
-    special: u64,
+    /// The bits of the block's `odd` not passed: the special bytes of the
+    /// part, and its first bit if that is an `=`.
+    odd: u64,
 }
 
 /// Records the pairs of `block` (of the input at `base`) that end within
@@ -293,7 +291,6 @@ fn read_block(
         mut amps,
         mut names,
         mut odd,
-        special,
     } = block;
     let mut from = 0;
     let at = to_u32(base);
@@ -329,7 +326,7 @@ fn read_block(
             return Some(Rest {
                 start: from,
                 names,
-                special,
+                odd,
             });
         }
         // The pair that holds the lowest bit of `odd`.
@@ -340,19 +337,17 @@ fn read_block(
         from = end + 1;
         let name_end = names.trailing_zeros();
         names &= names.wrapping_sub(1);
+        // The pair's first special byte, or its start when its name is
+        // empty (an `=` or `&` there): no other bit of `odd` comes before.
+        let first_odd = odd.trailing_zeros();
         odd &= !passed;
         if start == end {
             continue;
         }
-        let special = (special & u64::MAX << start).trailing_zeros();
-        let pending = special < name_end || name_end == start;
-        let key = if pending {
-            PENDING
-        } else if special < end {
-            ESCAPED_VALUE
-        } else {
-            NO_KEY
-        };
+        // An odd pair that is not pending holds a special byte in its
+        // value (a special byte is never an `=` nor the `&`).
+        let pending = first_odd <= name_end;
+        let key = if pending { PENDING } else { ESCAPED_VALUE };
         if entries.count() >= out.stop {
             return None;
         }
@@ -459,7 +454,8 @@ impl Pair {
     /// [`Pair::at`] and [`Pair::extend`] with those bits give it.
     #[inline(always)]
     fn rest(base: usize, rest: &Rest) -> Pair {
-        let special = rest.special & u64::MAX << rest.start;
+        // Without the `=` at the start: the special bytes.
+        let special = rest.odd & !rest.names;
         let equals = rest.names.trailing_zeros();
         Pair {
             start: base + rest.start as usize,
