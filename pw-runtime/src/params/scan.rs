@@ -454,8 +454,9 @@ impl Pair {
     /// [`Pair::at`] and [`Pair::extend`] with those bits give it.
     #[inline(always)]
     fn rest(base: usize, rest: &Rest) -> Pair {
-        // Without the `=` at the start: the special bytes.
-        let special = rest.odd & !rest.names;
+        // The special bytes, and the start when it is an `=`: that empty
+        // name makes the pair pending, whatever `special` says.
+        let special = rest.odd;
         let equals = rest.names.trailing_zeros();
         Pair {
             start: base + rest.start as usize,
