@@ -91,7 +91,10 @@ pub(super) fn scan(input: &[u8], limits: &Limits) -> Result<Vec<Entry>, ParamsEr
 /// bytes (or at the end of the input) are read from them by
 /// [`read_block`], a few bit operations a pair, and the next block starts
 /// after the last of them. A block holds no `&` only when a pair is longer
-/// than 64 bytes: that pair is followed block by block as a [`Pair`].
+/// than 64 bytes: that pair is followed block by block as a [`Pair`], and
+/// so is the pair after the last `&` of a block when it fills [`LONG`]
+/// bytes or more of it (a `sig` of 64 hex digits, say), from the block
+/// after: on the `verify_v3` bench pingback, one block of masks less.
 /// Blocks at every 64 bytes, with each pair that runs into the next block
 /// followed as a [`Pair`], cost about 100 instructions more a block of a
 /// typical pingback than the block this takes more.
