@@ -111,7 +111,14 @@ pub(super) fn scan_into(
     };
     let mut base = 0;
     while base < input.len() {
-        let mut marks = masks::at(input, base);
+        // One bounds check for the masks and the prefixes of the block.
+        let window: Option<&[u8; WINDOW]> = input
+            .get(base..base + WINDOW)
+            .map(|window| window.try_into().expect("a window"));
+        let mut marks = match window {
+            Some(window) => masks::of(window[..64].try_into().expect("a block")),
+            None => masks::at(input, base),
+        };
         let left = input.len() - base;
         if left < 64 {
             // The end of the input ends the last pair, as a `&` would.
@@ -119,11 +126,8 @@ pub(super) fn scan_into(
         }
         let mut pair = if marks.amp != 0 {
             let block = Block::new(&marks);
-            let read = match input.get(base..base + WINDOW) {
-                Some(window) => {
-                    let window = Window(window.try_into().expect("a window"));
-                    read_block(&mut out, entries, block, base, window)
-                }
+            let read = match window {
+                Some(window) => read_block(&mut out, entries, block, base, Window(window)),
                 None => read_block(&mut out, entries, block, base, Tail(input, base)),
             };
             let Some(rest) = read else {
