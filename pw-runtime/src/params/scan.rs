@@ -443,7 +443,8 @@ struct Pair {
     equals: usize,
     /// The name holds `%`, `+`, `[` or `]`.
     special_name: bool,
-    /// The name or the value holds one of them.
+    /// The name or the value holds one of them (read only when the pair
+    /// is not pending: [`Pair::rest`] may set it for an empty name).
     special: bool,
 }
 
@@ -458,7 +459,8 @@ impl Pair {
     }
 
     /// The part of a block after its last `&` (the block at `base`), as
-    /// [`Pair::at`] and [`Pair::extend`] with those bits give it.
+    /// [`Pair::at`] and [`Pair::extend`] with those bits give it (but for
+    /// `special` of an empty name).
     #[inline(always)]
     fn rest(base: usize, rest: &Rest) -> Pair {
         // The special bytes, and the start when it is an `=`: that empty
