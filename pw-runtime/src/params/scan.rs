@@ -57,8 +57,10 @@ impl<const N: usize> Entries for arrayvec::ArrayVec<Entry, N> {
     fn room(&self) -> usize {
         N
     }
+    #[inline(always)]
     fn record(&mut self, entry: Entry) {
-        self.push(entry);
+        let pushed = self.try_push(entry);
+        assert!(pushed.is_ok(), "no room for an entry");
     }
 }
 
@@ -89,7 +91,10 @@ pub(super) fn scan(input: &[u8], limits: &Limits) -> Result<Vec<Entry>, ParamsEr
 /// bytes (or at the end of the input) are read from them by
 /// [`read_block`], a few bit operations a pair, and the next block starts
 /// after the last of them. A block holds no `&` only when a pair is longer
-/// than 64 bytes: that pair is followed block by block as a [`Pair`].
+/// than 64 bytes: that pair is followed block by block as a [`Pair`], and
+/// so is the pair after the last `&` of a block when it fills [`LONG`]
+/// bytes or more of it (a `sig` of 64 hex digits, say), from the block
+/// after: on the `verify_v3` bench pingback, one block of masks less.
 /// Blocks at every 64 bytes, with each pair that runs into the next block
 /// followed as a [`Pair`], cost about 100 instructions more a block of a
 /// typical pingback than the block this takes more.
@@ -106,31 +111,47 @@ pub(super) fn scan_into(
     };
     let mut base = 0;
     while base < input.len() {
-        let mut marks = masks::at(input, base);
+        // One bounds check for the masks and the prefixes of the block.
+        let window: Option<&[u8; WINDOW]> = input
+            .get(base..base + WINDOW)
+            .map(|window| window.try_into().expect("a window"));
+        let mut marks = match window {
+            Some(window) => masks::of(window[..64].try_into().expect("a block")),
+            None => masks::at(input, base),
+        };
         let left = input.len() - base;
         if left < 64 {
             // The end of the input ends the last pair, as a `&` would.
             marks.amp |= 1 << left;
         }
-        if marks.amp != 0 {
+        let mut pair = if marks.amp != 0 {
             let block = Block::new(&marks);
-            let read = match input.get(base..base + WINDOW) {
-                Some(window) => {
-                    let window = Window(window.try_into().expect("a window"));
-                    read_block(&mut out, entries, block, base, window)
-                }
+            let read = match window {
+                Some(window) => read_block(&mut out, entries, block, base, Window(window)),
                 None => read_block(&mut out, entries, block, base, Tail(input, base)),
             };
-            if !read {
+            let Some(rest) = read else {
                 return out.stopped(entries);
+            };
+            // Past the last `&` (past the end of the input after the last
+            // pair).
+            let next = base + rest.start as usize;
+            if rest.start as usize > 64 - LONG || next > input.len() {
+                base = next;
+                continue;
             }
-            // Past the last `&`.
-            base += 64 - marks.amp.leading_zeros() as usize;
-            continue;
-        }
-        // A pair longer than the block: followed block by block to its end.
-        let mut pair = Pair::at(base);
-        pair.extend(&marks, base, u64::MAX);
+            // The part after the last `&` is `LONG` bytes or more of a
+            // pair: followed from the next block on, as a pair longer
+            // than a block is, rather than loaded again as the start of a
+            // block.
+            Pair::rest(base, &rest)
+        } else {
+            // A pair longer than the block: followed block by block to
+            // its end.
+            let mut pair = Pair::at(base);
+            pair.extend(&marks, base, u64::MAX);
+            pair
+        };
         loop {
             base += 64;
             if base >= input.len() {
@@ -158,6 +179,12 @@ pub(super) fn scan_into(
         pending: out.pending,
     })
 }
+
+/// The length from which the pair after the last `&` of a block is
+/// followed from the next block on, as a pair longer than a block is,
+/// rather than loaded again as the start of the next block: half a block
+/// or more of masks (about 96 instructions a block) not computed twice.
+const LONG: usize = 32;
 
 /// The bytes a block's prefixes are loaded from: the block and the eight
 /// after it.
@@ -220,8 +247,6 @@ struct Block {
     names: u64,
     /// The bits of `odd` not yet passed.
     odd: u64,
-    /// The special bytes of the block.
-    special: u64,
 }
 
 impl Block {
@@ -238,13 +263,24 @@ impl Block {
             // further: that bit is the only one cleared.
             names: ends & !ends.wrapping_sub(starts),
             odd: marks.special | ends & starts,
-            special: marks.special,
         }
     }
 }
 
+/// What [`read_block`] leaves of a block: the part after its last `&`.
+struct Rest {
+    /// Its first bit: the bit after the last `&`.
+    start: u32,
+    /// The bits of the block's `names` not passed: the first `=` of the
+    /// part, if any.
+    names: u64,
+    /// The bits of the block's `odd` not passed: the special bytes of the
+    /// part, and its first bit if that is an `=`.
+    odd: u64,
+}
+
 /// Records the pairs of `block` (of the input at `base`) that end within
-/// it; false when it must stop first.
+/// it; `None` when it must stop first.
 ///
 /// A plain pair is two bit scans and two bit clears, a load of its prefix
 /// and its stores: about 34 instructions. Testing each pair's segment of
@@ -257,12 +293,11 @@ fn read_block(
     block: Block,
     base: usize,
     prefixes: impl Prefixes,
-) -> bool {
+) -> Option<Rest> {
     let Block {
         mut amps,
         mut names,
         mut odd,
-        special,
     } = block;
     let mut from = 0;
     let at = to_u32(base);
@@ -279,7 +314,7 @@ fn read_block(
             let name_end = names.trailing_zeros();
             names &= names.wrapping_sub(1);
             if entries.count() >= out.stop {
-                return false;
+                return None;
             }
             entries.record(Entry {
                 prefix: prefixes.word(start) & KEEP[((name_end - start) & 63) as usize],
@@ -295,7 +330,11 @@ fn read_block(
             });
         }
         if amps == 0 {
-            return true;
+            return Some(Rest {
+                start: from,
+                names,
+                odd,
+            });
         }
         // The pair that holds the lowest bit of `odd`.
         let end = amps.trailing_zeros();
@@ -305,21 +344,19 @@ fn read_block(
         from = end + 1;
         let name_end = names.trailing_zeros();
         names &= names.wrapping_sub(1);
+        // The pair's first special byte, or its start when its name is
+        // empty (an `=` or `&` there): no other bit of `odd` comes before.
+        let first_odd = odd.trailing_zeros();
         odd &= !passed;
         if start == end {
             continue;
         }
-        let special = (special & u64::MAX << start).trailing_zeros();
-        let pending = special < name_end || name_end == start;
-        let key = if pending {
-            PENDING
-        } else if special < end {
-            ESCAPED_VALUE
-        } else {
-            NO_KEY
-        };
+        // An odd pair that is not pending holds a special byte in its
+        // value (a special byte is never an `=` nor the `&`).
+        let pending = first_odd <= name_end;
+        let key = if pending { PENDING } else { ESCAPED_VALUE };
         if entries.count() >= out.stop {
-            return false;
+            return None;
         }
         out.pending |= pending;
         entries.record(Entry {
@@ -406,7 +443,8 @@ struct Pair {
     equals: usize,
     /// The name holds `%`, `+`, `[` or `]`.
     special_name: bool,
-    /// The name or the value holds one of them.
+    /// The name or the value holds one of them (read only when the pair
+    /// is not pending: [`Pair::rest`] may set it for an empty name).
     special: bool,
 }
 
@@ -417,6 +455,27 @@ impl Pair {
             equals: usize::MAX,
             special_name: false,
             special: false,
+        }
+    }
+
+    /// The part of a block after its last `&` (the block at `base`), as
+    /// [`Pair::at`] and [`Pair::extend`] with those bits give it (but for
+    /// `special` of an empty name).
+    #[inline(always)]
+    fn rest(base: usize, rest: &Rest) -> Pair {
+        // The special bytes, and the start when it is an `=`: that empty
+        // name makes the pair pending, whatever `special` says.
+        let special = rest.odd;
+        let equals = rest.names.trailing_zeros();
+        Pair {
+            start: base + rest.start as usize,
+            equals: if equals < 64 {
+                base + equals as usize
+            } else {
+                usize::MAX
+            },
+            special_name: special.trailing_zeros() < equals,
+            special: special != 0,
         }
     }
 
@@ -472,6 +531,15 @@ mod masks {
     pub(super) fn at(input: &[u8], start: usize) -> Marks {
         if let Some(block) = input.get(start..start + 64) {
             return of(block.try_into().expect("64 bytes"));
+        }
+        let left = input.len().saturating_sub(start);
+        if left > 48 {
+            if let Some(end) = input.get(input.len().wrapping_sub(64)..) {
+                // Four chunks to load either way: the last 64 bytes of the
+                // input at once, without the chunk loop (about 20
+                // instructions less).
+                return of(end.try_into().expect("64 bytes")).shifted(64 - left);
+            }
         }
         let Some(last) = input.len().checked_sub(16) else {
             let mut padded = [0u8; 16];
@@ -778,6 +846,44 @@ mod tests {
                                 plain_scan(&input, max, 2),
                                 "{first} {len} {equals:?} {end:?} {max}"
                             );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_pair_after_the_last_amp_of_a_block_is_what_a_plain_split_finds() {
+        // The pair after the last `&` of a block, from every place in the
+        // block, of every length around the block size: its `=`, a special
+        // byte in its name or value, the pairs after it.
+        for first in 0..64 {
+            for len in [1, 2, 30, 31, 32, 33, 40, 63, 64, 65, 66, 90, 128, 140] {
+                let places = [None, Some(0), Some(1), Some(7), Some(30), Some(len - 1)];
+                let equals = places.into_iter().filter(|at| at.is_none_or(|at| at < len));
+                for equals in equals {
+                    let specials = places.into_iter().filter(|at| at.is_none_or(|at| at < len));
+                    for special in specials.filter(|&at| at.is_none() || at != equals) {
+                        for end in ["", "&", "&x=1", "&&y=%2", "=&z"] {
+                            let mut input = vec![b'a'; first];
+                            input.push(b'&');
+                            let mut pair = vec![b'b'; len];
+                            if let Some(at) = equals {
+                                pair[at] = b'=';
+                            }
+                            if let Some(at) = special {
+                                pair[at] = b'+';
+                            }
+                            input.extend_from_slice(&pair);
+                            input.extend_from_slice(end.as_bytes());
+                            for max in [1, 2, 300] {
+                                assert_eq!(
+                                    scanned::<64>(&input, max),
+                                    plain_scan(&input, max, 64),
+                                    "{first} {len} {equals:?} {special:?} {end:?} {max}"
+                                );
+                            }
                         }
                     }
                 }
