@@ -194,8 +194,9 @@ impl<H: BlockHash> Blocks<H> {
         let bits = (self.blocks * BLOCK as u64 + len as u64).wrapping_mul(8);
         // `0x80` then zeros up to 64 bytes past the message: four stores
         // of zeros and one of `0x80` (a copy of the whole padding loaded
-        // it first, 2 instructions more); the length in the last eight bytes of the block after it, or of
-        // the next one when fewer than eight bytes are left.
+        // it first, 2 instructions more); the length in the last eight
+        // bytes of the block after it, or of the next one when fewer than
+        // eight bytes are left.
         self.buf[len..len + BLOCK].fill(0);
         self.buf[len] = 0x80;
         let end = (len + 8) / BLOCK * BLOCK + BLOCK;

@@ -186,10 +186,7 @@ impl IntegerError {
 /// about 15.)
 #[inline]
 pub(crate) fn integer(text: &[u8]) -> Result<i64, IntegerError> {
-    let (negative, digits) = match text {
-        [b'-', digits @ ..] => (true, digits),
-        digits => (false, digits),
-    };
+    let (negative, digits) = split_sign(text);
     if digits.is_empty() {
         return Err(IntegerError::NotDigits);
     }
@@ -222,10 +219,7 @@ impl FromValue<kind::Integer> for i32 {
 /// about 10 instructions fewer); longer ones by [`integer`].
 #[inline]
 pub(crate) fn integer32(text: &[u8]) -> Result<i32, IntegerError> {
-    let digits = match text {
-        [b'-', digits @ ..] => digits,
-        digits => digits,
-    };
+    let (negative, digits) = split_sign(text);
     if digits.is_empty() || digits.len() > 9 {
         return i32::try_from(integer(text)?).map_err(|_| IntegerError::OutOfRange);
     }
@@ -237,11 +231,16 @@ pub(crate) fn integer32(text: &[u8]) -> Result<i32, IntegerError> {
         }
         value = value * 10 + i32::from(digit);
     }
-    Ok(if digits.len() < text.len() {
-        -value
-    } else {
-        value
-    })
+    Ok(if negative { -value } else { value })
+}
+
+/// Whether `text` starts with `-`, and the digits after it.
+#[inline(always)]
+fn split_sign(text: &[u8]) -> (bool, &[u8]) {
+    match text {
+        [b'-', digits @ ..] => (true, digits),
+        digits => (false, digits),
+    }
 }
 
 impl FromValue<kind::Period> for SubscriptionPeriod {
