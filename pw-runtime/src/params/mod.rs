@@ -374,8 +374,8 @@ impl Params {
 
     /// The parameters of `entries` (in input order, found by the scan with
     /// no name to decode), put in their order by bytes by `arrange`; `tied`
-    /// is false when no two names can be the same (no two start with the
-    /// same four bytes).
+    /// is false when no two names can be the same (see
+    /// [`order::order_by_bytes`]).
     ///
     /// The text is the input with each escaped value decoded in place (the
     /// bytes it frees set to NUL), checked for UTF-8 once; the entries point
