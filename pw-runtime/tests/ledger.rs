@@ -772,6 +772,39 @@ async fn a_stale_lease_quarantines_nothing<B: Backend>() {
     backend.teardown().await;
 }
 
+/// A stale lease's completion, with no handler writes through the lease,
+/// records nothing and takes nothing out of the quarantine: neither while
+/// another delivery holds the pingback nor once nobody does.
+async fn a_stale_lease_completes_nothing<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(SHORT_LEASE).await;
+    let pay = id("s2", 0);
+    let lease = fresh(&ledger, &pay).await;
+    ledger
+        .quarantine(lease, &kept("s2", 0, "kept"))
+        .await
+        .unwrap();
+
+    let late = fresh(&ledger, &pay).await;
+    tokio::time::sleep(PAST_SHORT_LEASE).await;
+    let current = fresh(&ledger, &pay).await;
+    assert_stale(ledger.complete(late, &params("s2", 0)).await, &pay);
+    assert!(ledger.original_payment("s2").await.unwrap().is_none());
+    assert_eq!(ledger.quarantined().await.unwrap().len(), 1);
+    assert_claim(&ledger, &pay, "in progress").await;
+    ledger.release(current).await.unwrap();
+
+    let late = fresh(&ledger, &pay).await;
+    tokio::time::sleep(PAST_SHORT_LEASE).await;
+    assert_stale(ledger.complete(late, &params("s2", 0)).await, &pay);
+    assert!(ledger.original_payment("s2").await.unwrap().is_none());
+    assert_eq!(ledger.quarantined().await.unwrap().len(), 1);
+    assert_claim(&ledger, &pay, "fresh").await;
+    backend.teardown().await;
+}
+
 // ---------------------------------------------------------------- slow handlers
 
 /// How long each handler of the slow-handler scenarios spends before it
@@ -931,6 +964,7 @@ macro_rules! expiry {
             a_crashed_claim_blocks_its_ref_for_one_lease,
             a_renewed_lease_stays_and_a_stale_one_cannot_be_renewed,
             a_stale_lease_quarantines_nothing,
+            a_stale_lease_completes_nothing,
         );
     };
 }
@@ -1019,6 +1053,68 @@ async fn a_lease_of_another_backend_is_refused() {
             found: "sqlite"
         })
     ));
+    backend.teardown().await;
+}
+
+/// A claim that arrives while another delivery's completion is committing
+/// waits for the claim row, and then must see the record: the completion
+/// committed after the claim's statement began, so the claim may decide
+/// only on what it reads after it took the row.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_claim_waiting_on_a_completion_sees_it_done() {
+    use pw_runtime::ledger::sqlx;
+    let Some(backend) = Postgres::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    for (n, code) in [0, 1, 2, 201, 202, 3].into_iter().enumerate() {
+        let reference = format!("w{n}");
+        let pay = id(&reference, code);
+        let lease = fresh(&ledger, &pay).await;
+        // The other delivery's completion, held open: the claim's removal
+        // and the record, not yet committed.
+        let mut completion = backend.admin.begin().await.unwrap();
+        let drop_claim = format!(
+            "DELETE FROM \"{}\".pw_claims WHERE reference = $1 AND token = $2",
+            backend.schema
+        );
+        let removed = sqlx::query(&drop_claim)
+            .bind(&reference)
+            .bind(lease.token())
+            .execute(&mut *completion)
+            .await
+            .unwrap();
+        assert_eq!(removed.rows_affected(), 1);
+        let record = format!(
+            "INSERT INTO {} (reference, kind, state, params, delivered_at) \
+             VALUES ($1, $2, 'done', '', now())",
+            ledger.table()
+        );
+        sqlx::query(&record)
+            .bind(&reference)
+            .bind(i64::from(code))
+            .execute(&mut *completion)
+            .await
+            .unwrap();
+        drop(lease);
+
+        let claiming = {
+            let (ledger, pay) = (ledger.clone(), pay.clone());
+            tokio::spawn(async move { ledger.claim(&pay).await })
+        };
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(
+            !claiming.is_finished(),
+            "{pay}: the claim waits for the row"
+        );
+        completion.commit().await.unwrap();
+        match claiming.await.unwrap().unwrap() {
+            Claim::AlreadyDone => {}
+            Claim::Fresh(_) => panic!("{pay}: a second fresh claim of a completed pingback"),
+            Claim::InProgress => panic!("{pay}: in progress after its completion committed"),
+        }
+    }
     backend.teardown().await;
 }
 

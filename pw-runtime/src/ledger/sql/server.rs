@@ -10,7 +10,8 @@
 //!   handler asked for the connection), the removal of the claim (checked
 //!   against the token: a stale lease changes nothing), the ledger row
 //!   (on PostgreSQL with the removal of a quarantine entry in one
-//!   statement); one durable commit. The claim row stays locked until that commit, so
+//!   statement, which runs alone in autocommit when the handler wrote
+//!   nothing through the lease); one durable commit. The claim row stays locked until that commit, so
 //!   a concurrent claim of the same pingback waits for it and then finds
 //!   the record;
 //! - release: roll the handler's writes back, remove the claim.
@@ -271,6 +272,81 @@ impl<S: Server> ServerLedger<S> {
         Ok(row.map(|(kind, query, at)| record(&reference, kind, query, at)))
     }
 
+    /// `complete` where the dialect has one statement for the claim's
+    /// removal and the record (PostgreSQL): in the handler's transaction
+    /// if it holds one (then the commit), else alone in autocommit, which
+    /// is atomic and one round trip. A stale lease changes nothing: the
+    /// statement writes the record only if it removed the claim.
+    async fn complete_at_once(
+        &self,
+        held: Option<Transaction<'static, S::Db>>,
+        lease: &Lease,
+        query: String,
+    ) -> Result<(), LedgerError> {
+        let mut args = Self::key(lease.id());
+        args.extend([
+            Arg::Text(query),
+            Arg::Int(slot(lease.id())),
+            Arg::Text(lease.token().to_owned()),
+        ]);
+        let sql = &self.statements.complete_claim;
+        let dropped = |done: Option<(Option<String>, i64)>| done.is_some_and(|(_, n)| n == 1);
+        match held {
+            Some(mut tx) => {
+                let done = S::fetch_text_count(On::Tx(&mut tx), sql, args)
+                    .await
+                    .map_err(unavailable::<S>)?;
+                if dropped(done) {
+                    tx.commit().await.map_err(unavailable::<S>)
+                } else {
+                    tx.rollback().await.map_err(unavailable::<S>)?;
+                    Err(lease.stale())
+                }
+            }
+            None => {
+                let done = S::fetch_text_count(On::Pool(&self.pool), sql, args)
+                    .await
+                    .map_err(unavailable::<S>)?;
+                if dropped(done) {
+                    Ok(())
+                } else {
+                    Err(lease.stale())
+                }
+            }
+        }
+    }
+
+    /// `complete` statement by statement (MySQL), in the handler's
+    /// transaction or one begun for it: the record, the removal from the
+    /// quarantine, the removal of the claim; rolled back when the claim
+    /// was not the lease's any more.
+    async fn complete_in_turn(
+        &self,
+        held: Option<Transaction<'static, S::Db>>,
+        lease: &Lease,
+        query: String,
+    ) -> Result<(), LedgerError> {
+        let st = &self.statements;
+        let mut tx = match held {
+            Some(tx) => tx,
+            None => self.pool.begin().await.map_err(unavailable::<S>)?,
+        };
+        let mut record = Self::key(lease.id());
+        record.push(Arg::Text(query));
+        S::execute(On::Tx(&mut tx), &st.record_done, record)
+            .await
+            .map_err(unavailable::<S>)?;
+        S::execute(On::Tx(&mut tx), &st.unquarantine, Self::key(lease.id()))
+            .await
+            .map_err(unavailable::<S>)?;
+        if self.drop_claim(On::Tx(&mut tx), lease).await? {
+            tx.commit().await.map_err(unavailable::<S>)
+        } else {
+            tx.rollback().await.map_err(unavailable::<S>)?;
+            Err(lease.stale())
+        }
+    }
+
     /// Removes the claim of `lease` if it is still the lease's and
     /// unexpired; whether it was.
     async fn drop_claim(&self, on: On<'_, S::Db>, lease: &Lease) -> Result<bool, LedgerError> {
@@ -363,37 +439,11 @@ impl<S: Server> Ledger for ServerLedger<S> {
         let query = params.to_query_string();
         async move {
             let mut lease = lease;
-            let st = &self.statements;
-            let mut tx = match held_transaction::<S>(&mut lease)? {
-                Some(tx) => tx,
-                None => self.pool.begin().await.map_err(unavailable::<S>)?,
-            };
-            let mut record = Self::key(lease.id());
-            record.push(Arg::Text(query));
-            let dropped = if st.complete_claim.is_empty() {
-                S::execute(On::Tx(&mut tx), &st.record_done, record)
-                    .await
-                    .map_err(unavailable::<S>)?;
-                S::execute(On::Tx(&mut tx), &st.unquarantine, Self::key(lease.id()))
-                    .await
-                    .map_err(unavailable::<S>)?;
-                self.drop_claim(On::Tx(&mut tx), &lease).await?
+            let held = held_transaction::<S>(&mut lease)?;
+            if self.statements.complete_claim.is_empty() {
+                self.complete_in_turn(held, &lease, query).await
             } else {
-                // One round trip for the three.
-                record.extend([
-                    Arg::Int(slot(lease.id())),
-                    Arg::Text(lease.token().to_owned()),
-                ]);
-                let done = S::fetch_text_count(On::Tx(&mut tx), &st.complete_claim, record)
-                    .await
-                    .map_err(unavailable::<S>)?;
-                done.is_some_and(|(_, dropped)| dropped == 1)
-            };
-            if dropped {
-                tx.commit().await.map_err(unavailable::<S>)
-            } else {
-                tx.rollback().await.map_err(unavailable::<S>)?;
-                Err(lease.stale())
+                self.complete_at_once(held, &lease, query).await
             }
         }
     }
