@@ -21,6 +21,7 @@ use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::{Pool, Transaction};
 
 use super::record;
@@ -39,9 +40,11 @@ pub(crate) enum Arg {
 }
 
 /// Where a statement runs: on the pool (a connection of its own, in
-/// autocommit) or in a lease's transaction.
+/// autocommit), on a connection taken from the pool for several
+/// statements in a row (in autocommit), or in a lease's transaction.
 pub(crate) enum On<'a, DB: sqlx::Database> {
     Pool(&'a Pool<DB>),
+    Conn(&'a mut PoolConnection<DB>),
     Tx(&'a mut Transaction<'static, DB>),
 }
 
@@ -120,6 +123,7 @@ macro_rules! server_database {
                     let query = $crate::ledger::sql::server::bind_args!(sqlx::query(sql), args);
                     let done = match on {
                         $crate::ledger::sql::server::On::Pool(pool) => pool.execute(query).await?,
+                        $crate::ledger::sql::server::On::Conn(conn) => (&mut **conn).execute(query).await?,
                         $crate::ledger::sql::server::On::Tx(tx) => (&mut **tx).execute(query).await?,
                     };
                     Ok(done.rows_affected())
@@ -138,6 +142,7 @@ macro_rules! server_database {
                     let query = $crate::ledger::sql::server::bind_args!(sqlx::query_as(sql), args);
                     match on {
                         $crate::ledger::sql::server::On::Pool(pool) => query.fetch_optional(pool).await,
+                        $crate::ledger::sql::server::On::Conn(conn) => query.fetch_optional(&mut **conn).await,
                         $crate::ledger::sql::server::On::Tx(tx) => query.fetch_optional(&mut **tx).await,
                     }
                 }
@@ -382,6 +387,9 @@ async fn roll_back_held<S: Server>(lease: &mut Lease) -> Result<(), LedgerError>
 impl<S: Server> Ledger for ServerLedger<S> {
     async fn claim(&self, id: &UniqueRef) -> Result<Claim, LedgerError> {
         let st = &self.statements;
+        // The statements run in turn on one connection: the pool checks a
+        // connection it hands out with a round trip of its own.
+        let mut conn = self.pool.acquire().await.map_err(unavailable::<S>)?;
         // A claim that vanishes between the two statements (released) is
         // tried again; a few rounds settle any race. A statement the
         // server rolled back as a deadlock victim is tried again after a
@@ -390,7 +398,7 @@ impl<S: Server> Ledger for ServerLedger<S> {
             let lease = Lease::new(id.clone(), S::BACKEND, self.lease);
             let mut take = Self::claim_key(id, lease.token());
             take.push(Arg::Int(self.lease_millis));
-            match S::execute(On::Pool(&self.pool), &st.take_claim, take).await {
+            match S::execute(On::Conn(&mut conn), &st.take_claim, take).await {
                 Ok(_) => {}
                 Err(err) if retryable(&err) => {
                     futures_timer::Delay::new(deadlock_pause(round)).await;
@@ -403,14 +411,14 @@ impl<S: Server> Ledger for ServerLedger<S> {
                 args.push(Arg::Text(id.reference.clone()));
             }
             args.push(Arg::Int(i64::from(id.kind.code())));
-            let state = S::fetch_text_count(On::Pool(&self.pool), &st.claim_state, args)
+            let state = S::fetch_text_count(On::Conn(&mut conn), &st.claim_state, args)
                 .await
                 .map_err(unavailable::<S>)?;
             let (holder, done) = state.unwrap_or((None, 0));
             let ours = holder.as_deref() == Some(lease.token());
             if done > 0 {
                 if ours {
-                    self.drop_claim(On::Pool(&self.pool), &lease).await?;
+                    self.drop_claim(On::Conn(&mut conn), &lease).await?;
                 }
                 return Ok(Claim::AlreadyDone);
             }
