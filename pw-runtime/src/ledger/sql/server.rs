@@ -5,15 +5,18 @@
 //! - claim: take the claim row (`<prefix>claims`; the types of a `ref`
 //!   that move money share one, so they take turns) when there is none or
 //!   it expired, then read back whose claim it is and whether the pingback
-//!   is done, in one statement each, outside any transaction;
+//!   is done, in one statement each (the read must come after the take: a
+//!   completion the take waited for committed after the take's statement
+//!   began, and only a later statement sees its record), outside any
+//!   transaction, on one pooled connection;
 //! - complete: in one transaction, the handler's writes (begun when the
 //!   handler asked for the connection), the removal of the claim (checked
 //!   against the token: a stale lease changes nothing), the ledger row
 //!   (on PostgreSQL with the removal of a quarantine entry in one
 //!   statement, which runs alone in autocommit when the handler wrote
-//!   nothing through the lease); one durable commit. The claim row stays locked until that commit, so
-//!   a concurrent claim of the same pingback waits for it and then finds
-//!   the record;
+//!   nothing through the lease); one durable commit. The claim row stays
+//!   locked until that commit, so a concurrent claim of the same pingback
+//!   waits for it and then finds the record;
 //! - release: roll the handler's writes back, remove the claim.
 
 use std::future::Future;
