@@ -1118,6 +1118,65 @@ async fn a_postgres_claim_waiting_on_a_completion_sees_it_done() {
     backend.teardown().await;
 }
 
+/// Several of the ledger's calls at once, so that its pool holds several
+/// idle connections when the server ends them.
+#[cfg(feature = "postgres")]
+async fn fill_the_pool<L: Ledger>(ledger: &L) {
+    let (a, b, c, d) = tokio::join!(
+        ledger.original_payment("nothing"),
+        ledger.original_payment("nothing"),
+        ledger.reversal("nothing"),
+        ledger.reversal("nothing"),
+    );
+    for lookup in [a, b, c, d] {
+        assert!(lookup.unwrap().is_none());
+    }
+}
+
+/// After the server ended the ledger's idle connections (it restarted, or
+/// a proxy cut them), the very next call of each kind succeeds: the claim,
+/// the history lookups, the lease's transaction with the handler's write
+/// and its completion, and a completion with no handler transaction. None
+/// may answer `Unavailable`: that pingback would be refused although the
+/// outage is over.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_ledger_works_at_once_after_its_connections_were_ended() {
+    let Some(backend) = Postgres::setup().await else {
+        return;
+    };
+    let name = unique_name();
+    let ledger = backend.open_named(LEASE, &name).await;
+    backend.create_grants(&ledger).await;
+    let cut = || async {
+        fill_the_pool(&ledger).await;
+        assert!(backend.terminate(&name).await > 0);
+    };
+
+    cut().await;
+    let lease = fresh(&ledger, &id("o1", 0)).await;
+    cut().await;
+    ledger.complete(lease, &params("o1", 0)).await.unwrap();
+    cut().await;
+    assert_eq!(payment_kind(&ledger, "o1").await, Some(0));
+
+    done(&ledger, "o1", 2).await;
+    cut().await;
+    assert_eq!(reversal_kind(&ledger, "o1").await, Some(2));
+
+    let mut lease = fresh(&ledger, &id("o2", 0)).await;
+    cut().await;
+    backend.grant(&mut lease, "o2").await;
+    ledger.complete(lease, &params("o2", 0)).await.unwrap();
+    assert_eq!(backend.grants(&ledger, "o2").await, 1);
+
+    cut().await;
+    assert_claim(&ledger, &id("o2", 0), "done").await;
+    cut().await;
+    assert_claim(&ledger, &id("o3", 0), "fresh").await;
+    backend.teardown().await;
+}
+
 #[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn a_prefix_that_is_not_an_sql_name_is_refused() {

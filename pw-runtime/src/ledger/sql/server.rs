@@ -27,6 +27,7 @@ use std::time::Duration;
 use sqlx::pool::PoolConnection;
 use sqlx::{Pool, Transaction};
 
+use super::reconnect::{again_if_lost, connection_lost, drop_dead_idle, lost};
 use super::record;
 use super::statements::{Statements, MONEY_SLOT};
 use crate::kinds::UniqueRef;
@@ -37,6 +38,7 @@ use crate::ledger::{Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRec
 use crate::params::Params;
 
 /// A statement's argument.
+#[derive(Clone)]
 pub(crate) enum Arg {
     Text(String),
     Int(i64),
@@ -209,12 +211,21 @@ pub(crate) async fn lease_transaction<S: Server>(
         .get_mut()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if slot.is_none() {
-        *slot = Some(pool.begin().await.map_err(unavailable::<S>)?);
+        *slot = Some(begin::<S>(pool).await?);
     }
     match slot {
         Some(tx) => Ok(&mut **tx),
         None => Err(LedgerError::unavailable(S::BACKEND, "no transaction")),
     }
+}
+
+/// A transaction begun on `pool`. A BEGIN that found its connection dead
+/// runs once more: whether or not the first reached the server, its
+/// transaction ended with that connection, and nothing was written in it.
+async fn begin<S: Server>(pool: &Pool<S::Db>) -> Result<Transaction<'static, S::Db>, LedgerError> {
+    again_if_lost(pool, || pool.begin())
+        .await
+        .map_err(unavailable::<S>)
 }
 
 fn unavailable<S: Server>(err: sqlx::Error) -> LedgerError {
@@ -274,9 +285,12 @@ impl<S: Server> ServerLedger<S> {
         sql: &str,
         reference: String,
     ) -> Result<Option<PaymentRecord>, LedgerError> {
-        let row = S::fetch_record(&self.pool, sql, vec![Arg::Text(reference.clone())])
-            .await
-            .map_err(unavailable::<S>)?;
+        // A read: it may run once more when its connection was lost.
+        let row = again_if_lost(&self.pool, || {
+            S::fetch_record(&self.pool, sql, vec![Arg::Text(reference.clone())])
+        })
+        .await
+        .map_err(unavailable::<S>)?;
         Ok(row.map(|(kind, query, at)| record(&reference, kind, query, at)))
     }
 
@@ -312,9 +326,25 @@ impl<S: Server> ServerLedger<S> {
                 }
             }
             None => {
-                let done = S::fetch_text_count(On::Pool(&self.pool), sql, args)
-                    .await
-                    .map_err(unavailable::<S>)?;
+                // Alone in autocommit, the statement may run once more
+                // when its connection was lost: it writes the record only
+                // if it removed this lease's claim, so two runs never
+                // record twice. When the first never reached the server
+                // (the connection died while idle), the second records
+                // the delivery. When the first committed and only its
+                // answer was lost, the second finds no claim and the lease
+                // is reported stale: the pingback is answered non-OK, as
+                // it would be with the first run's error, and Paymentwall's
+                // retry finds the record and is acknowledged without a
+                // second delivery. A first run still going on the server
+                // holds the claim's row: the second waits for it, then
+                // finds the claim removed (committed) or still there
+                // (rolled back).
+                let done = again_if_lost(&self.pool, || {
+                    S::fetch_text_count(On::Pool(&self.pool), sql, args.clone())
+                })
+                .await
+                .map_err(unavailable::<S>)?;
                 if dropped(done) {
                     Ok(())
                 } else {
@@ -337,7 +367,7 @@ impl<S: Server> ServerLedger<S> {
         let st = &self.statements;
         let mut tx = match held {
             Some(tx) => tx,
-            None => self.pool.begin().await.map_err(unavailable::<S>)?,
+            None => begin::<S>(&self.pool).await?,
         };
         let mut record = Self::key(lease.id());
         record.push(Arg::Text(query));
@@ -355,6 +385,47 @@ impl<S: Server> ServerLedger<S> {
         }
     }
 
+    /// One round of a claim for `token` on `conn`: take the claim if
+    /// there is none or it expired, then read back whose it is and whether
+    /// the pingback is done (and remove the claim if it is this token's and
+    /// the pingback done).
+    async fn claim_round(
+        &self,
+        conn: &mut PoolConnection<S::Db>,
+        id: &UniqueRef,
+        token: &str,
+    ) -> Result<Round, sqlx::Error> {
+        let st = &self.statements;
+        let mut take = Self::claim_key(id, token);
+        take.push(Arg::Int(self.lease_millis));
+        match S::execute(On::Conn(conn), &st.take_claim, take).await {
+            Ok(_) => {}
+            Err(err) if retryable(&err) => return Ok(Round::Deadlocked),
+            Err(err) => return Err(err),
+        }
+        let mut args = vec![Arg::Text(id.reference.clone()), Arg::Int(slot(id))];
+        if st.positional {
+            args.push(Arg::Text(id.reference.clone()));
+        }
+        args.push(Arg::Int(i64::from(id.kind.code())));
+        let state = S::fetch_text_count(On::Conn(conn), &st.claim_state, args).await?;
+        let (holder, done) = state.unwrap_or((None, 0));
+        let ours = holder.as_deref() == Some(token);
+        if done > 0 {
+            if ours {
+                S::execute(On::Conn(conn), &st.drop_claim, Self::claim_key(id, token)).await?;
+            }
+            return Ok(Round::Done);
+        }
+        Ok(match holder {
+            Some(_) if ours => Round::Ours,
+            // This pingback, or another type of its `ref` that moves
+            // money, is in progress.
+            Some(_) => Round::Held,
+            None => Round::Vanished,
+        })
+    }
+
     /// Removes the claim of `lease` if it is still the lease's and
     /// unexpired; whether it was.
     async fn drop_claim(&self, on: On<'_, S::Db>, lease: &Lease) -> Result<bool, LedgerError> {
@@ -364,6 +435,20 @@ impl<S: Server> ServerLedger<S> {
             .map_err(unavailable::<S>)?;
         Ok(dropped == 1)
     }
+}
+
+/// What one round of a claim found.
+enum Round {
+    /// The take was rolled back as a deadlock victim: try again.
+    Deadlocked,
+    /// The claim is the round's token's: a fresh lease.
+    Ours,
+    /// The pingback is done.
+    Done,
+    /// Another lease holds the claim.
+    Held,
+    /// No claim: released between the take and the read-back.
+    Vanished,
 }
 
 /// The transaction `lease` holds (the handler's writes), taken out of it;
@@ -389,54 +474,47 @@ async fn roll_back_held<S: Server>(lease: &mut Lease) -> Result<(), LedgerError>
 /// `MySqlLedger` are.
 impl<S: Server> Ledger for ServerLedger<S> {
     async fn claim(&self, id: &UniqueRef) -> Result<Claim, LedgerError> {
-        let st = &self.statements;
         // The statements run in turn on one connection: the pool checks a
         // connection it hands out with a round trip of its own.
         let mut conn = self.pool.acquire().await.map_err(unavailable::<S>)?;
+        let mut reconnected = false;
         // A claim that vanishes between the two statements (released) is
-        // tried again; a few rounds settle any race. A statement the
-        // server rolled back as a deadlock victim is tried again after a
-        // short, growing, jittered pause.
+        // tried again; a few rounds settle any race. A take the server
+        // rolled back as a deadlock victim is tried again after a short,
+        // growing, jittered pause.
         for round in 0..CLAIM_ROUNDS {
             let lease = Lease::new(id.clone(), S::BACKEND, self.lease);
-            let mut take = Self::claim_key(id, lease.token());
-            take.push(Arg::Int(self.lease_millis));
-            match S::execute(On::Conn(&mut conn), &st.take_claim, take).await {
-                Ok(_) => {}
-                Err(err) if retryable(&err) => {
+            let mut outcome = self.claim_round(&mut conn, id, lease.token()).await;
+            if let Err(err) = &outcome {
+                if connection_lost(err) && !reconnected {
+                    // Once a claim, a round whose connection was lost runs
+                    // again, whole and with the same token, on another
+                    // connection: the take changes nothing when the claim
+                    // is already this token's (it takes only a missing or
+                    // expired one), the read-back only reads, and the
+                    // removal of a claim found done removes only this
+                    // token's.
+                    lost(err);
+                    reconnected = true;
+                    drop_dead_idle(&self.pool).await;
+                    conn = self.pool.acquire().await.map_err(unavailable::<S>)?;
+                    outcome = self.claim_round(&mut conn, id, lease.token()).await;
+                }
+            }
+            match outcome.map_err(unavailable::<S>)? {
+                Round::Deadlocked => {
                     futures_timer::Delay::new(deadlock_pause(round)).await;
-                    continue;
                 }
-                Err(err) => return Err(unavailable::<S>(err)),
-            }
-            let mut args = vec![Arg::Text(id.reference.clone()), Arg::Int(slot(id))];
-            if st.positional {
-                args.push(Arg::Text(id.reference.clone()));
-            }
-            args.push(Arg::Int(i64::from(id.kind.code())));
-            let state = S::fetch_text_count(On::Conn(&mut conn), &st.claim_state, args)
-                .await
-                .map_err(unavailable::<S>)?;
-            let (holder, done) = state.unwrap_or((None, 0));
-            let ours = holder.as_deref() == Some(lease.token());
-            if done > 0 {
-                if ours {
-                    self.drop_claim(On::Conn(&mut conn), &lease).await?;
-                }
-                return Ok(Claim::AlreadyDone);
-            }
-            match holder {
-                Some(_) if ours => {
+                Round::Ours => {
                     return Ok(Claim::Fresh(lease.with_state(ServerLease::<S> {
                         pool: self.pool.clone(),
                         tx: Mutex::new(None),
                         server: PhantomData,
                     })))
                 }
-                // This pingback, or another type of its `ref` that moves
-                // money, is in progress.
-                Some(_) => return Ok(Claim::InProgress),
-                None => continue,
+                Round::Done => return Ok(Claim::AlreadyDone),
+                Round::Held => return Ok(Claim::InProgress),
+                Round::Vanished => {}
             }
         }
         Ok(Claim::InProgress)
@@ -519,7 +597,7 @@ impl<S: Server> Ledger for ServerLedger<S> {
             roll_back_held::<S>(&mut lease).await?;
             let st = &self.statements;
             let id = lease.id().clone();
-            let mut tx = self.pool.begin().await.map_err(unavailable::<S>)?;
+            let mut tx = begin::<S>(&self.pool).await?;
             if !self.drop_claim(On::Tx(&mut tx), &lease).await? {
                 tx.rollback().await.map_err(unavailable::<S>)?;
                 return Err(lease.stale());
