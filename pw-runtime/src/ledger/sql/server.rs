@@ -18,6 +18,10 @@
 //!   locked until that commit, so a concurrent claim of the same pingback
 //!   waits for it and then finds the record;
 //! - release: roll the handler's writes back, remove the claim.
+//!
+//! A statement that may safely run twice runs once more when it found its
+//! pooled connection dead (`reconnect.rs`); why each may is said where it
+//! runs.
 
 use std::future::Future;
 use std::marker::PhantomData;
