@@ -1133,12 +1133,51 @@ async fn fill_the_pool<L: Ledger>(ledger: &L) {
     }
 }
 
-/// After the server ended the ledger's idle connections (it restarted, or
-/// a proxy cut them), the very next call of each kind succeeds: the claim,
-/// the history lookups, the lease's transaction with the handler's write
-/// and its completion, and a completion with no handler transaction. None
-/// may answer `Unavailable`: that pingback would be refused although the
-/// outage is over.
+/// The very next call of each kind after `cut` ended the ledger's idle
+/// connections must succeed: the claim, the history lookups, the lease's
+/// transaction with the handler's write and its completion, and a
+/// completion with no handler transaction. None may answer `Unavailable`:
+/// that pingback would be refused although the outage is over.
+#[cfg(feature = "postgres")]
+async fn every_call_after_a_cut_succeeds<F, Fut>(
+    backend: &Postgres,
+    ledger: &pw_runtime::ledger::PostgresLedger,
+    cut: F,
+) where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    backend.create_grants(ledger).await;
+    let cut = || async {
+        fill_the_pool(ledger).await;
+        cut().await;
+    };
+
+    cut().await;
+    let lease = fresh(ledger, &id("o1", 0)).await;
+    cut().await;
+    ledger.complete(lease, &params("o1", 0)).await.unwrap();
+    cut().await;
+    assert_eq!(payment_kind(ledger, "o1").await, Some(0));
+
+    done(ledger, "o1", 2).await;
+    cut().await;
+    assert_eq!(reversal_kind(ledger, "o1").await, Some(2));
+
+    let mut lease = fresh(ledger, &id("o2", 0)).await;
+    cut().await;
+    backend.grant(&mut lease, "o2").await;
+    ledger.complete(lease, &params("o2", 0)).await.unwrap();
+    assert_eq!(backend.grants(ledger, "o2").await, 1);
+
+    cut().await;
+    assert_claim(ledger, &id("o2", 0), "done").await;
+    cut().await;
+    assert_claim(ledger, &id("o3", 0), "fresh").await;
+}
+
+/// The server ends the ledger's connections, as a restart or
+/// `pg_terminate_backend` does (each finds SQLSTATE 57P01 on its next use).
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_ledger_works_at_once_after_its_connections_were_ended() {
@@ -1147,33 +1186,103 @@ async fn a_postgres_ledger_works_at_once_after_its_connections_were_ended() {
     };
     let name = unique_name();
     let ledger = backend.open_named(LEASE, &name).await;
-    backend.create_grants(&ledger).await;
-    let cut = || async {
-        fill_the_pool(&ledger).await;
-        assert!(backend.terminate(&name).await > 0);
+    let (admin, name) = (&backend, name.as_str());
+    every_call_after_a_cut_succeeds(&backend, &ledger, move || async move {
+        assert!(admin.terminate(name).await > 0);
+    })
+    .await;
+    backend.teardown().await;
+}
+
+/// A TCP proxy in front of PostgreSQL that can cut all its connections at
+/// once, as a proxy's idle timeout or a network failure does (each
+/// connection finds its socket closed, an I/O error, on its next use).
+#[cfg(feature = "postgres")]
+struct CuttingProxy {
+    addr: std::net::SocketAddr,
+    links: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+#[cfg(feature = "postgres")]
+impl CuttingProxy {
+    /// A proxy on a free loopback port to `target` (`host:port`).
+    async fn start(target: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let links = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let accepting = tokio::spawn({
+            let links = Arc::clone(&links);
+            async move {
+                while let Ok((mut client, _)) = listener.accept().await {
+                    let target = target.clone();
+                    let link = tokio::spawn(async move {
+                        if let Ok(mut server) = tokio::net::TcpStream::connect(&target).await {
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        }
+                    });
+                    links.lock().unwrap().push(link);
+                }
+            }
+        });
+        CuttingProxy {
+            addr,
+            links,
+            accepting,
+        }
+    }
+
+    /// `url` with its host and port replaced by the proxy's.
+    fn url(&self, url: &str) -> String {
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let user = authority
+            .rsplit_once('@')
+            .map(|(user, _)| format!("{user}@"))
+            .unwrap_or_default();
+        format!("{scheme}://{user}{}{path}", self.addr)
+    }
+
+    /// Closes every connection through the proxy; how many there were.
+    async fn cut(&self) -> usize {
+        let links = std::mem::take(&mut *self.links.lock().unwrap());
+        for link in &links {
+            link.abort();
+        }
+        let cut = links.len();
+        for link in links {
+            let _ = link.await;
+        }
+        cut
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Drop for CuttingProxy {
+    fn drop(&mut self) {
+        self.accepting.abort();
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_ledger_works_at_once_after_a_proxy_cut_its_connections() {
+    use pw_runtime::ledger::sqlx::postgres::PgConnectOptions;
+    use pw_runtime::ledger::PostgresLedger;
+    let Some(backend) = Postgres::setup().await else {
+        return;
     };
-
-    cut().await;
-    let lease = fresh(&ledger, &id("o1", 0)).await;
-    cut().await;
-    ledger.complete(lease, &params("o1", 0)).await.unwrap();
-    cut().await;
-    assert_eq!(payment_kind(&ledger, "o1").await, Some(0));
-
-    done(&ledger, "o1", 2).await;
-    cut().await;
-    assert_eq!(reversal_kind(&ledger, "o1").await, Some(2));
-
-    let mut lease = fresh(&ledger, &id("o2", 0)).await;
-    cut().await;
-    backend.grant(&mut lease, "o2").await;
-    ledger.complete(lease, &params("o2", 0)).await.unwrap();
-    assert_eq!(backend.grants(&ledger, "o2").await, 1);
-
-    cut().await;
-    assert_claim(&ledger, &id("o2", 0), "done").await;
-    cut().await;
-    assert_claim(&ledger, &id("o3", 0), "fresh").await;
+    let server: PgConnectOptions = backend.url.parse().unwrap();
+    let proxy = CuttingProxy::start(format!("{}:{}", server.get_host(), server.get_port())).await;
+    let options = LedgerOptions::new().lease(LEASE).schema(&backend.schema);
+    let ledger = PostgresLedger::connect(&proxy.url(&backend.url), options)
+        .await
+        .unwrap();
+    let proxy = &proxy;
+    every_call_after_a_cut_succeeds(&backend, &ledger, move || async move {
+        assert!(proxy.cut().await > 0);
+    })
+    .await;
     backend.teardown().await;
 }
 
