@@ -1136,7 +1136,7 @@ async fn fill_the_pool<L: Ledger>(ledger: &L) {
 /// The very next call of each kind after `cut` ended the ledger's idle
 /// connections must succeed: the claim, the history lookups, the lease's
 /// transaction with the handler's write and its completion, and a
-/// completion with no handler transaction. None may answer `Unavailable`:
+/// completion with no handler transaction; alone, and several at once. None may answer `Unavailable`:
 /// that pingback would be refused although the outage is over.
 #[cfg(feature = "postgres")]
 async fn every_call_after_a_cut_succeeds<F, Fut>(
@@ -1174,6 +1174,20 @@ async fn every_call_after_a_cut_succeeds<F, Fut>(
     assert_claim(ledger, &id("o2", 0), "done").await;
     cut().await;
     assert_claim(ledger, &id("o3", 0), "fresh").await;
+
+    // Pingbacks that arrive together each find their own dead connection.
+    let (o4, o5, o6) = (id("o4", 0), id("o5", 0), id("o6", 0));
+    let (o7, o7_params) = (fresh(ledger, &id("o7", 0)).await, params("o7", 0));
+    cut().await;
+    let ((), (), payment, completed) = tokio::join!(
+        assert_claim(ledger, &o4, "fresh"),
+        assert_claim(ledger, &o5, "fresh"),
+        ledger.original_payment("o1"),
+        ledger.complete(o7, &o7_params),
+    );
+    assert!(payment.unwrap().is_some());
+    completed.unwrap();
+    assert_claim(ledger, &o6, "fresh").await;
 }
 
 /// The server ends the ledger's connections, as a restart or

@@ -57,11 +57,11 @@ impl PostgresLedger {
     /// The pool checks a connection when it takes it back, not again when
     /// it hands it out (one round trip less per statement). A statement
     /// that finds its connection dead (it died while idle: the server
-    /// restarted, or a proxy cut it) runs once more, after the pool let go
-    /// of its dead idle connections, wherever running twice is safe (the
-    /// claim, the history lookups, the start of the lease's transaction, a
-    /// completion with no handler transaction): the first pingback after
-    /// an outage is delivered, not refused. A pool given to
+    /// restarted, or a proxy cut it) runs again on another connection,
+    /// wherever running it more than once is safe (the claim, the history
+    /// lookups, the start of the lease's transaction, a completion with no
+    /// handler transaction): the first pingback after an outage is
+    /// delivered, not refused. A pool given to
     /// [`PostgresLedger::from_pool`] keeps its own settings.
     ///
     /// # Errors
@@ -80,7 +80,7 @@ impl PostgresLedger {
         // it returns to the pool); testing it again as it is handed out
         // would add a round trip to every statement outside a transaction.
         // A connection that died while idle fails its statement instead,
-        // and the engine runs that statement once more (`reconnect.rs`).
+        // and the engine runs that statement again (`reconnect.rs`).
         let pool = PgPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
             .test_before_acquire(false)

@@ -1,21 +1,21 @@
-//! A statement that found its pooled connection dead, run once more.
+//! A statement that found its pooled connection dead, run again.
 //!
 //! `PostgresLedger::connect` builds a pool that hands out an idle
 //! connection without a round trip to test it first. A connection that
 //! died while idle (the server restarted, `pg_terminate_backend`, a
 //! proxy's idle cut) is found dead by the first statement sent on it.
 //! That must not refuse a pingback once the outage is over, so the server
-//! engine (`server.rs`) runs each statement that may safely run twice
-//! through [`again_if_lost`]: when it failed because its connection was
-//! lost, the pool lets go of its dead idle connections
-//! ([`drop_dead_idle`]) and the statement runs once more, on a live
-//! connection or a new one. If the server is still down, that second run
-//! fails too and the ledger answers `Unavailable` as before. Why each
-//! statement may run twice is said where it runs.
+//! engine (`server.rs`) runs each statement that may safely run more than
+//! once through [`again_if_lost`]: when it failed because its connection
+//! was lost, it runs again, on another connection, until it meets a live
+//! or a new one (at most once more than the pool holds connections). If
+//! the server is still down, a new connection cannot be made and the
+//! ledger answers `Unavailable` as before. Why each statement may run
+//! more than once is said where it runs.
 
 use std::future::Future;
 
-use sqlx::{Connection as _, Pool};
+use sqlx::Pool;
 
 /// Whether `err` says that the statement's connection is gone (so the
 /// statement may not have reached the server), as opposed to the server
@@ -41,30 +41,21 @@ pub(crate) fn connection_lost(err: &sqlx::Error) -> bool {
     }
 }
 
-/// Lets go of the pool's dead idle connections: takes each idle one,
-/// tests it with a ping, closes it if it is dead. The live ones are held
-/// until the end, so that none is taken and tested twice, and then go
-/// back to the pool. Connections in use are not touched (the pool tests
-/// each one as it comes back). A pool with tasks waiting for a connection
-/// hands out no idle one here: those tasks get them, and each of them
-/// runs its statement once more if it finds one dead.
-pub(crate) async fn drop_dead_idle<DB: sqlx::Database>(pool: &Pool<DB>) {
-    let mut live = Vec::new();
-    while let Some(mut conn) = pool.try_acquire() {
-        if conn.ping().await.is_ok() {
-            live.push(conn);
-        } else {
-            // The connection is gone whether or not its goodbye is sent.
-            let _ = conn.close().await;
-        }
-    }
+/// How many times a statement runs on `pool` while it finds its connection
+/// lost: once more than the pool holds connections. Each run that fails so
+/// takes one dead connection out of the pool for good (the pool tests a
+/// connection as it takes it back, and closes a dead one), so by then the
+/// statement has met a live connection or a new one, unless connections
+/// are still dying (the server is going down again).
+pub(crate) fn runs<DB: sqlx::Database>(pool: &Pool<DB>) -> u32 {
+    pool.options().get_max_connections().saturating_add(1)
 }
 
-/// The result of `attempt`, which runs a statement; when that failed
-/// because its connection was lost ([`connection_lost`]), the result of a
-/// second run after [`drop_dead_idle`]. Only for statements that may run
-/// twice: the first run may have reached the server and even committed,
-/// with only its answer lost.
+/// The result of `attempt`, which runs a statement on a connection of
+/// `pool`, run again while it failed because its connection was lost
+/// ([`connection_lost`]), at most [`runs`] times in all. Only for
+/// statements that may run more than once: a run that failed so may have
+/// reached the server and even committed, with only its answer lost.
 pub(crate) async fn again_if_lost<DB, T, F, Fut>(
     pool: &Pool<DB>,
     mut attempt: F,
@@ -74,17 +65,20 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, sqlx::Error>>,
 {
-    match attempt().await {
-        Err(err) if connection_lost(&err) => {
-            lost(&err);
-            drop_dead_idle(pool).await;
-            attempt().await
+    let mut result = attempt().await;
+    for _ in 1..runs(pool) {
+        match &result {
+            Err(err) if connection_lost(err) => {
+                lost(err);
+                result = attempt().await;
+            }
+            _ => break,
         }
-        done => done,
     }
+    result
 }
 
-/// Logs a lost connection whose statement runs once more.
+/// Logs a lost connection whose statement runs again.
 pub(crate) fn lost(err: &sqlx::Error) {
-    tracing::warn!(error = %err, "a pooled database connection was lost; running its statement once more");
+    tracing::warn!(error = %err, "a pooled database connection was lost; running its statement again");
 }

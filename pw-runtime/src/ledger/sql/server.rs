@@ -19,9 +19,9 @@
 //!   waits for it and then finds the record;
 //! - release: roll the handler's writes back, remove the claim.
 //!
-//! A statement that may safely run twice runs once more when it found its
-//! pooled connection dead (`reconnect.rs`); why each may is said where it
-//! runs.
+//! A statement that may safely run more than once runs again when it
+//! found its pooled connection dead (`reconnect.rs`); why each may is said
+//! where it runs.
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -31,7 +31,7 @@ use std::time::Duration;
 use sqlx::pool::PoolConnection;
 use sqlx::{Pool, Transaction};
 
-use super::reconnect::{again_if_lost, connection_lost, drop_dead_idle, lost};
+use super::reconnect::{again_if_lost, connection_lost, lost, runs};
 use super::record;
 use super::statements::{Statements, MONEY_SLOT};
 use crate::kinds::UniqueRef;
@@ -224,8 +224,8 @@ pub(crate) async fn lease_transaction<S: Server>(
 }
 
 /// A transaction begun on `pool`. A BEGIN that found its connection dead
-/// runs once more: whether or not the first reached the server, its
-/// transaction ended with that connection, and nothing was written in it.
+/// runs again: whether or not it reached the server, its transaction
+/// ended with that connection, and nothing was written in it.
 async fn begin<S: Server>(pool: &Pool<S::Db>) -> Result<Transaction<'static, S::Db>, LedgerError> {
     again_if_lost(pool, || pool.begin())
         .await
@@ -289,7 +289,7 @@ impl<S: Server> ServerLedger<S> {
         sql: &str,
         reference: String,
     ) -> Result<Option<PaymentRecord>, LedgerError> {
-        // A read: it may run once more when its connection was lost.
+        // A read: it may run again when its connection was lost.
         let row = again_if_lost(&self.pool, || {
             S::fetch_record(&self.pool, sql, vec![Arg::Text(reference.clone())])
         })
@@ -330,20 +330,19 @@ impl<S: Server> ServerLedger<S> {
                 }
             }
             None => {
-                // Alone in autocommit, the statement may run once more
-                // when its connection was lost: it writes the record only
-                // if it removed this lease's claim, so two runs never
-                // record twice. When the first never reached the server
-                // (the connection died while idle), the second records
-                // the delivery. When the first committed and only its
-                // answer was lost, the second finds no claim and the lease
-                // is reported stale: the pingback is answered non-OK, as
-                // it would be with the first run's error, and Paymentwall's
-                // retry finds the record and is acknowledged without a
-                // second delivery. A first run still going on the server
-                // holds the claim's row: the second waits for it, then
-                // finds the claim removed (committed) or still there
-                // (rolled back).
+                // Alone in autocommit, the statement may run again when
+                // its connection was lost: it writes the record only if it
+                // removed this lease's claim, so no two runs record twice.
+                // When a run never reached the server (its connection died
+                // while idle), the next records the delivery. When one
+                // committed and only its answer was lost, the next finds
+                // no claim and the lease is reported stale: the pingback
+                // is answered non-OK, as it would be with the lost run's
+                // error, and Paymentwall's retry finds the record and is
+                // acknowledged without a second delivery. A run still
+                // going on the server holds the claim's row: the next
+                // waits for it, then finds the claim removed (committed)
+                // or still there (rolled back).
                 let done = again_if_lost(&self.pool, || {
                     S::fetch_text_count(On::Pool(&self.pool), sql, args.clone())
                 })
@@ -481,7 +480,7 @@ impl<S: Server> Ledger for ServerLedger<S> {
         // The statements run in turn on one connection: the pool checks a
         // connection it hands out with a round trip of its own.
         let mut conn = self.pool.acquire().await.map_err(unavailable::<S>)?;
-        let mut reconnected = false;
+        let mut runs_left = runs(&self.pool);
         // A claim that vanishes between the two statements (released) is
         // tried again; a few rounds settle any race. A take the server
         // rolled back as a deadlock victim is tried again after a short,
@@ -489,21 +488,21 @@ impl<S: Server> Ledger for ServerLedger<S> {
         for round in 0..CLAIM_ROUNDS {
             let lease = Lease::new(id.clone(), S::BACKEND, self.lease);
             let mut outcome = self.claim_round(&mut conn, id, lease.token()).await;
-            if let Err(err) = &outcome {
-                if connection_lost(err) && !reconnected {
-                    // Once a claim, a round whose connection was lost runs
-                    // again, whole and with the same token, on another
-                    // connection: the take changes nothing when the claim
-                    // is already this token's (it takes only a missing or
-                    // expired one), the read-back only reads, and the
-                    // removal of a claim found done removes only this
-                    // token's.
-                    lost(err);
-                    reconnected = true;
-                    drop_dead_idle(&self.pool).await;
-                    conn = self.pool.acquire().await.map_err(unavailable::<S>)?;
-                    outcome = self.claim_round(&mut conn, id, lease.token()).await;
+            // A round whose connection was lost runs again, whole and with
+            // the same token, on another connection (the lost one is
+            // dropped, and the pool closes it), as `again_if_lost` runs a
+            // statement: the take changes nothing when the claim is
+            // already this token's (it takes only a missing or expired
+            // one), the read-back only reads, and the removal of a claim
+            // found done removes only this token's.
+            while let Err(err) = &outcome {
+                runs_left = runs_left.saturating_sub(1);
+                if !connection_lost(err) || runs_left == 0 {
+                    break;
                 }
+                lost(err);
+                conn = self.pool.acquire().await.map_err(unavailable::<S>)?;
+                outcome = self.claim_round(&mut conn, id, lease.token()).await;
             }
             match outcome.map_err(unavailable::<S>)? {
                 Round::Deadlocked => {
