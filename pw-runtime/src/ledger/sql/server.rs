@@ -477,8 +477,9 @@ async fn roll_back_held<S: Server>(lease: &mut Lease) -> Result<(), LedgerError>
 /// `MySqlLedger` are.
 impl<S: Server> Ledger for ServerLedger<S> {
     async fn claim(&self, id: &UniqueRef) -> Result<Claim, LedgerError> {
-        // The statements run in turn on one connection: the pool checks a
-        // connection it hands out with a round trip of its own.
+        // The statements run in turn on one connection: a pool that tests
+        // each connection it hands out (MySQL's, a merchant's own) pays
+        // that round trip once a claim.
         let mut conn = self.pool.acquire().await.map_err(unavailable::<S>)?;
         let mut runs_left = runs(&self.pool);
         // A claim that vanishes between the two statements (released) is
