@@ -772,6 +772,39 @@ async fn a_stale_lease_quarantines_nothing<B: Backend>() {
     backend.teardown().await;
 }
 
+/// A stale lease's completion, with no handler writes through the lease,
+/// records nothing and takes nothing out of the quarantine: neither while
+/// another delivery holds the pingback nor once nobody does.
+async fn a_stale_lease_completes_nothing<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(SHORT_LEASE).await;
+    let pay = id("s2", 0);
+    let lease = fresh(&ledger, &pay).await;
+    ledger
+        .quarantine(lease, &kept("s2", 0, "kept"))
+        .await
+        .unwrap();
+
+    let late = fresh(&ledger, &pay).await;
+    tokio::time::sleep(PAST_SHORT_LEASE).await;
+    let current = fresh(&ledger, &pay).await;
+    assert_stale(ledger.complete(late, &params("s2", 0)).await, &pay);
+    assert!(ledger.original_payment("s2").await.unwrap().is_none());
+    assert_eq!(ledger.quarantined().await.unwrap().len(), 1);
+    assert_claim(&ledger, &pay, "in progress").await;
+    ledger.release(current).await.unwrap();
+
+    let late = fresh(&ledger, &pay).await;
+    tokio::time::sleep(PAST_SHORT_LEASE).await;
+    assert_stale(ledger.complete(late, &params("s2", 0)).await, &pay);
+    assert!(ledger.original_payment("s2").await.unwrap().is_none());
+    assert_eq!(ledger.quarantined().await.unwrap().len(), 1);
+    assert_claim(&ledger, &pay, "fresh").await;
+    backend.teardown().await;
+}
+
 // ---------------------------------------------------------------- slow handlers
 
 /// How long each handler of the slow-handler scenarios spends before it
@@ -931,6 +964,7 @@ macro_rules! expiry {
             a_crashed_claim_blocks_its_ref_for_one_lease,
             a_renewed_lease_stays_and_a_stale_one_cannot_be_renewed,
             a_stale_lease_quarantines_nothing,
+            a_stale_lease_completes_nothing,
         );
     };
 }
@@ -1019,6 +1053,250 @@ async fn a_lease_of_another_backend_is_refused() {
             found: "sqlite"
         })
     ));
+    backend.teardown().await;
+}
+
+/// A claim that arrives while another delivery's completion is committing
+/// waits for the claim row, and then must see the record: the completion
+/// committed after the claim's statement began, so the claim may decide
+/// only on what it reads after it took the row.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_claim_waiting_on_a_completion_sees_it_done() {
+    use pw_runtime::ledger::sqlx;
+    let Some(backend) = Postgres::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    for (n, code) in [0, 1, 2, 201, 202, 3].into_iter().enumerate() {
+        let reference = format!("w{n}");
+        let pay = id(&reference, code);
+        let lease = fresh(&ledger, &pay).await;
+        // The other delivery's completion, held open: the claim's removal
+        // and the record, not yet committed.
+        let mut completion = backend.admin.begin().await.unwrap();
+        let drop_claim = format!(
+            "DELETE FROM \"{}\".pw_claims WHERE reference = $1 AND token = $2",
+            backend.schema
+        );
+        let removed = sqlx::query(&drop_claim)
+            .bind(&reference)
+            .bind(lease.token())
+            .execute(&mut *completion)
+            .await
+            .unwrap();
+        assert_eq!(removed.rows_affected(), 1);
+        let record = format!(
+            "INSERT INTO {} (reference, kind, state, params, delivered_at) \
+             VALUES ($1, $2, 'done', '', now())",
+            ledger.table()
+        );
+        sqlx::query(&record)
+            .bind(&reference)
+            .bind(i64::from(code))
+            .execute(&mut *completion)
+            .await
+            .unwrap();
+        drop(lease);
+
+        let claiming = {
+            let (ledger, pay) = (ledger.clone(), pay.clone());
+            tokio::spawn(async move { ledger.claim(&pay).await })
+        };
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(
+            !claiming.is_finished(),
+            "{pay}: the claim waits for the row"
+        );
+        completion.commit().await.unwrap();
+        match claiming.await.unwrap().unwrap() {
+            Claim::AlreadyDone => {}
+            Claim::Fresh(_) => panic!("{pay}: a second fresh claim of a completed pingback"),
+            Claim::InProgress => panic!("{pay}: in progress after its completion committed"),
+        }
+    }
+    backend.teardown().await;
+}
+
+/// Several of the ledger's calls at once, so that its pool holds several
+/// idle connections when the server ends them.
+#[cfg(feature = "postgres")]
+async fn fill_the_pool<L: Ledger>(ledger: &L) {
+    let (a, b, c, d) = tokio::join!(
+        ledger.original_payment("nothing"),
+        ledger.original_payment("nothing"),
+        ledger.reversal("nothing"),
+        ledger.reversal("nothing"),
+    );
+    for lookup in [a, b, c, d] {
+        assert!(lookup.unwrap().is_none());
+    }
+}
+
+/// The very next call of each kind after `cut` ended the ledger's idle
+/// connections must succeed: the claim, the history lookups, the lease's
+/// transaction with the handler's write and its completion, and a
+/// completion with no handler transaction; alone, and several at once. None may answer `Unavailable`:
+/// that pingback would be refused although the outage is over.
+#[cfg(feature = "postgres")]
+async fn every_call_after_a_cut_succeeds<F, Fut>(
+    backend: &Postgres,
+    ledger: &pw_runtime::ledger::PostgresLedger,
+    cut: F,
+) where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    backend.create_grants(ledger).await;
+    let cut = || async {
+        fill_the_pool(ledger).await;
+        cut().await;
+    };
+
+    cut().await;
+    let lease = fresh(ledger, &id("o1", 0)).await;
+    cut().await;
+    ledger.complete(lease, &params("o1", 0)).await.unwrap();
+    cut().await;
+    assert_eq!(payment_kind(ledger, "o1").await, Some(0));
+
+    done(ledger, "o1", 2).await;
+    cut().await;
+    assert_eq!(reversal_kind(ledger, "o1").await, Some(2));
+
+    let mut lease = fresh(ledger, &id("o2", 0)).await;
+    cut().await;
+    backend.grant(&mut lease, "o2").await;
+    ledger.complete(lease, &params("o2", 0)).await.unwrap();
+    assert_eq!(backend.grants(ledger, "o2").await, 1);
+
+    cut().await;
+    assert_claim(ledger, &id("o2", 0), "done").await;
+    cut().await;
+    assert_claim(ledger, &id("o3", 0), "fresh").await;
+
+    // Pingbacks that arrive together each find their own dead connection.
+    let (o4, o5, o6) = (id("o4", 0), id("o5", 0), id("o6", 0));
+    let (o7, o7_params) = (fresh(ledger, &id("o7", 0)).await, params("o7", 0));
+    cut().await;
+    let ((), (), payment, completed) = tokio::join!(
+        assert_claim(ledger, &o4, "fresh"),
+        assert_claim(ledger, &o5, "fresh"),
+        ledger.original_payment("o1"),
+        ledger.complete(o7, &o7_params),
+    );
+    assert!(payment.unwrap().is_some());
+    completed.unwrap();
+    assert_claim(ledger, &o6, "fresh").await;
+}
+
+/// The server ends the ledger's connections, as a restart or
+/// `pg_terminate_backend` does (each finds SQLSTATE 57P01 on its next use).
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_ledger_works_at_once_after_its_connections_were_ended() {
+    let Some(backend) = Postgres::setup().await else {
+        return;
+    };
+    let name = unique_name();
+    let ledger = backend.open_named(LEASE, &name).await;
+    let (admin, name) = (&backend, name.as_str());
+    every_call_after_a_cut_succeeds(&backend, &ledger, move || async move {
+        assert!(admin.terminate(name).await > 0);
+    })
+    .await;
+    backend.teardown().await;
+}
+
+/// A TCP proxy in front of PostgreSQL that can cut all its connections at
+/// once, as a proxy's idle timeout or a network failure does (each
+/// connection finds its socket closed, an I/O error, on its next use).
+#[cfg(feature = "postgres")]
+struct CuttingProxy {
+    addr: std::net::SocketAddr,
+    links: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+#[cfg(feature = "postgres")]
+impl CuttingProxy {
+    /// A proxy on a free loopback port to `target` (`host:port`).
+    async fn start(target: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let links = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let accepting = tokio::spawn({
+            let links = Arc::clone(&links);
+            async move {
+                while let Ok((mut client, _)) = listener.accept().await {
+                    let target = target.clone();
+                    let link = tokio::spawn(async move {
+                        if let Ok(mut server) = tokio::net::TcpStream::connect(&target).await {
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        }
+                    });
+                    links.lock().unwrap().push(link);
+                }
+            }
+        });
+        CuttingProxy {
+            addr,
+            links,
+            accepting,
+        }
+    }
+
+    /// `url` with its host and port replaced by the proxy's.
+    fn url(&self, url: &str) -> String {
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let user = authority
+            .rsplit_once('@')
+            .map(|(user, _)| format!("{user}@"))
+            .unwrap_or_default();
+        format!("{scheme}://{user}{}{path}", self.addr)
+    }
+
+    /// Closes every connection through the proxy; how many there were.
+    async fn cut(&self) -> usize {
+        let links = std::mem::take(&mut *self.links.lock().unwrap());
+        for link in &links {
+            link.abort();
+        }
+        let cut = links.len();
+        for link in links {
+            let _ = link.await;
+        }
+        cut
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Drop for CuttingProxy {
+    fn drop(&mut self) {
+        self.accepting.abort();
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_ledger_works_at_once_after_a_proxy_cut_its_connections() {
+    use pw_runtime::ledger::sqlx::postgres::PgConnectOptions;
+    use pw_runtime::ledger::PostgresLedger;
+    let Some(backend) = Postgres::setup().await else {
+        return;
+    };
+    let server: PgConnectOptions = backend.url.parse().unwrap();
+    let proxy = CuttingProxy::start(format!("{}:{}", server.get_host(), server.get_port())).await;
+    let options = LedgerOptions::new().lease(LEASE).schema(&backend.schema);
+    let ledger = PostgresLedger::connect(&proxy.url(&backend.url), options)
+        .await
+        .unwrap();
+    let proxy = &proxy;
+    every_call_after_a_cut_succeeds(&backend, &ledger, move || async move {
+        assert!(proxy.cut().await > 0);
+    })
+    .await;
     backend.teardown().await;
 }
 

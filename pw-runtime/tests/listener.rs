@@ -418,6 +418,40 @@ async fn postgres_grants_commit_and_roll_back_with_the_ledger() {
         .await;
 }
 
+/// After the server ended the ledger's idle connections (it restarted, or
+/// a proxy cut them), the next pingback is acknowledged and delivered once,
+/// its grant with it (the lease's transaction): the outage is over, so it must not be answered 503.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_pingbacks_after_the_connections_were_ended_are_acknowledged() {
+    let Some(backend) = Postgres::setup().await else {
+        return;
+    };
+    let name = unique_name();
+    let ledger = backend.open_named(LEASE, &name).await;
+    backend.create_grants(&ledger).await;
+    let shop = Shop {
+        grants: Grants::Postgres(backend.schema.clone()),
+        ..Shop::new()
+    };
+    let listener = listener(shop.clone(), ledger.clone());
+    for (n, reference) in ["e1", "e2", "e3"].into_iter().enumerate() {
+        // Several pingbacks at once leave several idle connections.
+        let (a, b) = tokio::join!(
+            listener.handle(pingback(&format!("warm{n}a"), 0, "spring")),
+            listener.handle(pingback(&format!("warm{n}b"), 0, "spring")),
+        );
+        assert_ok(&a);
+        assert_ok(&b);
+        assert!(backend.terminate(&name).await > 0);
+        assert_ok(&listener.handle(pingback(reference, 0, "spring")).await);
+        assert_eq!(shop.payments(reference), 1);
+        // Every pingback grants to the same user: two to warm up, one after.
+        assert_eq!(backend.grants(&ledger, "user1").await, 3 * (n as i64 + 1));
+    }
+    backend.teardown().await;
+}
+
 #[cfg(feature = "mysql")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_grants_commit_and_roll_back_with_the_ledger() {

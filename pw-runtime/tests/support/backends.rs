@@ -491,6 +491,41 @@ mod postgres_backend {
         }
     }
 
+    impl Postgres {
+        /// A ledger like [`Backend::open`]'s whose connections carry the
+        /// `application_name` `name`, so that [`Postgres::terminate`] can
+        /// find them and no other test's.
+        pub async fn open_named(&self, lease: Duration, name: &str) -> PostgresLedger {
+            let separator = if self.url.contains('?') { '&' } else { '?' };
+            let url = format!("{}{separator}application_name={name}", self.url);
+            let options = LedgerOptions::new().lease(lease).schema(&self.schema);
+            PostgresLedger::connect(&url, options).await.unwrap()
+        }
+
+        /// Ends, from another connection, every server process of the
+        /// connections named `name` (as a restart of the server or a
+        /// proxy's idle cut would), and waits until they are gone; how
+        /// many there were.
+        pub async fn terminate(&self, name: &str) -> i64 {
+            let kill = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                        WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                        AND application_name = $1";
+            let killed: i64 = sqlx::query_scalar(kill)
+                .bind(name)
+                .fetch_one(&self.admin)
+                .await
+                .unwrap();
+            let left = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1";
+            for _ in 0..500 {
+                if sql_server::count(&self.admin, left, name).await == 0 {
+                    return killed;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            panic!("the connections named {name} outlived pg_terminate_backend");
+        }
+    }
+
     impl SqlBackend for Postgres {
         async fn create_grants(&self, ledger: &PostgresLedger) {
             let sql = format!(

@@ -54,6 +54,16 @@ impl PostgresLedger {
     /// Connects a pool to `url` (`postgres://user@host/database`) and creates
     /// the ledger's schema and table if missing.
     ///
+    /// The pool checks a connection when it takes it back, not again when
+    /// it hands it out (one round trip less per statement). A statement
+    /// that finds its connection dead (it died while idle: the server
+    /// restarted, or a proxy cut it) runs again on another connection,
+    /// wherever running it more than once is safe (the claim, the history
+    /// lookups, the start of the lease's transaction, a completion with no
+    /// handler transaction): the first pingback after an outage is
+    /// delivered, not refused. A pool given to
+    /// [`PostgresLedger::from_pool`] keeps its own settings.
+    ///
     /// # Errors
     ///
     /// [`LedgerError::Config`] for an invalid prefix or schema,
@@ -66,8 +76,14 @@ impl PostgresLedger {
     /// # let _ = ledger; Ok(()) }
     /// ```
     pub async fn connect(url: &str, options: LedgerOptions) -> Result<Self, LedgerError> {
+        // The pool tests every connection it takes back (a round trip as
+        // it returns to the pool); testing it again as it is handed out
+        // would add a round trip to every statement outside a transaction.
+        // A connection that died while idle fails its statement instead,
+        // and the engine runs that statement again (`reconnect.rs`).
         let pool = PgPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
             .connect(url)
             .await
             .map_err(unavailable)?;

@@ -5,23 +5,33 @@
 //! - claim: take the claim row (`<prefix>claims`; the types of a `ref`
 //!   that move money share one, so they take turns) when there is none or
 //!   it expired, then read back whose claim it is and whether the pingback
-//!   is done, in one statement each, outside any transaction;
+//!   is done, in one statement each (the read must come after the take: a
+//!   completion the take waited for committed after the take's statement
+//!   began, and only a later statement sees its record), outside any
+//!   transaction, on one pooled connection;
 //! - complete: in one transaction, the handler's writes (begun when the
 //!   handler asked for the connection), the removal of the claim (checked
 //!   against the token: a stale lease changes nothing), the ledger row
 //!   (on PostgreSQL with the removal of a quarantine entry in one
-//!   statement); one durable commit. The claim row stays locked until that commit, so
-//!   a concurrent claim of the same pingback waits for it and then finds
-//!   the record;
+//!   statement, which runs alone in autocommit when the handler wrote
+//!   nothing through the lease); one durable commit. The claim row stays
+//!   locked until that commit, so a concurrent claim of the same pingback
+//!   waits for it and then finds the record;
 //! - release: roll the handler's writes back, remove the claim.
+//!
+//! A statement that may safely run more than once runs again when it
+//! found its pooled connection dead (`reconnect.rs`); why each may is said
+//! where it runs.
 
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::{Pool, Transaction};
 
+use super::reconnect::{again_if_lost, connection_lost, lost, runs};
 use super::record;
 use super::statements::{Statements, MONEY_SLOT};
 use crate::kinds::UniqueRef;
@@ -32,15 +42,18 @@ use crate::ledger::{Claim, Lease, Ledger, LedgerError, LedgerOptions, PaymentRec
 use crate::params::Params;
 
 /// A statement's argument.
+#[derive(Clone)]
 pub(crate) enum Arg {
     Text(String),
     Int(i64),
 }
 
 /// Where a statement runs: on the pool (a connection of its own, in
-/// autocommit) or in a lease's transaction.
+/// autocommit), on a connection taken from the pool for several
+/// statements in a row (in autocommit), or in a lease's transaction.
 pub(crate) enum On<'a, DB: sqlx::Database> {
     Pool(&'a Pool<DB>),
+    Conn(&'a mut PoolConnection<DB>),
     Tx(&'a mut Transaction<'static, DB>),
 }
 
@@ -119,6 +132,7 @@ macro_rules! server_database {
                     let query = $crate::ledger::sql::server::bind_args!(sqlx::query(sql), args);
                     let done = match on {
                         $crate::ledger::sql::server::On::Pool(pool) => pool.execute(query).await?,
+                        $crate::ledger::sql::server::On::Conn(conn) => (&mut **conn).execute(query).await?,
                         $crate::ledger::sql::server::On::Tx(tx) => (&mut **tx).execute(query).await?,
                     };
                     Ok(done.rows_affected())
@@ -137,6 +151,7 @@ macro_rules! server_database {
                     let query = $crate::ledger::sql::server::bind_args!(sqlx::query_as(sql), args);
                     match on {
                         $crate::ledger::sql::server::On::Pool(pool) => query.fetch_optional(pool).await,
+                        $crate::ledger::sql::server::On::Conn(conn) => query.fetch_optional(&mut **conn).await,
                         $crate::ledger::sql::server::On::Tx(tx) => query.fetch_optional(&mut **tx).await,
                     }
                 }
@@ -200,12 +215,21 @@ pub(crate) async fn lease_transaction<S: Server>(
         .get_mut()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if slot.is_none() {
-        *slot = Some(pool.begin().await.map_err(unavailable::<S>)?);
+        *slot = Some(begin::<S>(pool).await?);
     }
     match slot {
         Some(tx) => Ok(&mut **tx),
         None => Err(LedgerError::unavailable(S::BACKEND, "no transaction")),
     }
+}
+
+/// A transaction begun on `pool`. A BEGIN that found its connection dead
+/// runs again: whether or not it reached the server, its transaction
+/// ended with that connection, and nothing was written in it.
+async fn begin<S: Server>(pool: &Pool<S::Db>) -> Result<Transaction<'static, S::Db>, LedgerError> {
+    again_if_lost(pool, || pool.begin())
+        .await
+        .map_err(unavailable::<S>)
 }
 
 fn unavailable<S: Server>(err: sqlx::Error) -> LedgerError {
@@ -265,10 +289,144 @@ impl<S: Server> ServerLedger<S> {
         sql: &str,
         reference: String,
     ) -> Result<Option<PaymentRecord>, LedgerError> {
-        let row = S::fetch_record(&self.pool, sql, vec![Arg::Text(reference.clone())])
+        // A read: it may run again when its connection was lost.
+        let row = again_if_lost(&self.pool, || {
+            S::fetch_record(&self.pool, sql, vec![Arg::Text(reference.clone())])
+        })
+        .await
+        .map_err(unavailable::<S>)?;
+        Ok(row.map(|(kind, query, at)| record(&reference, kind, query, at)))
+    }
+
+    /// `complete` where the dialect has one statement for the claim's
+    /// removal and the record (PostgreSQL): in the handler's transaction
+    /// if it holds one (then the commit), else alone in autocommit, which
+    /// is atomic and one round trip. A stale lease changes nothing: the
+    /// statement writes the record only if it removed the claim.
+    async fn complete_at_once(
+        &self,
+        held: Option<Transaction<'static, S::Db>>,
+        lease: &Lease,
+        query: String,
+    ) -> Result<(), LedgerError> {
+        let mut args = Self::key(lease.id());
+        args.extend([
+            Arg::Text(query),
+            Arg::Int(slot(lease.id())),
+            Arg::Text(lease.token().to_owned()),
+        ]);
+        let sql = &self.statements.complete_claim;
+        let dropped = |done: Option<(Option<String>, i64)>| done.is_some_and(|(_, n)| n == 1);
+        match held {
+            Some(mut tx) => {
+                let done = S::fetch_text_count(On::Tx(&mut tx), sql, args)
+                    .await
+                    .map_err(unavailable::<S>)?;
+                if dropped(done) {
+                    tx.commit().await.map_err(unavailable::<S>)
+                } else {
+                    tx.rollback().await.map_err(unavailable::<S>)?;
+                    Err(lease.stale())
+                }
+            }
+            None => {
+                // Alone in autocommit, the statement may run again when
+                // its connection was lost: it writes the record only if it
+                // removed this lease's claim, so no two runs record twice.
+                // When a run never reached the server (its connection died
+                // while idle), the next records the delivery. When one
+                // committed and only its answer was lost, the next finds
+                // no claim and the lease is reported stale: the pingback
+                // is answered non-OK, as it would be with the lost run's
+                // error, and Paymentwall's retry finds the record and is
+                // acknowledged without a second delivery. A run still
+                // going on the server holds the claim's row: the next
+                // waits for it, then finds the claim removed (committed)
+                // or still there (rolled back).
+                let done = again_if_lost(&self.pool, || {
+                    S::fetch_text_count(On::Pool(&self.pool), sql, args.clone())
+                })
+                .await
+                .map_err(unavailable::<S>)?;
+                if dropped(done) {
+                    Ok(())
+                } else {
+                    Err(lease.stale())
+                }
+            }
+        }
+    }
+
+    /// `complete` statement by statement (MySQL), in the handler's
+    /// transaction or one begun for it: the record, the removal from the
+    /// quarantine, the removal of the claim; rolled back when the claim
+    /// was not the lease's any more.
+    async fn complete_in_turn(
+        &self,
+        held: Option<Transaction<'static, S::Db>>,
+        lease: &Lease,
+        query: String,
+    ) -> Result<(), LedgerError> {
+        let st = &self.statements;
+        let mut tx = match held {
+            Some(tx) => tx,
+            None => begin::<S>(&self.pool).await?,
+        };
+        let mut record = Self::key(lease.id());
+        record.push(Arg::Text(query));
+        S::execute(On::Tx(&mut tx), &st.record_done, record)
             .await
             .map_err(unavailable::<S>)?;
-        Ok(row.map(|(kind, query, at)| record(&reference, kind, query, at)))
+        S::execute(On::Tx(&mut tx), &st.unquarantine, Self::key(lease.id()))
+            .await
+            .map_err(unavailable::<S>)?;
+        if self.drop_claim(On::Tx(&mut tx), lease).await? {
+            tx.commit().await.map_err(unavailable::<S>)
+        } else {
+            tx.rollback().await.map_err(unavailable::<S>)?;
+            Err(lease.stale())
+        }
+    }
+
+    /// One round of a claim for `token` on `conn`: take the claim if
+    /// there is none or it expired, then read back whose it is and whether
+    /// the pingback is done (and remove the claim if it is this token's and
+    /// the pingback done).
+    async fn claim_round(
+        &self,
+        conn: &mut PoolConnection<S::Db>,
+        id: &UniqueRef,
+        token: &str,
+    ) -> Result<Round, sqlx::Error> {
+        let st = &self.statements;
+        let mut take = Self::claim_key(id, token);
+        take.push(Arg::Int(self.lease_millis));
+        match S::execute(On::Conn(conn), &st.take_claim, take).await {
+            Ok(_) => {}
+            Err(err) if retryable(&err) => return Ok(Round::Deadlocked),
+            Err(err) => return Err(err),
+        }
+        let mut args = vec![Arg::Text(id.reference.clone()), Arg::Int(slot(id))];
+        if st.positional {
+            args.push(Arg::Text(id.reference.clone()));
+        }
+        args.push(Arg::Int(i64::from(id.kind.code())));
+        let state = S::fetch_text_count(On::Conn(conn), &st.claim_state, args).await?;
+        let (holder, done) = state.unwrap_or((None, 0));
+        let ours = holder.as_deref() == Some(token);
+        if done > 0 {
+            if ours {
+                S::execute(On::Conn(conn), &st.drop_claim, Self::claim_key(id, token)).await?;
+            }
+            return Ok(Round::Done);
+        }
+        Ok(match holder {
+            Some(_) if ours => Round::Ours,
+            // This pingback, or another type of its `ref` that moves
+            // money, is in progress.
+            Some(_) => Round::Held,
+            None => Round::Vanished,
+        })
     }
 
     /// Removes the claim of `lease` if it is still the lease's and
@@ -280,6 +438,20 @@ impl<S: Server> ServerLedger<S> {
             .map_err(unavailable::<S>)?;
         Ok(dropped == 1)
     }
+}
+
+/// What one round of a claim found.
+enum Round {
+    /// The take was rolled back as a deadlock victim: try again.
+    Deadlocked,
+    /// The claim is the round's token's: a fresh lease.
+    Ours,
+    /// The pingback is done.
+    Done,
+    /// Another lease holds the claim.
+    Held,
+    /// No claim: released between the take and the read-back.
+    Vanished,
 }
 
 /// The transaction `lease` holds (the handler's writes), taken out of it;
@@ -305,51 +477,48 @@ async fn roll_back_held<S: Server>(lease: &mut Lease) -> Result<(), LedgerError>
 /// `MySqlLedger` are.
 impl<S: Server> Ledger for ServerLedger<S> {
     async fn claim(&self, id: &UniqueRef) -> Result<Claim, LedgerError> {
-        let st = &self.statements;
+        // The statements run in turn on one connection: a pool that tests
+        // each connection it hands out (MySQL's, a merchant's own) pays
+        // that round trip once a claim.
+        let mut conn = self.pool.acquire().await.map_err(unavailable::<S>)?;
+        let mut runs_left = runs(&self.pool);
         // A claim that vanishes between the two statements (released) is
-        // tried again; a few rounds settle any race. A statement the
-        // server rolled back as a deadlock victim is tried again after a
-        // short, growing, jittered pause.
+        // tried again; a few rounds settle any race. A take the server
+        // rolled back as a deadlock victim is tried again after a short,
+        // growing, jittered pause.
         for round in 0..CLAIM_ROUNDS {
             let lease = Lease::new(id.clone(), S::BACKEND, self.lease);
-            let mut take = Self::claim_key(id, lease.token());
-            take.push(Arg::Int(self.lease_millis));
-            match S::execute(On::Pool(&self.pool), &st.take_claim, take).await {
-                Ok(_) => {}
-                Err(err) if retryable(&err) => {
+            let mut outcome = self.claim_round(&mut conn, id, lease.token()).await;
+            // A round whose connection was lost runs again, whole and with
+            // the same token, on another connection (the lost one is
+            // dropped, and the pool closes it), as `again_if_lost` runs a
+            // statement: the take changes nothing when the claim is
+            // already this token's (it takes only a missing or expired
+            // one), the read-back only reads, and the removal of a claim
+            // found done removes only this token's.
+            while let Err(err) = &outcome {
+                runs_left = runs_left.saturating_sub(1);
+                if !connection_lost(err) || runs_left == 0 {
+                    break;
+                }
+                lost(err);
+                conn = self.pool.acquire().await.map_err(unavailable::<S>)?;
+                outcome = self.claim_round(&mut conn, id, lease.token()).await;
+            }
+            match outcome.map_err(unavailable::<S>)? {
+                Round::Deadlocked => {
                     futures_timer::Delay::new(deadlock_pause(round)).await;
-                    continue;
                 }
-                Err(err) => return Err(unavailable::<S>(err)),
-            }
-            let mut args = vec![Arg::Text(id.reference.clone()), Arg::Int(slot(id))];
-            if st.positional {
-                args.push(Arg::Text(id.reference.clone()));
-            }
-            args.push(Arg::Int(i64::from(id.kind.code())));
-            let state = S::fetch_text_count(On::Pool(&self.pool), &st.claim_state, args)
-                .await
-                .map_err(unavailable::<S>)?;
-            let (holder, done) = state.unwrap_or((None, 0));
-            let ours = holder.as_deref() == Some(lease.token());
-            if done > 0 {
-                if ours {
-                    self.drop_claim(On::Pool(&self.pool), &lease).await?;
-                }
-                return Ok(Claim::AlreadyDone);
-            }
-            match holder {
-                Some(_) if ours => {
+                Round::Ours => {
                     return Ok(Claim::Fresh(lease.with_state(ServerLease::<S> {
                         pool: self.pool.clone(),
                         tx: Mutex::new(None),
                         server: PhantomData,
                     })))
                 }
-                // This pingback, or another type of its `ref` that moves
-                // money, is in progress.
-                Some(_) => return Ok(Claim::InProgress),
-                None => continue,
+                Round::Done => return Ok(Claim::AlreadyDone),
+                Round::Held => return Ok(Claim::InProgress),
+                Round::Vanished => {}
             }
         }
         Ok(Claim::InProgress)
@@ -363,37 +532,11 @@ impl<S: Server> Ledger for ServerLedger<S> {
         let query = params.to_query_string();
         async move {
             let mut lease = lease;
-            let st = &self.statements;
-            let mut tx = match held_transaction::<S>(&mut lease)? {
-                Some(tx) => tx,
-                None => self.pool.begin().await.map_err(unavailable::<S>)?,
-            };
-            let mut record = Self::key(lease.id());
-            record.push(Arg::Text(query));
-            let dropped = if st.complete_claim.is_empty() {
-                S::execute(On::Tx(&mut tx), &st.record_done, record)
-                    .await
-                    .map_err(unavailable::<S>)?;
-                S::execute(On::Tx(&mut tx), &st.unquarantine, Self::key(lease.id()))
-                    .await
-                    .map_err(unavailable::<S>)?;
-                self.drop_claim(On::Tx(&mut tx), &lease).await?
+            let held = held_transaction::<S>(&mut lease)?;
+            if self.statements.complete_claim.is_empty() {
+                self.complete_in_turn(held, &lease, query).await
             } else {
-                // One round trip for the three.
-                record.extend([
-                    Arg::Int(slot(lease.id())),
-                    Arg::Text(lease.token().to_owned()),
-                ]);
-                let done = S::fetch_text_count(On::Tx(&mut tx), &st.complete_claim, record)
-                    .await
-                    .map_err(unavailable::<S>)?;
-                done.is_some_and(|(_, dropped)| dropped == 1)
-            };
-            if dropped {
-                tx.commit().await.map_err(unavailable::<S>)
-            } else {
-                tx.rollback().await.map_err(unavailable::<S>)?;
-                Err(lease.stale())
+                self.complete_at_once(held, &lease, query).await
             }
         }
     }
@@ -458,7 +601,7 @@ impl<S: Server> Ledger for ServerLedger<S> {
             roll_back_held::<S>(&mut lease).await?;
             let st = &self.statements;
             let id = lease.id().clone();
-            let mut tx = self.pool.begin().await.map_err(unavailable::<S>)?;
+            let mut tx = begin::<S>(&self.pool).await?;
             if !self.drop_claim(On::Tx(&mut tx), &lease).await? {
                 tx.rollback().await.map_err(unavailable::<S>)?;
                 return Err(lease.stale());

@@ -91,10 +91,13 @@ pub(crate) struct Statements {
     /// Servers: `(reference, slot, token)`: removes an unexpired claim of
     /// this token; 1 row when it did.
     pub(crate) drop_claim: String,
-    /// PostgreSQL: `record_done`, `unquarantine` and `drop_claim` as one
-    /// statement, `(reference, kind, params, slot, token)` → `(NULL, 1
-    /// when the claim was dropped)`; empty where the dialect has no
-    /// data-modifying `WITH` (MySQL), which runs the three in turn.
+    /// PostgreSQL: `drop_claim`, then `record_done` and `unquarantine`
+    /// only if the claim was dropped, as one statement, `(reference, kind,
+    /// params, slot, token)` → `(NULL, 1 when the claim was dropped)`;
+    /// atomic on its own (no transaction needed when the handler wrote
+    /// nothing through the lease). Empty where the dialect has no
+    /// data-modifying `WITH` (MySQL), which runs the three in turn in a
+    /// transaction.
     pub(crate) complete_claim: String,
 }
 
@@ -277,15 +280,20 @@ impl Statements {
                         "DELETE FROM {c} WHERE reference = $1 AND kind = $2 AND token = $3 \
                          AND expires_at > {now}"
                     ),
+                    // The record and the removal from the quarantine
+                    // read the removed claim: with no claim of this lease
+                    // to remove (a stale lease), the statement changes
+                    // nothing, so it may run on its own in autocommit.
                     complete_claim: format!(
-                        "WITH recorded AS (INSERT INTO {t} AS l (reference, kind, state, params, delivered_at) \
-                         VALUES ($1, $2, 'done', $3, {now}) \
+                        "WITH dropped AS (DELETE FROM {c} WHERE reference = $1 AND kind = $4 AND token = $5 \
+                         AND expires_at > {now} RETURNING 1), \
+                         recorded AS (INSERT INTO {t} AS l (reference, kind, state, params, delivered_at) \
+                         SELECT $1, $2, 'done', $3, {now} FROM dropped \
                          ON CONFLICT (reference, kind) DO UPDATE SET state = 'done', token = NULL, \
                          expires_at = NULL, params = EXCLUDED.params, delivered_at = EXCLUDED.delivered_at \
                          WHERE l.state <> 'done' RETURNING 1), \
-                         unquarantined AS (DELETE FROM {q} WHERE reference = $1 AND kind = $2 RETURNING 1), \
-                         dropped AS (DELETE FROM {c} WHERE reference = $1 AND kind = $4 AND token = $5 \
-                         AND expires_at > {now} RETURNING 1) \
+                         unquarantined AS (DELETE FROM {q} WHERE reference = $1 AND kind = $2 \
+                         AND EXISTS (SELECT 1 FROM dropped) RETURNING 1) \
                          SELECT NULL::text, count(*) FROM dropped"
                     ),
                     ledger: t,
