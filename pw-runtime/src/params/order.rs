@@ -325,6 +325,16 @@ pub(super) fn compare_bytes(buf: &[u8], a: &Entry, b: &Entry) -> Ordering {
 mod tests {
     use super::*;
 
+    /// `name=1` for each of `names`, joined by `&`, and its entries as the
+    /// scan finds them.
+    fn scanned(names: &[String]) -> (String, Vec<Entry>) {
+        let query: Vec<String> = names.iter().map(|name| format!("{name}=1")).collect();
+        let query = query.join("&");
+        let entries =
+            super::super::scan::scan(query.as_bytes(), &crate::Limits::default()).unwrap();
+        (query, entries)
+    }
+
     proptest::proptest! {
         /// Whatever the count (each way of sorting: up to 16, 32, 64, more),
         /// the entries end in the order of their bytes.
@@ -332,10 +342,7 @@ mod tests {
         fn sort_by_bytes_is_the_order_of_the_bytes(
             names in proptest::collection::vec("[a-c_A]{1,11}", 0..80),
         ) {
-            let query: Vec<String> = names.iter().map(|name| format!("{name}=1")).collect();
-            let query = query.join("&");
-            let limits = crate::Limits::default();
-            let mut entries = super::super::scan::scan(query.as_bytes(), &limits).unwrap();
+            let (query, mut entries) = scanned(&names);
             let mut expected = entries.clone();
             expected.sort_by(|a, b| compare_bytes(query.as_bytes(), a, b));
             sort_by_bytes(query.as_bytes(), &mut entries);
@@ -354,10 +361,7 @@ mod tests {
         fn a_repeat_is_told_exactly_when_there_is_one(
             names in proptest::collection::vec("(ab|abcdefgh)?[ab]{1,3}", 0..40),
         ) {
-            let query: Vec<String> = names.iter().map(|name| format!("{name}=1")).collect();
-            let query = query.join("&");
-            let limits = crate::Limits::default();
-            let entries = super::super::scan::scan(query.as_bytes(), &limits).unwrap();
+            let (query, entries) = scanned(&names);
             let mut places = [0u8; MOST];
             let told = order_by_bytes(query.as_bytes(), &entries, &mut places);
             let mut distinct = names.clone();

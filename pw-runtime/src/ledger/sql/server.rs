@@ -322,12 +322,7 @@ impl<S: Server> ServerLedger<S> {
                 let done = S::fetch_text_count(On::Tx(&mut tx), sql, args)
                     .await
                     .map_err(unavailable::<S>)?;
-                if dropped(done) {
-                    tx.commit().await.map_err(unavailable::<S>)
-                } else {
-                    tx.rollback().await.map_err(unavailable::<S>)?;
-                    Err(lease.stale())
-                }
+                commit_if_dropped::<S>(tx, dropped(done), lease).await
             }
             None => {
                 // Alone in autocommit, the statement may run again when
@@ -380,12 +375,8 @@ impl<S: Server> ServerLedger<S> {
         S::execute(On::Tx(&mut tx), &st.unquarantine, Self::key(lease.id()))
             .await
             .map_err(unavailable::<S>)?;
-        if self.drop_claim(On::Tx(&mut tx), lease).await? {
-            tx.commit().await.map_err(unavailable::<S>)
-        } else {
-            tx.rollback().await.map_err(unavailable::<S>)?;
-            Err(lease.stale())
-        }
+        let dropped = self.drop_claim(On::Tx(&mut tx), lease).await?;
+        commit_if_dropped::<S>(tx, dropped, lease).await
     }
 
     /// One round of a claim for `token` on `conn`: take the claim if
@@ -463,6 +454,21 @@ fn held_transaction<S: Server>(
     Ok(lease
         .take_state::<ServerLease<S>>()
         .and_then(|mut state| state.take_tx()))
+}
+
+/// Commits `tx` when it removed the claim of `lease`; otherwise the lease
+/// was stale: rolls it back, writes and all, and says so.
+async fn commit_if_dropped<S: Server>(
+    tx: Transaction<'static, S::Db>,
+    dropped: bool,
+    lease: &Lease,
+) -> Result<(), LedgerError> {
+    if dropped {
+        tx.commit().await.map_err(unavailable::<S>)
+    } else {
+        tx.rollback().await.map_err(unavailable::<S>)?;
+        Err(lease.stale())
+    }
 }
 
 /// Rolls back the handler's writes that `lease` holds, if any.
