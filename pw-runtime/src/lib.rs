@@ -44,6 +44,7 @@ mod signing_order;
 mod standard;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod timer;
 pub mod value;
 mod verify;
 pub mod widget;

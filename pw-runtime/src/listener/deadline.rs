@@ -2,26 +2,25 @@
 //! future is dropped (what it wrote in the ledger's transaction is rolled
 //! back with it), the claim is released and Paymentwall retries.
 //!
-//! The timer is `futures-timer`'s, which needs no particular async runtime,
-//! as the listener does not. It is armed only once the handler is pending:
-//! a handler that finishes on its first poll (most do) costs no timer, and
-//! no wake-up of the timer's thread.
+//! The timer is the crate's own [`Sleep`], which needs no particular async
+//! runtime, as the listener does not. It is armed only once the handler is
+//! pending: a handler that finishes on its first poll costs no timer.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use futures_timer::Delay;
+use crate::timer::Sleep;
 
 /// Polls `future` until it is ready, or fails with the deadline once
 /// `limit` has passed since [`Deadline::new`].
 pub(crate) struct Deadline<F> {
     future: Pin<Box<F>>,
     started: Instant,
-    /// Armed at the first poll that leaves `future` pending, for what is
-    /// left of `limit`.
-    delay: Option<Delay>,
+    /// Made at the first poll that leaves `future` pending, for the end of
+    /// `limit`.
+    delay: Option<Sleep>,
     limit: Duration,
 }
 
@@ -44,9 +43,7 @@ impl<F: Future> Future for Deadline<F> {
             return Poll::Ready(Ok(output));
         }
         let (started, limit) = (self.started, self.limit);
-        let delay = self
-            .delay
-            .get_or_insert_with(|| Delay::new(limit.saturating_sub(started.elapsed())));
+        let delay = self.delay.get_or_insert_with(|| Sleep::new(started, limit));
         match Pin::new(delay).poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(self.limit)),
             Poll::Pending => Poll::Pending,

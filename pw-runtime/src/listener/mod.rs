@@ -669,7 +669,7 @@ where
                 Err(error @ LedgerError::Unavailable { .. }) => match pause {
                     Some(pause) => {
                         tracing::warn!(%error, "releasing the claim failed; retrying");
-                        futures_timer::Delay::new(pause).await;
+                        crate::timer::Sleep::after(pause).await;
                     }
                     None => {
                         tracing::error!(%error, "releasing the claim failed; it expires with its lease");

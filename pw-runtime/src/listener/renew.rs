@@ -4,16 +4,16 @@
 //! and never expires under a live handler. The handler's own deadline
 //! (`deadline.rs`) still bounds how long it may run.
 //!
-//! The timer is `futures-timer`'s, which needs no particular async runtime;
-//! it is armed only once the handler is pending (a handler done on its
-//! first poll costs no timer).
+//! The timer is the crate's own [`Sleep`], which needs no particular async
+//! runtime; it is armed only once the handler is pending (a handler done on
+//! its first poll costs no timer).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use futures_timer::Delay;
+use crate::timer::Sleep;
 
 use crate::ledger::LedgerError;
 
@@ -28,9 +28,9 @@ pub(crate) struct Renewing<'a, F, R> {
     renew: R,
     every: Duration,
     started: Instant,
-    /// Armed at the first poll that leaves the future pending, for the
+    /// Made at the first poll that leaves the future pending, for the
     /// first renewal `every` after [`Renewing::new`].
-    tick: Option<Delay>,
+    tick: Option<Sleep>,
     in_flight: Option<(Instant, Renewal<'a>)>,
     renewed: Option<Instant>,
 }
@@ -73,13 +73,11 @@ impl<'a, F: Future, R: FnMut() -> Renewal<'a> + Unpin> Future for Renewing<'a, F
                 }
             }
             let (started, every) = (this.started, this.every);
-            let tick = this
-                .tick
-                .get_or_insert_with(|| Delay::new(every.saturating_sub(started.elapsed())));
+            let tick = this.tick.get_or_insert_with(|| Sleep::new(started, every));
             match Pin::new(&mut *tick).poll(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(()) => {
-                    tick.reset(every);
+                    tick.reset(Instant::now(), every);
                     if this.in_flight.is_none() {
                         this.in_flight = Some((Instant::now(), (this.renew)()));
                     }

@@ -513,7 +513,7 @@ impl<S: Server> Ledger for ServerLedger<S> {
             }
             match outcome.map_err(unavailable::<S>)? {
                 Round::Deadlocked => {
-                    futures_timer::Delay::new(deadlock_pause(round)).await;
+                    crate::timer::Sleep::after(deadlock_pause(round)).await;
                 }
                 Round::Ours => {
                     return Ok(Claim::Fresh(lease.with_state(ServerLease::<S> {
