@@ -84,10 +84,12 @@ async fn mysql_reachable() -> bool {
 async fn drop_mysql_tables(prefix: &str) {
     let mut conn = sqlx::MySqlConnection::connect(&mysql_url()).await.unwrap();
     for table in ["ledger", "claims", "quarantine", "grants"] {
-        sqlx::query(&format!("DROP TABLE IF EXISTS `{prefix}{table}`"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP TABLE IF EXISTS `{prefix}{table}`"
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     }
 }
 
@@ -95,10 +97,12 @@ async fn drop_mysql_tables(prefix: &str) {
 async fn drop_postgres_tables(prefix: &str) {
     let mut conn = sqlx::PgConnection::connect(&postgres_url()).await.unwrap();
     for table in ["ledger", "claims", "quarantine", "grants"] {
-        sqlx::query(&format!("DROP TABLE IF EXISTS \"{prefix}{table}\""))
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP TABLE IF EXISTS \"{prefix}{table}\""
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     }
 }
 

@@ -1079,7 +1079,7 @@ async fn a_postgres_claim_waiting_on_a_completion_sees_it_done() {
             "DELETE FROM \"{}\".pw_claims WHERE reference = $1 AND token = $2",
             backend.schema
         );
-        let removed = sqlx::query(&drop_claim)
+        let removed = sqlx::query(sqlx::AssertSqlSafe(drop_claim.as_str()))
             .bind(&reference)
             .bind(lease.token())
             .execute(&mut *completion)
@@ -1091,7 +1091,7 @@ async fn a_postgres_claim_waiting_on_a_completion_sees_it_done() {
              VALUES ($1, $2, 'done', '', now())",
             ledger.table()
         );
-        sqlx::query(&record)
+        sqlx::query(sqlx::AssertSqlSafe(record.as_str()))
             .bind(&reference)
             .bind(i64::from(code))
             .execute(&mut *completion)

@@ -94,19 +94,23 @@ impl Shop {
             Grants::Postgres(schema) => {
                 let sql = format!("INSERT INTO \"{schema}\".grants VALUES ($1, 100)");
                 let conn = delivery.postgres().await?;
-                pw_runtime::ledger::sqlx::query(&sql)
-                    .bind(uid)
-                    .execute(conn)
-                    .await?;
+                pw_runtime::ledger::sqlx::query(pw_runtime::ledger::sqlx::AssertSqlSafe(
+                    sql.as_str(),
+                ))
+                .bind(uid)
+                .execute(conn)
+                .await?;
             }
             #[cfg(feature = "mysql")]
             Grants::Mysql(prefix) => {
                 let sql = format!("INSERT INTO `{prefix}grants` VALUES (?, 100)");
                 let conn = delivery.mysql().await?;
-                pw_runtime::ledger::sqlx::query(&sql)
-                    .bind(uid)
-                    .execute(conn)
-                    .await?;
+                pw_runtime::ledger::sqlx::query(pw_runtime::ledger::sqlx::AssertSqlSafe(
+                    sql.as_str(),
+                ))
+                .bind(uid)
+                .execute(conn)
+                .await?;
             }
         }
         Ok(())

@@ -6,7 +6,7 @@
 
 use pw_runtime::ledger::redis_client::{self, aio::ConnectionManager, AsyncCommands, Script};
 use pw_runtime::ledger::rusqlite::params;
-use pw_runtime::ledger::sqlx::{self, MySqlPool, PgPool};
+use pw_runtime::ledger::sqlx::{self, AssertSqlSafe, MySqlPool, PgPool};
 use pw_runtime::ledger::{LedgerError, SqliteLedger};
 use pw_runtime::{Delivery, HandlerError};
 use std::sync::LazyLock;
@@ -95,6 +95,9 @@ fn unavailable(backend: &'static str, error: impl std::fmt::Display) -> LedgerEr
 
 /// The table name for a prefix the ledger has already accepted (letters,
 /// digits and `_`).
+/// The grants table's name, quoted. The SQL built around it is passed as
+/// `AssertSqlSafe`: `prefix` is the ledger's, which the ledger checked
+/// (letters, digits and `_`) before the grants are opened.
 fn table(prefix: &str) -> String {
     format!("\"{prefix}grants\"")
 }
@@ -112,9 +115,9 @@ impl Grants {
     /// if missing.
     pub(crate) async fn mysql(pool: MySqlPool, prefix: &str) -> Result<Self, LedgerError> {
         let table = format!("`{prefix}grants`");
-        sqlx::query(&format!(
+        sqlx::query(AssertSqlSafe(format!(
             "CREATE TABLE IF NOT EXISTS {table} {MYSQL_COLUMNS}"
-        ))
+        )))
         .execute(&pool)
         .await
         .map_err(|error| unavailable("mysql", error))?;
@@ -131,9 +134,11 @@ impl Grants {
                 .bind(&table)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(&format!("CREATE TABLE IF NOT EXISTS {table} {COLUMNS}"))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(AssertSqlSafe(format!(
+                "CREATE TABLE IF NOT EXISTS {table} {COLUMNS}"
+            )))
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await
         };
         create
@@ -191,7 +196,7 @@ impl Grants {
                      VALUES (?, ?, ?, ?, ?, ?, ?)"
                 );
                 let db = delivery.mysql().await?;
-                let done = bind_grant(sqlx::query(&sql), grant)
+                let done = bind_grant(sqlx::query(AssertSqlSafe(sql)), grant)
                     .execute(&mut *db)
                     .await?;
                 done.rows_affected() == 1
@@ -199,7 +204,7 @@ impl Grants {
             Grants::Postgres { table, .. } => {
                 let sql = insert(table, "$1, $2, $3, $4, $5, $6, $7");
                 let db = delivery.postgres().await?;
-                let done = bind_grant(sqlx::query(&sql), grant)
+                let done = bind_grant(sqlx::query(AssertSqlSafe(sql)), grant)
                     .execute(&mut *db)
                     .await?;
                 done.rows_affected() == 1
@@ -238,13 +243,19 @@ impl Grants {
             Grants::Mysql { table, .. } => {
                 let sql = update(table, ["?", "?", "?"]);
                 let db = delivery.mysql().await?;
-                let query = sqlx::query(&sql).bind(now()).bind(reason).bind(reference);
+                let query = sqlx::query(AssertSqlSafe(sql))
+                    .bind(now())
+                    .bind(reason)
+                    .bind(reference);
                 query.execute(&mut *db).await?.rows_affected()
             }
             Grants::Postgres { table, .. } => {
                 let sql = update(table, ["$1", "$2", "$3"]);
                 let db = delivery.postgres().await?;
-                let query = sqlx::query(&sql).bind(now()).bind(reason).bind(reference);
+                let query = sqlx::query(AssertSqlSafe(sql))
+                    .bind(now())
+                    .bind(reason)
+                    .bind(reference);
                 query.execute(&mut *db).await?.rows_affected()
             }
             Grants::Redis {
@@ -282,18 +293,18 @@ impl Grants {
                 let sql = format!("SELECT COUNT(*) FROM {table}{condition}");
                 ledger.read(|db| db.query_row(&sql, [], |row| row.get(0)))?
             }
-            Grants::Mysql { pool, table } => {
-                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}{condition}"))
-                    .fetch_one(pool)
-                    .await
-                    .map_err(|error| unavailable("mysql", error))?
-            }
-            Grants::Postgres { pool, table } => {
-                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}{condition}"))
-                    .fetch_one(pool)
-                    .await
-                    .map_err(|error| unavailable("postgres", error))?
-            }
+            Grants::Mysql { pool, table } => sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM {table}{condition}"
+            )))
+            .fetch_one(pool)
+            .await
+            .map_err(|error| unavailable("mysql", error))?,
+            Grants::Postgres { pool, table } => sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM {table}{condition}"
+            )))
+            .fetch_one(pool)
+            .await
+            .map_err(|error| unavailable("postgres", error))?,
             Grants::Redis {
                 conn,
                 granted,
@@ -311,12 +322,12 @@ impl Grants {
 }
 
 fn bind_grant<'q, DB: sqlx::Database>(
-    query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
-    grant: &'q GrantRow,
-) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+    query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    grant: &GrantRow,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
 where
-    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'a> &'a String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: for<'a> sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
     query
         .bind(&grant.reference)

@@ -206,8 +206,8 @@ impl RedisLedger {
     /// ```
     pub async fn from_client(client: Client, options: LedgerOptions) -> Result<Self, LedgerError> {
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Duration::from_secs(5))
-            .set_response_timeout(Duration::from_secs(10))
+            .set_connection_timeout(Some(Duration::from_secs(5)))
+            .set_response_timeout(Some(Duration::from_secs(10)))
             .set_number_of_retries(2);
         let mut conn = ConnectionManager::new_with_config(client, config)
             .await
@@ -409,8 +409,12 @@ impl Ledger for RedisLedger {
             .query_async(&mut conn)
             .await
             .map_err(unavailable)?;
-        let mut pipe = redis::pipe();
         let ids: Vec<UniqueRef> = ids.iter().filter_map(|id| id.parse().ok()).collect();
+        if ids.is_empty() {
+            // An empty pipeline is refused by the client ("empty command").
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
         for id in &ids {
             pipe.cmd("HGETALL").arg(self.quarantine_key(id));
         }

@@ -433,9 +433,9 @@ mod sql_server {
         for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
         for<'r> (i64,): FromRow<'r, DB::Row>,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-        for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+        DB::Arguments: IntoArguments<DB>,
     {
-        let (n,): (i64,) = sqlx::query_as(sql)
+        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(value)
             .fetch_one(pool)
             .await
@@ -487,7 +487,10 @@ mod postgres_backend {
         }
         async fn teardown(self) {
             let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema);
-            sqlx::query(&sql).execute(&self.admin).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .execute(&self.admin)
+                .await
+                .unwrap();
         }
     }
 
@@ -532,12 +535,19 @@ mod postgres_backend {
                 "CREATE TABLE \"{}\".grants (uid TEXT NOT NULL, gems BIGINT NOT NULL)",
                 self.schema
             );
-            sqlx::query(&sql).execute(ledger.pool()).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .execute(ledger.pool())
+                .await
+                .unwrap();
         }
         async fn grant(&self, lease: &mut Lease, uid: &str) {
             let sql = format!("INSERT INTO \"{}\".grants VALUES ($1, 100)", self.schema);
             let conn = lease.postgres().await.unwrap();
-            sqlx::query(&sql).bind(uid).execute(conn).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(uid)
+                .execute(conn)
+                .await
+                .unwrap();
         }
         async fn grants(&self, ledger: &PostgresLedger, uid: &str) -> i64 {
             let sql = format!(
@@ -603,7 +613,10 @@ mod mysql_backend {
         async fn teardown(self) {
             for table in ["ledger", "claims", "quarantine", "grants"] {
                 let sql = format!("DROP TABLE IF EXISTS `{}{table}`", self.prefix);
-                sqlx::query(&sql).execute(&self.admin).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                    .execute(&self.admin)
+                    .await
+                    .unwrap();
             }
         }
     }
@@ -614,12 +627,19 @@ mod mysql_backend {
                 "CREATE TABLE `{}grants` (uid VARCHAR(64) NOT NULL, gems BIGINT NOT NULL) ENGINE=InnoDB",
                 self.prefix
             );
-            sqlx::query(&sql).execute(ledger.pool()).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .execute(ledger.pool())
+                .await
+                .unwrap();
         }
         async fn grant(&self, lease: &mut Lease, uid: &str) {
             let sql = format!("INSERT INTO `{}grants` VALUES (?, 100)", self.prefix);
             let conn = lease.mysql().await.unwrap();
-            sqlx::query(&sql).bind(uid).execute(conn).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(uid)
+                .execute(conn)
+                .await
+                .unwrap();
         }
         async fn grants(&self, ledger: &MySqlLedger, uid: &str) -> i64 {
             let sql = format!("SELECT count(*) FROM `{}grants` WHERE uid = ?", self.prefix);
@@ -673,7 +693,7 @@ mod redis_backend {
                 .await
                 .map_err(|_| {
                     redis_client::RedisError::from((
-                        redis_client::ErrorKind::IoError,
+                        redis_client::ErrorKind::Io,
                         "connection timed out",
                     ))
                 })?

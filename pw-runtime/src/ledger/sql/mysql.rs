@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use sqlx::mysql::{MySql, MySqlPool, MySqlPoolOptions};
-use sqlx::MySqlConnection;
+use sqlx::{AssertSqlSafe, MySqlConnection};
 
 use super::server::{lease_transaction, server_database, server_ledger_face, ServerLedger};
 use super::statements::{Dialect, Statements};
@@ -89,17 +89,19 @@ impl MySqlLedger {
     pub async fn from_pool(pool: MySqlPool, options: LedgerOptions) -> Result<Self, LedgerError> {
         let (statements, schema) = Statements::for_options(Dialect::Mysql, &options)?;
         if let Some(schema) = &schema {
-            sqlx::query(&format!("CREATE DATABASE IF NOT EXISTS `{schema}`"))
-                .execute(&pool)
-                .await
-                .map_err(unavailable)?;
+            sqlx::query(AssertSqlSafe(format!(
+                "CREATE DATABASE IF NOT EXISTS `{schema}`"
+            )))
+            .execute(&pool)
+            .await
+            .map_err(unavailable)?;
         }
         for create in [
             &statements.create_ledger,
             &statements.create_claims,
             &statements.create_quarantine,
         ] {
-            sqlx::query(create)
+            sqlx::query(AssertSqlSafe(create.as_str()))
                 .execute(&pool)
                 .await
                 .map_err(unavailable)?;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
-use sqlx::PgConnection;
+use sqlx::{AssertSqlSafe, PgConnection};
 
 use super::server::{lease_transaction, server_database, server_ledger_face, ServerLedger};
 use super::statements::{Dialect, Statements};
@@ -116,17 +116,19 @@ impl PostgresLedger {
             .await
             .map_err(unavailable)?;
         if let Some(schema) = &schema {
-            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
+            sqlx::query(AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+            )))
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
         }
         for create in [
             &statements.create_ledger,
             &statements.create_claims,
             &statements.create_quarantine,
         ] {
-            sqlx::query(create)
+            sqlx::query(AssertSqlSafe(create.as_str()))
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;

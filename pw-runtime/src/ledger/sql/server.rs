@@ -116,6 +116,10 @@ macro_rules! bind_args {
 pub(crate) use bind_args;
 
 /// Implements [`Server`] for `$server` on the sqlx database `$db`.
+///
+/// The statements are [`Statements`](super::statements::Statements): the
+/// only text in them besides the SQL is table and schema names checked by
+/// `sql_name` (letters, digits and `_`), hence `AssertSqlSafe`.
 macro_rules! server_database {
     ($server:ty, $db:ty, $backend:literal) => {
         impl $crate::ledger::sql::server::Server for $server {
@@ -129,7 +133,7 @@ macro_rules! server_database {
             ) -> impl std::future::Future<Output = Result<u64, sqlx::Error>> + Send + 'a {
                 use sqlx::Executor as _;
                 async move {
-                    let query = $crate::ledger::sql::server::bind_args!(sqlx::query(sql), args);
+                    let query = $crate::ledger::sql::server::bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql)), args);
                     let done = match on {
                         $crate::ledger::sql::server::On::Pool(pool) => pool.execute(query).await?,
                         $crate::ledger::sql::server::On::Conn(conn) => (&mut **conn).execute(query).await?,
@@ -148,7 +152,7 @@ macro_rules! server_database {
             > + Send
                    + 'a {
                 async move {
-                    let query = $crate::ledger::sql::server::bind_args!(sqlx::query_as(sql), args);
+                    let query = $crate::ledger::sql::server::bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args);
                     match on {
                         $crate::ledger::sql::server::On::Pool(pool) => query.fetch_optional(pool).await,
                         $crate::ledger::sql::server::On::Conn(conn) => query.fetch_optional(&mut **conn).await,
@@ -164,7 +168,7 @@ macro_rules! server_database {
                 Output = Result<Vec<$crate::ledger::sql::server::QuarantineRow>, sqlx::Error>,
             > + Send
                    + 'a {
-                async move { sqlx::query_as(sql).fetch_all(pool).await }
+                async move { sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await }
             }
 
             fn fetch_record<'a>(
@@ -176,7 +180,7 @@ macro_rules! server_database {
             > + Send
                    + 'a {
                 async move {
-                    let query = $crate::ledger::sql::server::bind_args!(sqlx::query_as(sql), args);
+                    let query = $crate::ledger::sql::server::bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args);
                     query.fetch_optional(pool).await
                 }
             }
