@@ -128,6 +128,48 @@ async fn claim_complete_then_already_done<B: Backend>() {
     backend.teardown().await;
 }
 
+/// References that a database collation could take for one another: with
+/// a trailing space, in another case, with a no-break space, decomposed
+/// (`e` + U+0301 for `é`), and one of 1,024 bytes next to one a byte
+/// shorter. Every backend keys a pingback by the exact bytes of its `ref`:
+/// each is a pingback of its own, done or looked up only as itself.
+async fn references_are_compared_byte_for_byte<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let ledger = backend.open(LEASE).await;
+    let long = "r".repeat(1024);
+    let references = [
+        "k\u{e9}1".to_owned(),
+        "k\u{e9}1 ".to_owned(),
+        "K\u{c9}1".to_owned(),
+        "k\u{e9}1\u{a0}".to_owned(),
+        "ke\u{301}1".to_owned(),
+        long.clone(),
+        long[..1023].to_owned(),
+    ];
+    for (n, reference) in references.iter().enumerate() {
+        for earlier in &references[..n] {
+            assert_claim(&ledger, &id(earlier, 0), "done").await;
+        }
+        assert_eq!(
+            payment_kind(&ledger, reference).await,
+            None,
+            "{reference:?} before its payment"
+        );
+        let lease = fresh(&ledger, &id(reference, 0)).await;
+        ledger.complete(lease, &params(reference, 0)).await.unwrap();
+        let original = ledger.original_payment(reference).await.unwrap().unwrap();
+        assert_eq!(original.id(), &id(reference, 0));
+        let recorded = original.params().unwrap();
+        assert_eq!(recorded.get("ref"), Some(reference.as_str()));
+    }
+    for reference in &references {
+        assert_claim(&ledger, &id(reference, 0), "done").await;
+    }
+    backend.teardown().await;
+}
+
 async fn release_makes_it_fresh_again<B: Backend>() {
     let Some(backend) = B::setup().await else {
         return;
@@ -937,6 +979,7 @@ macro_rules! common {
     ($backend:ty) => {
         run!($backend:
             claim_complete_then_already_done,
+            references_are_compared_byte_for_byte,
             release_makes_it_fresh_again,
             concurrent_claims_give_one_lease,
             unrelated_refs_claimed_together_are_all_fresh,

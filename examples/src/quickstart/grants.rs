@@ -68,8 +68,10 @@ const COLUMNS: &str = grants_columns!("TEXT", "");
 
 /// The columns of the grants table in MySQL / MariaDB (a key must have a
 /// length there).
+// The key in bytes, as the ledger's: MySQL's text collations take `ref`s
+// that differ in a trailing space (and, most of them, in case) for one.
 const MYSQL_COLUMNS: &str = grants_columns!(
-    "VARCHAR(255)",
+    "VARBINARY(1024)",
     " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
 );
 

@@ -59,6 +59,11 @@ pub trait Ledger: Send + Sync {
     /// once are handled one after the other, and the second sees the first
     /// in [`Ledger::original_payment`] or [`Ledger::reversal`].
     ///
+    /// `id`'s `ref` is compared byte for byte: `b1 ` and `B1` are not `b1`.
+    /// A backend keyed by text must not compare by a collation that ignores
+    /// case or trailing spaces; the built-in ones keep references of up to
+    /// 1,024 bytes.
+    ///
     /// # Errors
     ///
     /// [`LedgerError::Unavailable`] when the backend cannot be reached.

@@ -21,6 +21,14 @@
 //!   range of keys, as InnoDB takes for `SELECT ... FOR UPDATE` of a `ref`
 //!   with no row yet, makes concurrent claims of unrelated refs deadlock).
 //!
+//! - a pingback is keyed by the exact bytes of its `ref`, as on every
+//!   backend: on MySQL / MariaDB the `reference` columns are
+//!   `VARBINARY(1024)`, because its text collations compare with trailing
+//!   spaces ignored (`PAD SPACE`, `utf8mb4_bin` included) and most of them
+//!   without case, which would take the payment of `ref` `b1 ` for that of
+//!   `b1`, already done. References up to 1,024 bytes are kept on every
+//!   backend (`references_are_compared_byte_for_byte` in the ledger tests).
+//!
 //! Ledger tables written by earlier versions (claims as `in_progress` rows
 //! of the ledger table) are read as they are: only `done` rows count.
 
@@ -304,13 +312,13 @@ impl Statements {
                 let now = "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)";
                 Statements {
                     create_ledger: format!(
-                        "CREATE TABLE IF NOT EXISTS {t} (reference VARCHAR(255) NOT NULL, \
+                        "CREATE TABLE IF NOT EXISTS {t} (reference VARBINARY(1024) NOT NULL, \
                          kind BIGINT NOT NULL, state VARCHAR(16) NOT NULL, token VARCHAR(64), \
                          expires_at BIGINT, params MEDIUMTEXT, delivered_at BIGINT, \
                          PRIMARY KEY (reference, kind)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
                     ),
                     create_claims: format!(
-                        "CREATE TABLE IF NOT EXISTS {c} (reference VARCHAR(255) NOT NULL, \
+                        "CREATE TABLE IF NOT EXISTS {c} (reference VARBINARY(1024) NOT NULL, \
                          kind BIGINT NOT NULL, token VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL, \
                          PRIMARY KEY (reference, kind)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
                     ),
@@ -330,7 +338,7 @@ impl Statements {
                         "SELECT kind, CAST(params AS CHAR), delivered_at FROM {t} WHERE reference = ? {lookup_tail}"
                     ),
                     create_quarantine: format!(
-                        "CREATE TABLE IF NOT EXISTS {q} (reference VARCHAR(255) NOT NULL, \
+                        "CREATE TABLE IF NOT EXISTS {q} (reference VARBINARY(1024) NOT NULL, \
                          kind BIGINT NOT NULL, query MEDIUMTEXT NOT NULL, client VARCHAR(64) NOT NULL, \
                          error TEXT NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, \
                          attempts BIGINT NOT NULL, PRIMARY KEY (reference, kind)) \
