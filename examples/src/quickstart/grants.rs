@@ -67,9 +67,9 @@ macro_rules! grants_columns {
 const COLUMNS: &str = grants_columns!("TEXT", "");
 
 /// The columns of the grants table in MySQL / MariaDB (a key must have a
-/// length there).
-// The key in bytes, as the ledger's: MySQL's text collations take `ref`s
-// that differ in a trailing space (and, most of them, in case) for one.
+/// length there). The key is bytes, as the ledger's: MySQL's text
+/// collations take `ref`s that differ in a trailing space (and, most of
+/// them, in case) for one.
 const MYSQL_COLUMNS: &str = grants_columns!(
     "VARBINARY(1024)",
     " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
@@ -96,10 +96,8 @@ fn unavailable(backend: &'static str, error: impl std::fmt::Display) -> LedgerEr
 }
 
 /// The table name for a prefix the ledger has already accepted (letters,
-/// digits and `_`).
-/// The grants table's name, quoted. The SQL built around it is passed as
-/// `AssertSqlSafe`: `prefix` is the ledger's, which the ledger checked
-/// (letters, digits and `_`) before the grants are opened.
+/// digits and `_`), quoted: the SQL built around it is passed to sqlx as
+/// `AssertSqlSafe`.
 fn table(prefix: &str) -> String {
     format!("\"{prefix}grants\"")
 }
