@@ -1343,6 +1343,37 @@ async fn a_postgres_ledger_works_at_once_after_a_proxy_cut_its_connections() {
     backend.teardown().await;
 }
 
+/// With the `tls` feature, a URL that requires TLS gets it: the ledger's
+/// connections are encrypted (`pg_stat_ssl`) and the ledger works. The
+/// machines' PostgreSQL serves TLS (`ssl = on`).
+#[cfg(all(feature = "postgres", feature = "tls"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_ledger_connects_over_tls_when_the_url_requires_it() {
+    use pw_runtime::ledger::PostgresLedger;
+    let Some(backend) = Postgres::setup().await else {
+        return;
+    };
+    let separator = if backend.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{separator}sslmode=require", backend.url);
+    let options = LedgerOptions::new().lease(LEASE).schema(&backend.schema);
+    let ledger = PostgresLedger::connect(&url, options).await.unwrap();
+    let (encrypted,): (bool,) =
+        sqlx::query_as("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(ledger.pool())
+            .await
+            .unwrap();
+    assert!(
+        encrypted,
+        "the connection of sslmode=require is not encrypted"
+    );
+    let pay = id("tls1", 0);
+    let lease = fresh(&ledger, &pay).await;
+    ledger.complete(lease, &params("tls1", 0)).await.unwrap();
+    assert_claim(&ledger, &pay, "done").await;
+    drop(ledger);
+    backend.teardown().await;
+}
+
 #[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn a_prefix_that_is_not_an_sql_name_is_refused() {

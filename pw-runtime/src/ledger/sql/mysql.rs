@@ -51,6 +51,10 @@ impl MySqlLedger {
     /// Connects a pool to `url` (`mysql://user@host/database`, MariaDB alike) and creates
     /// the ledger's database and tables if missing.
     ///
+    /// With the `tls` feature the URL's `ssl-mode` applies (`REQUIRED`,
+    /// `VERIFY_CA`, `VERIFY_IDENTITY`; `ssl-ca=` names the server's CA);
+    /// without it, a URL that requires TLS fails to connect.
+    ///
     /// # Errors
     ///
     /// [`LedgerError::Config`] for an invalid prefix or schema,

@@ -64,6 +64,10 @@ impl PostgresLedger {
     /// delivered, not refused. A pool given to
     /// [`PostgresLedger::from_pool`] keeps its own settings.
     ///
+    /// With the `tls` feature the URL's `sslmode` applies (`require`,
+    /// `verify-ca`, `verify-full`; `sslrootcert=` names the server's CA);
+    /// without it, a URL that requires TLS fails to connect.
+    ///
     /// # Errors
     ///
     /// [`LedgerError::Config`] for an invalid prefix or schema,
