@@ -457,8 +457,8 @@ where
     ///
     /// The steps come pinned where the caller holds them: a future taken by
     /// value would be kept twice in this one's state, as the argument and
-    /// as the future awaited (the PostgreSQL quickstart's `handle` future
-    /// measured 22,976 bytes so, copied whole each time it moved).
+    /// as the future awaited (about half of the 22,976 bytes the PostgreSQL
+    /// quickstart's request future measured so).
     async fn traced(
         &self,
         replay: bool,

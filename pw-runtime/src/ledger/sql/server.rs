@@ -278,6 +278,14 @@ impl<S: Server> ServerLedger<S> {
         }
     }
 
+    /// A connection of the pool, for a claim's statements (awaited boxed,
+    /// as everything on the pool: see `server_database`).
+    async fn checkout(&self) -> Result<PoolConnection<S::Db>, LedgerError> {
+        Box::pin(self.pool.acquire())
+            .await
+            .map_err(unavailable::<S>)
+    }
+
     /// The arguments that name a pingback's rows in the ledger and the
     /// quarantine: `(reference, kind)`.
     fn key(id: &UniqueRef) -> Vec<Arg> {
@@ -499,9 +507,7 @@ impl<S: Server> Ledger for ServerLedger<S> {
         // The statements run in turn on one connection: a pool that tests
         // each connection it hands out (MySQL's, a merchant's own) pays
         // that round trip once a claim.
-        let mut conn = Box::pin(self.pool.acquire())
-            .await
-            .map_err(unavailable::<S>)?;
+        let mut conn = self.checkout().await?;
         let mut runs_left = runs(&self.pool);
         // A claim that vanishes between the two statements (released) is
         // tried again; a few rounds settle any race. A take the server
@@ -523,9 +529,7 @@ impl<S: Server> Ledger for ServerLedger<S> {
                     break;
                 }
                 lost(err);
-                conn = Box::pin(self.pool.acquire())
-                    .await
-                    .map_err(unavailable::<S>)?;
+                conn = self.checkout().await?;
                 outcome = self.claim_round(&mut conn, id, lease.token()).await;
             }
             match outcome.map_err(unavailable::<S>)? {
