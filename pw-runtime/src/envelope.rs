@@ -7,7 +7,7 @@ use crate::value::{kind, FromValue};
 use rust_decimal::Decimal;
 
 use crate::kinds::parse_code_bytes;
-use crate::kinds::{ChargebackReason, PingbackType, SubscriptionPeriod};
+use crate::kinds::{ChargebackReason, PingbackType, Reference, SubscriptionPeriod};
 use crate::params::Params;
 use crate::standard::Standard;
 use pw_catalog::ApiType;
@@ -115,6 +115,9 @@ enum GoodsFields {
     Cart,
 }
 
+/// What a `ref` is, for an error.
+const REFERENCE: &str = "a transaction reference of at most 1,024 bytes";
+
 /// The value at `slot`, empty if absent, for an error.
 #[cold]
 fn shown(params: &Params, slot: Option<usize>) -> &str {
@@ -154,7 +157,17 @@ impl Fields {
         found: &Standard,
     ) -> Result<Fields, EnvelopeError> {
         let uid = scalar(found.uid(), false, "uid", "a user id")?;
-        let reference = scalar(found.reference(), false, "ref", "a transaction reference")?;
+        let reference = scalar(found.reference(), false, "ref", REFERENCE)?;
+        // Longer than every ledger keeps: refused here, the same on each
+        // backend, rather than failing one ledger's insert (500, retried
+        // for days) and passing on another. (Empty, it is missing.)
+        if params.value_bytes_at(reference as usize).len() > Reference::MAX_BYTES {
+            return Err(invalid(
+                "ref",
+                REFERENCE,
+                params.value_at(reference as usize),
+            ));
+        }
         let kind = match parse_code_bytes(found.pingback_type_bytes(params)) {
             Some(code) => PingbackType::from_code(code),
             None => {
@@ -369,6 +382,43 @@ mod tests {
             let err = decode(ApiType::DigitalGoods, &pairs).unwrap_err();
             assert_eq!(err.parameter, parameter, "{extra:?}");
         }
+    }
+
+    #[test]
+    fn a_ref_is_at_most_max_bytes_long_counted_after_decoding() {
+        let longest = "\u{e9}".repeat(Reference::MAX_BYTES / 2);
+        for (reference, taken) in [
+            ("r", true),
+            (longest.as_str(), true),
+            (&longest[..Reference::MAX_BYTES - 2], true),
+            (&format!("{longest}r"), false),
+        ] {
+            let pairs = [
+                ("uid", "u"),
+                ("goodsid", "g"),
+                ("type", "0"),
+                ("ref", reference),
+            ];
+            let result = decode(ApiType::DigitalGoods, &pairs);
+            match result {
+                Ok(_) => assert!(taken, "{} bytes taken", reference.len()),
+                Err(err) => {
+                    assert!(!taken, "{} bytes: {err}", reference.len());
+                    assert_eq!(err.parameter, "ref");
+                    assert!(err.to_string().contains("1,024 bytes"), "{err}");
+                }
+            }
+        }
+        // Percent-encoded, the longest is three times as long on the wire.
+        let query = format!(
+            "uid=u&goodsid=g&type=0&ref={}",
+            "%41".repeat(Reference::MAX_BYTES)
+        );
+        let params = Params::parse(query.as_bytes(), &crate::Limits::default()).unwrap();
+        assert!(Fields::decode(ApiType::DigitalGoods, &params, &Standard::find(&params)).is_ok());
+        // The words say the limit the code checks.
+        let (thousands, rest) = (Reference::MAX_BYTES / 1000, Reference::MAX_BYTES % 1000);
+        assert!(REFERENCE.ends_with(&format!(" at most {thousands},{rest:03} bytes")));
     }
 
     #[test]

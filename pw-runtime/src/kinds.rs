@@ -370,7 +370,9 @@ impl fmt::Display for UniqueRef {
 
 /// The error of parsing a [`UniqueRef`] that is not `<ref>_<type>`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("expected `<ref>_<type>` with a non-empty ref and a numeric type, e.g. `b1493096790_0`")]
+#[error(
+    "expected `<ref>_<type>` with a ref of 1 to 1,024 bytes and a numeric type, e.g. `b1493096790_0`"
+)]
 pub struct InvalidUniqueRef;
 
 impl FromStr for UniqueRef {
@@ -379,7 +381,7 @@ impl FromStr for UniqueRef {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (reference, code) = s.rsplit_once('_').ok_or(InvalidUniqueRef)?;
         let code = parse_code(code).ok_or(InvalidUniqueRef)?;
-        if reference.is_empty() {
+        if reference.is_empty() || reference.len() > Reference::MAX_BYTES {
             return Err(InvalidUniqueRef);
         }
         Ok(UniqueRef::new(reference, PingbackType::from_code(code)))
@@ -388,7 +390,8 @@ impl FromStr for UniqueRef {
 
 /// A Paymentwall transaction reference, `ref` (e.g. `b1493096790`).
 ///
-/// Not empty, and free of whitespace and control characters.
+/// Not empty, at most [`Reference::MAX_BYTES`] bytes, and free of
+/// whitespace and control characters.
 ///
 /// ```
 /// use pw_runtime::Reference;
@@ -397,11 +400,22 @@ impl FromStr for UniqueRef {
 /// assert_eq!(reference.as_str(), "b1493096790");
 /// assert!("".parse::<Reference>().is_err());
 /// assert!("b1 2".parse::<Reference>().is_err());
+/// assert!("b".repeat(Reference::MAX_BYTES + 1).parse::<Reference>().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Reference(String);
 
 impl Reference {
+    /// The longest `ref` pw takes, in bytes (1,024): every ledger keeps
+    /// one this long, so a pingback is kept or refused the same way on
+    /// each. The verifier refuses a longer `ref` (400, before any ledger
+    /// sees it); Paymentwall's own are about a dozen characters.
+    ///
+    /// ```
+    /// assert_eq!(pw_runtime::Reference::MAX_BYTES, 1024);
+    /// ```
+    pub const MAX_BYTES: usize = 1024;
+
     /// The reference as text.
     ///
     /// ```
@@ -425,17 +439,20 @@ impl fmt::Display for Reference {
     }
 }
 
-/// The error of parsing a [`Reference`] that is empty or holds whitespace
-/// or control characters.
+/// The error of parsing a [`Reference`] that is empty, longer than
+/// [`Reference::MAX_BYTES`] or holds whitespace or control characters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a reference is not empty and holds no whitespace or control characters")]
+#[error("a reference is 1 to 1,024 bytes long and holds no whitespace or control characters")]
 pub struct InvalidReference;
 
 impl FromStr for Reference {
     type Err = InvalidReference;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if s.is_empty()
+            || s.len() > Reference::MAX_BYTES
+            || s.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(InvalidReference);
         }
         Ok(Reference(s.to_owned()))
@@ -604,5 +621,14 @@ mod tests {
         for bad in ["_0", "x_", "x_-1", "x_+1", "x_ 1", "x_a"] {
             assert!(bad.parse::<UniqueRef>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_ref_is_at_most_max_bytes_as_a_reference_and_in_a_unique_ref() {
+        let longest = "\u{e9}".repeat(Reference::MAX_BYTES / 2);
+        assert!(longest.parse::<Reference>().is_ok());
+        assert!(format!("{longest}_0").parse::<UniqueRef>().is_ok());
+        assert!(format!("{longest}r").parse::<Reference>().is_err());
+        assert!(format!("{longest}r_0").parse::<UniqueRef>().is_err());
     }
 }

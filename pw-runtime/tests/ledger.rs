@@ -138,7 +138,7 @@ async fn references_are_compared_byte_for_byte<B: Backend>() {
         return;
     };
     let ledger = backend.open(LEASE).await;
-    let long = "r".repeat(1024);
+    let long = "r".repeat(pw_runtime::Reference::MAX_BYTES);
     let references = [
         "k\u{e9}1".to_owned(),
         "k\u{e9}1 ".to_owned(),
@@ -146,7 +146,7 @@ async fn references_are_compared_byte_for_byte<B: Backend>() {
         "k\u{e9}1\u{a0}".to_owned(),
         "ke\u{301}1".to_owned(),
         long.clone(),
-        long[..1023].to_owned(),
+        long[..long.len() - 1].to_owned(),
     ];
     for (n, reference) in references.iter().enumerate() {
         for earlier in &references[..n] {

@@ -12,7 +12,7 @@ use pw_runtime::ledger::{Claim, Ledger};
 use pw_runtime::listener::{Listener, Request};
 use pw_runtime::{
     ChargebackReason, Delivery, Grant, HandlerError, Notice, OriginalPayment, Pingback,
-    PingbackType, Reversal, UniqueRef,
+    PingbackType, Reference, Reversal, UniqueRef,
 };
 
 #[path = "support/backends.rs"]
@@ -247,6 +247,45 @@ async fn a_failing_handler_gets_500_and_the_retry_runs_it_again<B: Backend>() {
     backend.teardown().await;
 }
 
+/// A `ref` of [`Reference::MAX_BYTES`] is delivered once and acknowledged
+/// again as a duplicate; one byte longer it is refused with 400 naming
+/// `ref` and its limit before any ledger sees it: the same answer on every
+/// backend (one ledger's insert failing with 500 and another's passing was
+/// the alternative). Empty, it is missing.
+async fn a_ref_is_taken_up_to_its_limit_and_refused_past_it<B: Backend>() {
+    let Some(backend) = B::setup().await else {
+        return;
+    };
+    let shop = Shop::new();
+    let listener = listener(shop.clone(), backend.open(LEASE).await);
+    let longest = "r".repeat(Reference::MAX_BYTES);
+    assert_ok(&listener.handle(pingback(&longest, 0, "spring")).await);
+    assert_ok(&listener.handle(pingback(&longest, 0, "spring")).await);
+    assert_eq!(shop.payments(&longest), 1);
+    let payment = listener.ledger().original_payment(&longest).await.unwrap();
+    assert_eq!(
+        payment.map(|p| p.id().clone()),
+        Some(UniqueRef::new(longest.clone(), PingbackType::Payment))
+    );
+    for reference in [format!("{longest}r"), "x".repeat(4096), String::new()] {
+        let refused = listener.handle(pingback(&reference, 0, "spring")).await;
+        let says = if reference.is_empty() {
+            "missing parameters: ref"
+        } else {
+            "expected a transaction reference of at most 1,024 bytes"
+        };
+        assert_eq!(
+            refused.status,
+            400,
+            "{} bytes: {refused:?}",
+            reference.len()
+        );
+        assert!(refused.body.contains(says), "{refused:?}");
+        assert_eq!(shop.payments(&reference), 0);
+    }
+    backend.teardown().await;
+}
+
 async fn a_crashed_claim_is_retried_after_its_lease<B: Backend>() {
     let Some(backend) = B::setup().await else {
         return;
@@ -388,6 +427,7 @@ macro_rules! every_scenario {
             against!($short_lease: a_crashed_claim_is_retried_after_its_lease);
             against!($backend:
                 a_duplicate_is_acknowledged_and_not_delivered_again,
+                a_ref_is_taken_up_to_its_limit_and_refused_past_it,
                 concurrent_deliveries_run_the_handler_once,
                 a_failing_handler_gets_500_and_the_retry_runs_it_again,
                 a_chargeback_receives_the_original_payment,

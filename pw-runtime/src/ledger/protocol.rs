@@ -61,8 +61,9 @@ pub trait Ledger: Send + Sync {
     ///
     /// `id`'s `ref` is compared byte for byte: `b1 ` and `B1` are not `b1`.
     /// A backend keyed by text must not compare by a collation that ignores
-    /// case or trailing spaces; the built-in ones keep references of up to
-    /// 1,024 bytes.
+    /// case or trailing spaces. It must keep references of up to
+    /// [`Reference::MAX_BYTES`](crate::Reference::MAX_BYTES) (1,024) bytes;
+    /// the verifier refuses a longer `ref` before the listener claims it.
     ///
     /// # Errors
     ///

@@ -26,8 +26,10 @@
 //!   `VARBINARY(1024)`, because its text collations compare with trailing
 //!   spaces ignored (`PAD SPACE`, `utf8mb4_bin` included) and most of them
 //!   without case, which would take the payment of `ref` `b1 ` for that of
-//!   `b1`, already done. References up to 1,024 bytes are kept on every
-//!   backend (`references_are_compared_byte_for_byte` in the ledger tests).
+//!   `b1`, already done. References up to 1,024 bytes
+//!   ([`Reference::MAX_BYTES`](crate::Reference::MAX_BYTES), the longest
+//!   the verifier passes) are kept on every backend
+//!   (`references_are_compared_byte_for_byte` in the ledger tests).
 //!
 //! Ledger tables written by earlier versions (claims as `in_progress` rows
 //! of the ledger table) are read as they are: only `done` rows count.
