@@ -29,6 +29,7 @@ mod allowlist;
 pub mod architecture {}
 pub mod catalog;
 mod codes;
+mod deadline;
 mod delivery;
 mod envelope;
 pub mod handler;

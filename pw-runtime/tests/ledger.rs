@@ -1251,31 +1251,62 @@ async fn a_postgres_ledger_works_at_once_after_its_connections_were_ended() {
     backend.teardown().await;
 }
 
-/// A TCP proxy in front of PostgreSQL that can cut all its connections at
-/// once, as a proxy's idle timeout or a network failure does (each
-/// connection finds its socket closed, an I/O error, on its next use).
-#[cfg(feature = "postgres")]
+/// A TCP proxy in front of a database server that can cut all its
+/// connections at once, as a proxy's idle timeout or a network failure
+/// does (each connection finds its socket closed, an I/O error, on its
+/// next use), or stall them: every connection stays open and nothing
+/// crosses it, as when a route drops packets without a word.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 struct CuttingProxy {
     addr: std::net::SocketAddr,
     links: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    stalled: Arc<std::sync::atomic::AtomicBool>,
     accepting: tokio::task::JoinHandle<()>,
 }
 
-#[cfg(feature = "postgres")]
+/// Copies `from` to `to`; what it reads while `stalled` is set it holds
+/// until the stall ends.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    stalled: Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0; 16 * 1024];
+    while let Ok(n @ 1..) = from.read(&mut buf).await {
+        while stalled.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 impl CuttingProxy {
     /// A proxy on a free loopback port to `target` (`host:port`).
     async fn start(target: String) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let links = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let accepting = tokio::spawn({
-            let links = Arc::clone(&links);
+            let (links, stalled) = (Arc::clone(&links), Arc::clone(&stalled));
             async move {
-                while let Ok((mut client, _)) = listener.accept().await {
+                while let Ok((client, _)) = listener.accept().await {
                     let target = target.clone();
+                    let stalled = Arc::clone(&stalled);
                     let link = tokio::spawn(async move {
-                        if let Ok(mut server) = tokio::net::TcpStream::connect(&target).await {
-                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        if let Ok(server) = tokio::net::TcpStream::connect(&target).await {
+                            let (client_in, client_out) = client.into_split();
+                            let (server_in, server_out) = server.into_split();
+                            tokio::join!(
+                                pump(client_in, server_out, Arc::clone(&stalled)),
+                                pump(server_in, client_out, stalled),
+                            );
                         }
                     });
                     links.lock().unwrap().push(link);
@@ -1285,8 +1316,15 @@ impl CuttingProxy {
         CuttingProxy {
             addr,
             links,
+            stalled,
             accepting,
         }
+    }
+
+    /// Stops (`true`) or resumes (`false`) all traffic through the proxy.
+    fn stall(&self, stalled: bool) {
+        self.stalled
+            .store(stalled, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// `url` with its host and port replaced by the proxy's.
@@ -1314,7 +1352,7 @@ impl CuttingProxy {
     }
 }
 
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 impl Drop for CuttingProxy {
     fn drop(&mut self) {
         self.accepting.abort();
@@ -1340,6 +1378,104 @@ async fn a_postgres_ledger_works_at_once_after_a_proxy_cut_its_connections() {
         assert!(proxy.cut().await > 0);
     })
     .await;
+    backend.teardown().await;
+}
+
+/// The response timeout of the stall tests, and their lease.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
+const STALL_LEASE: Duration = Duration::from_secs(3);
+
+/// While the network to the server drops everything without a word, each
+/// call of a server ledger fails within its response timeout (instead of
+/// waiting for TCP to give up, about 15 minutes), a lease taken before the
+/// stall included; once traffic flows again the ledger works, and the
+/// payment whose completion failed is delivered once.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+async fn every_call_fails_in_time_while_the_network_stalls<L: Ledger>(
+    ledger: &L,
+    proxy: &CuttingProxy,
+) {
+    let limit = RESPONSE_TIMEOUT * 3;
+    let (s1, s2) = (id("s1", 0), id("s2", 0));
+    let lease = fresh(ledger, &s1).await;
+    let held = fresh(ledger, &s2).await;
+    proxy.stall(true);
+    let started = std::time::Instant::now();
+    let claim = tokio::time::timeout(limit, ledger.claim(&id("s3", 0))).await;
+    assert!(
+        matches!(claim, Ok(Err(LedgerError::Unavailable { .. }))),
+        "claim: {claim:?}"
+    );
+    let lookup = tokio::time::timeout(limit, ledger.original_payment("s1")).await;
+    assert!(
+        matches!(lookup, Ok(Err(LedgerError::Unavailable { .. }))),
+        "lookup: {lookup:?}"
+    );
+    let completed = tokio::time::timeout(limit, ledger.complete(lease, &params("s1", 0))).await;
+    assert!(
+        matches!(completed, Ok(Err(LedgerError::Unavailable { .. }))),
+        "complete: {completed:?}"
+    );
+    let released = tokio::time::timeout(limit, ledger.release(held)).await;
+    assert!(
+        matches!(released, Ok(Err(LedgerError::Unavailable { .. }))),
+        "release: {released:?}"
+    );
+    assert!(started.elapsed() < limit * 4, "{:?}", started.elapsed());
+    proxy.stall(false);
+    // s1's completion may or may not have reached the server; either way
+    // it is done at most once: done now, or claimed again once its lease
+    // has expired.
+    tokio::time::sleep(STALL_LEASE + Duration::from_millis(500)).await;
+    match ledger.claim(&s1).await.unwrap() {
+        Claim::AlreadyDone => {}
+        Claim::Fresh(lease) => ledger.complete(lease, &params("s1", 0)).await.unwrap(),
+        Claim::InProgress => panic!("s1 still in progress after its lease"),
+    }
+    assert_claim(ledger, &s1, "done").await;
+    assert_claim(ledger, &id("s4", 0), "fresh").await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_ledger_fails_in_time_while_the_network_stalls() {
+    use pw_runtime::ledger::sqlx::postgres::PgConnectOptions;
+    use pw_runtime::ledger::PostgresLedger;
+    let Some(backend) = Postgres::setup().await else {
+        return;
+    };
+    let server: PgConnectOptions = backend.url.parse().unwrap();
+    let proxy = CuttingProxy::start(format!("{}:{}", server.get_host(), server.get_port())).await;
+    let options = LedgerOptions::new()
+        .lease(STALL_LEASE)
+        .schema(&backend.schema)
+        .response_timeout(RESPONSE_TIMEOUT);
+    let ledger = PostgresLedger::connect(&proxy.url(&backend.url), options)
+        .await
+        .unwrap();
+    every_call_fails_in_time_while_the_network_stalls(&ledger, &proxy).await;
+    drop(ledger);
+    backend.teardown().await;
+}
+
+#[cfg(feature = "mysql")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mysql_ledger_fails_in_time_while_the_network_stalls() {
+    use pw_runtime::ledger::MySqlLedger;
+    let Some(backend) = Mysql::setup().await else {
+        return;
+    };
+    let server: pw_runtime::ledger::sqlx::mysql::MySqlConnectOptions = backend.url.parse().unwrap();
+    let proxy = CuttingProxy::start(format!("{}:{}", server.get_host(), server.get_port())).await;
+    let options = LedgerOptions::new()
+        .lease(STALL_LEASE)
+        .prefix(&backend.prefix)
+        .response_timeout(RESPONSE_TIMEOUT);
+    let ledger = MySqlLedger::connect(&proxy.url(&backend.url), options)
+        .await
+        .unwrap();
+    every_call_fails_in_time_while_the_network_stalls(&ledger, &proxy).await;
+    drop(ledger);
     backend.teardown().await;
 }
 

@@ -32,7 +32,7 @@ pub use claim::Claim;
 pub use error::LedgerError;
 pub use lease::Lease;
 pub use memory::MemoryLedger;
-pub use options::{LedgerOptions, DEFAULT_LEASE};
+pub use options::{LedgerOptions, DEFAULT_LEASE, DEFAULT_RESPONSE_TIMEOUT};
 pub use protocol::Ledger;
 pub use quarantine::Quarantined;
 pub use record::{PaymentRecord, MONEY_KINDS};

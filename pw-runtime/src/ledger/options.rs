@@ -25,6 +25,7 @@ pub struct LedgerOptions {
     pub(crate) prefix: String,
     pub(crate) schema: Option<String>,
     pub(crate) accept_redis_data_loss: bool,
+    pub(crate) response_timeout: Duration,
 }
 
 /// The default of [`LedgerOptions::lease`]: 30 s.
@@ -34,6 +35,12 @@ pub struct LedgerOptions {
 /// ```
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 
+/// The default of [`LedgerOptions::response_timeout`]: 10 s.
+/// ```
+/// assert_eq!(pw_runtime::ledger::DEFAULT_RESPONSE_TIMEOUT.as_secs(), 10);
+/// ```
+pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Default for LedgerOptions {
     fn default() -> Self {
         LedgerOptions {
@@ -41,6 +48,7 @@ impl Default for LedgerOptions {
             prefix: "pw_".to_owned(),
             schema: None,
             accept_redis_data_loss: false,
+            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
         }
     }
 }
@@ -123,6 +131,47 @@ impl LedgerOptions {
     pub fn accept_redis_data_loss(mut self) -> Self {
         self.accept_redis_data_loss = true;
         self
+    }
+
+    /// PostgreSQL, MySQL / MariaDB and Redis: how long one call of the
+    /// ledger (a claim, a completion with its commit, a release, a lookup;
+    /// on Redis, each of its commands) waits for the server before it
+    /// fails with
+    /// [`LedgerError::Unavailable`](crate::ledger::LedgerError::Unavailable),
+    /// which the listener answers 500 (Paymentwall retries). 10 s by
+    /// default ([`DEFAULT_RESPONSE_TIMEOUT`]); at least a millisecond.
+    ///
+    /// It bounds what TCP does not: on a route that drops packets without
+    /// a word (a failed switch, a database failing over behind a fixed
+    /// address), a statement waits for an answer until the kernel gives up
+    /// on the connection, about 15 minutes on Linux, while Paymentwall's
+    /// request and the pingback's claim wait with it. A call that ran out
+    /// of time is undone or harmless: a claim taken by it expires with its
+    /// lease; a completion whose commit reached the server is found done
+    /// by the retry, one that did not is rolled back, and the pingback is
+    /// handled again. The pool replaces the connection it ran on. A
+    /// handler's own statements in the ledger's transaction are bounded by
+    /// the listener's handler deadline instead. (SQLite is a local file:
+    /// its calls wait their turn and are not bounded.)
+    ///
+    /// ```
+    /// let options = pw_runtime::ledger::LedgerOptions::new()
+    ///     .response_timeout(std::time::Duration::from_secs(5));
+    /// assert_eq!(options.response_timeout_duration().as_secs(), 5);
+    /// ```
+    pub fn response_timeout(mut self, timeout: Duration) -> Self {
+        self.response_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The response timeout ([`LedgerOptions::response_timeout`]).
+    ///
+    /// ```
+    /// let options = pw_runtime::ledger::LedgerOptions::new();
+    /// assert_eq!(options.response_timeout_duration(), pw_runtime::ledger::DEFAULT_RESPONSE_TIMEOUT);
+    /// ```
+    pub fn response_timeout_duration(&self) -> Duration {
+        self.response_timeout
     }
 
     /// The lease duration.

@@ -185,8 +185,9 @@ impl RedisLedger {
     }
 
     /// A ledger on `client`'s server: one multiplexed connection that
-    /// reconnects by itself, 5-second connection and 10-second response
-    /// timeouts.
+    /// reconnects by itself, a 5-second connection timeout and the
+    /// options' response timeout for each command
+    /// ([`LedgerOptions::response_timeout`], 10 s by default).
     ///
     /// # Errors
     ///
@@ -207,7 +208,7 @@ impl RedisLedger {
     pub async fn from_client(client: Client, options: LedgerOptions) -> Result<Self, LedgerError> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(5)))
-            .set_response_timeout(Some(Duration::from_secs(10)))
+            .set_response_timeout(Some(options.response_timeout))
             .set_number_of_retries(2);
         let mut conn = ConnectionManager::new_with_config(client, config)
             .await

@@ -17,7 +17,7 @@
 //! | 405 | `method not allowed` | a method other than GET and POST (`Allow: GET, POST`) | retries |
 //! | 413 | what is wrong | the query or body is over the size or parameter-count limit | retries |
 //! | 415 | what is wrong | a POST body that is not `application/x-www-form-urlencoded` | retries |
-//! | 500 | what failed | the handler failed, panicked or ran past its deadline (default 30 s), or the ledger is unavailable: nothing was recorded | retries |
+//! | 500 | what failed | the handler failed, panicked or ran past its deadline (default 30 s), or the ledger is unavailable or gave no answer within its response timeout (default 10 s, `LedgerOptions::response_timeout`): nothing was recorded | retries |
 //! | 501 | `pingback type N is not handled ...` | an undocumented pingback type the handler's `unknown_type` does not accept (its default), or a method returned [`HandlerError::unhandled_type`](crate::HandlerError::unhandled_type); logged at error level with the code | retries |
 //! | 503 | `in progress` | the same pingback, or another type that moves goods (0, 1, 2, 201, 202) of its `ref`, is being handled by another delivery right now (`Retry-After`) | retries |
 //!
@@ -73,7 +73,6 @@
 //! # });
 //! ```
 
-mod deadline;
 mod renew;
 mod request;
 mod response;
@@ -83,6 +82,7 @@ pub use request::Request;
 pub use response::Response;
 
 use crate::allowlist::{Source, SourceCheck};
+use crate::deadline::Deadline;
 use crate::delivery::{Delivery, OriginalPayment, RecordedReversal};
 use crate::handler::{DeliveryKind, HandledBy, RefHistory, Reversal};
 use crate::kinds::{PingbackType, UniqueRef};
@@ -92,7 +92,6 @@ use crate::schema::{DecodeError, Pingback};
 use crate::secret::SecretKey;
 use crate::signature::SignatureVersion;
 use crate::verify::{Rejection, VerifiedPingback, Verifier, VerifierBuilder};
-use deadline::Deadline;
 use renew::{Renewal, Renewing};
 use std::fmt;
 use std::marker::PhantomData;

@@ -21,7 +21,13 @@
 //!
 //! A statement that may safely run more than once runs again when it
 //! found its pooled connection dead (`reconnect.rs`); why each may is said
-//! where it runs.
+//! where it runs. Each call of the ledger, retries included, ends within
+//! the response timeout ([`LedgerOptions::response_timeout`]): a
+//! connection that went silent fails the call as unavailable instead of
+//! holding the pingback until TCP gives up. Dropped then, the call's
+//! futures leave nothing half done: a transaction is rolled back (or its
+//! commit reached the server, and the retry finds the record), a claim
+//! expires with its lease, and the pool replaces the connection.
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -34,6 +40,7 @@ use sqlx::{Pool, Transaction};
 use super::reconnect::{again_if_lost, connection_lost, lost, runs};
 use super::record;
 use super::statements::{Statements, MONEY_SLOT};
+use crate::deadline::Deadline;
 use crate::kinds::UniqueRef;
 use crate::ledger::clock::{from_unix_millis, unix_millis};
 use crate::ledger::record::moves_money;
@@ -203,6 +210,7 @@ pub(crate) use server_database;
 /// reached through `&mut`, never locked).
 pub(crate) struct ServerLease<S: Server> {
     pool: Pool<S::Db>,
+    response_timeout: Duration,
     tx: Mutex<Option<Transaction<'static, S::Db>>>,
     server: PhantomData<fn() -> S>,
 }
@@ -223,12 +231,17 @@ pub(crate) async fn lease_transaction<S: Server>(
 ) -> Result<&mut <S::Db as sqlx::Database>::Connection, LedgerError> {
     lease.expect_backend(S::BACKEND)?;
     let stale = lease.stale();
-    let ServerLease { pool, tx, .. } = lease.state_mut::<ServerLease<S>>().ok_or(stale)?;
+    let ServerLease {
+        pool,
+        response_timeout,
+        tx,
+        ..
+    } = lease.state_mut::<ServerLease<S>>().ok_or(stale)?;
     let slot = tx
         .get_mut()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if slot.is_none() {
-        *slot = Some(begin::<S>(pool).await?);
+        *slot = Some(in_time::<S, _>(*response_timeout, begin::<S>(pool)).await?);
     }
     match slot {
         Some(tx) => Ok(&mut **tx),
@@ -249,12 +262,31 @@ fn unavailable<S: Server>(err: sqlx::Error) -> LedgerError {
     LedgerError::unavailable(S::BACKEND, err)
 }
 
+/// `call`, or [`LedgerError::Unavailable`] once `limit` has passed (the
+/// call is dropped then).
+async fn in_time<S: Server, T>(
+    limit: Duration,
+    call: impl Future<Output = Result<T, LedgerError>>,
+) -> Result<T, LedgerError> {
+    match Deadline::new(limit, call).await {
+        Ok(result) => result,
+        Err(limit) => Err(LedgerError::unavailable(
+            S::BACKEND,
+            format_args!(
+                "no answer from the server within {} ms (the response timeout)",
+                limit.as_millis()
+            ),
+        )),
+    }
+}
+
 /// A server SQL ledger: its pool, its statements, its lease.
 pub(crate) struct ServerLedger<S: Server> {
     pub(crate) pool: Pool<S::Db>,
     pub(crate) statements: Arc<Statements>,
     pub(crate) lease: Duration,
     lease_millis: i64,
+    response_timeout: Duration,
 }
 
 impl<S: Server> Clone for ServerLedger<S> {
@@ -264,6 +296,7 @@ impl<S: Server> Clone for ServerLedger<S> {
             statements: Arc::clone(&self.statements),
             lease: self.lease,
             lease_millis: self.lease_millis,
+            response_timeout: self.response_timeout,
         }
     }
 }
@@ -275,7 +308,16 @@ impl<S: Server> ServerLedger<S> {
             statements: Arc::new(statements),
             lease: options.lease,
             lease_millis: options.lease_millis(),
+            response_timeout: options.response_timeout,
         }
+    }
+
+    /// `call` within the response timeout.
+    async fn in_time<T>(
+        &self,
+        call: impl Future<Output = Result<T, LedgerError>>,
+    ) -> Result<T, LedgerError> {
+        in_time::<S, T>(self.response_timeout, call).await
     }
 
     /// A connection of the pool, for a claim's statements (awaited boxed,
@@ -504,51 +546,55 @@ async fn roll_back_held<S: Server>(lease: &mut Lease) -> Result<(), LedgerError>
 /// `MySqlLedger` are.
 impl<S: Server> Ledger for ServerLedger<S> {
     async fn claim(&self, id: &UniqueRef) -> Result<Claim, LedgerError> {
-        // The statements run in turn on one connection: a pool that tests
-        // each connection it hands out (MySQL's, a merchant's own) pays
-        // that round trip once a claim.
-        let mut conn = self.checkout().await?;
-        let mut runs_left = runs(&self.pool);
-        // A claim that vanishes between the two statements (released) is
-        // tried again; a few rounds settle any race. A take the server
-        // rolled back as a deadlock victim is tried again after a short,
-        // growing, jittered pause.
-        for round in 0..CLAIM_ROUNDS {
-            let lease = Lease::new(id.clone(), S::BACKEND, self.lease);
-            let mut outcome = self.claim_round(&mut conn, id, lease.token()).await;
-            // A round whose connection was lost runs again, whole and with
-            // the same token, on another connection (the lost one is
-            // dropped, and the pool closes it), as `again_if_lost` runs a
-            // statement: the take changes nothing when the claim is
-            // already this token's (it takes only a missing or expired
-            // one), the read-back only reads, and the removal of a claim
-            // found done removes only this token's.
-            while let Err(err) = &outcome {
-                runs_left = runs_left.saturating_sub(1);
-                if !connection_lost(err) || runs_left == 0 {
-                    break;
+        self.in_time(async {
+            // The statements run in turn on one connection: a pool that tests
+            // each connection it hands out (MySQL's, a merchant's own) pays
+            // that round trip once a claim.
+            let mut conn = self.checkout().await?;
+            let mut runs_left = runs(&self.pool);
+            // A claim that vanishes between the two statements (released) is
+            // tried again; a few rounds settle any race. A take the server
+            // rolled back as a deadlock victim is tried again after a short,
+            // growing, jittered pause.
+            for round in 0..CLAIM_ROUNDS {
+                let lease = Lease::new(id.clone(), S::BACKEND, self.lease);
+                let mut outcome = self.claim_round(&mut conn, id, lease.token()).await;
+                // A round whose connection was lost runs again, whole and with
+                // the same token, on another connection (the lost one is
+                // dropped, and the pool closes it), as `again_if_lost` runs a
+                // statement: the take changes nothing when the claim is
+                // already this token's (it takes only a missing or expired
+                // one), the read-back only reads, and the removal of a claim
+                // found done removes only this token's.
+                while let Err(err) = &outcome {
+                    runs_left = runs_left.saturating_sub(1);
+                    if !connection_lost(err) || runs_left == 0 {
+                        break;
+                    }
+                    lost(err);
+                    conn = self.checkout().await?;
+                    outcome = self.claim_round(&mut conn, id, lease.token()).await;
                 }
-                lost(err);
-                conn = self.checkout().await?;
-                outcome = self.claim_round(&mut conn, id, lease.token()).await;
+                match outcome.map_err(unavailable::<S>)? {
+                    Round::Deadlocked => {
+                        crate::timer::Sleep::after(deadlock_pause(round)).await;
+                    }
+                    Round::Ours => {
+                        return Ok(Claim::Fresh(lease.with_state(ServerLease::<S> {
+                            pool: self.pool.clone(),
+                            response_timeout: self.response_timeout,
+                            tx: Mutex::new(None),
+                            server: PhantomData,
+                        })))
+                    }
+                    Round::Done => return Ok(Claim::AlreadyDone),
+                    Round::Held => return Ok(Claim::InProgress),
+                    Round::Vanished => {}
+                }
             }
-            match outcome.map_err(unavailable::<S>)? {
-                Round::Deadlocked => {
-                    crate::timer::Sleep::after(deadlock_pause(round)).await;
-                }
-                Round::Ours => {
-                    return Ok(Claim::Fresh(lease.with_state(ServerLease::<S> {
-                        pool: self.pool.clone(),
-                        tx: Mutex::new(None),
-                        server: PhantomData,
-                    })))
-                }
-                Round::Done => return Ok(Claim::AlreadyDone),
-                Round::Held => return Ok(Claim::InProgress),
-                Round::Vanished => {}
-            }
-        }
-        Ok(Claim::InProgress)
+            Ok(Claim::InProgress)
+        })
+        .await
     }
 
     fn complete(
@@ -557,7 +603,7 @@ impl<S: Server> Ledger for ServerLedger<S> {
         params: &Params,
     ) -> impl Future<Output = Result<(), LedgerError>> + Send {
         let query = params.to_query_string();
-        async move {
+        self.in_time(async move {
             let mut lease = lease;
             let held = held_transaction::<S>(&mut lease)?;
             if self.statements.complete_claim.is_empty() {
@@ -565,31 +611,34 @@ impl<S: Server> Ledger for ServerLedger<S> {
             } else {
                 self.complete_at_once(held, &lease, query).await
             }
-        }
+        })
     }
 
     async fn release(&self, lease: Lease) -> Result<(), LedgerError> {
-        let mut lease = lease;
-        roll_back_held::<S>(&mut lease).await?;
-        if self.drop_claim(On::Pool(&self.pool), &lease).await? {
-            Ok(())
-        } else {
-            Err(lease.stale())
-        }
+        self.in_time(async move {
+            let mut lease = lease;
+            roll_back_held::<S>(&mut lease).await?;
+            if self.drop_claim(On::Pool(&self.pool), &lease).await? {
+                Ok(())
+            } else {
+                Err(lease.stale())
+            }
+        })
+        .await
     }
 
     fn original_payment(
         &self,
         reference: &str,
     ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-        self.lookup(&self.statements.lookup, reference.to_owned())
+        self.in_time(self.lookup(&self.statements.lookup, reference.to_owned()))
     }
 
     fn reversal(
         &self,
         reference: &str,
     ) -> impl Future<Output = Result<Option<PaymentRecord>, LedgerError>> + Send {
-        self.lookup(&self.statements.lookup_reversal, reference.to_owned())
+        self.in_time(self.lookup(&self.statements.lookup_reversal, reference.to_owned()))
     }
 
     fn renew(
@@ -598,7 +647,7 @@ impl<S: Server> Ledger for ServerLedger<S> {
         token: &str,
     ) -> impl Future<Output = Result<(), LedgerError>> + Send {
         let (id, token) = (id.clone(), token.to_owned());
-        async move {
+        self.in_time(async move {
             let st = &self.statements;
             let mut args = Self::claim_key(&id, &token);
             args.push(Arg::Int(self.lease_millis));
@@ -614,7 +663,7 @@ impl<S: Server> Ledger for ServerLedger<S> {
             } else {
                 Err(LedgerError::StaleLease { id })
             }
-        }
+        })
     }
 
     fn quarantine(
@@ -623,7 +672,7 @@ impl<S: Server> Ledger for ServerLedger<S> {
         pingback: &Quarantined,
     ) -> impl Future<Output = Result<(), LedgerError>> + Send {
         let pingback = QuarantineArgs::of(pingback);
-        async move {
+        self.in_time(async move {
             let mut lease = lease;
             roll_back_held::<S>(&mut lease).await?;
             let st = &self.statements;
@@ -648,13 +697,17 @@ impl<S: Server> Ledger for ServerLedger<S> {
                 .await
                 .map_err(unavailable::<S>)?;
             tx.commit().await.map_err(unavailable::<S>)
-        }
+        })
     }
 
     async fn quarantined(&self) -> Result<Vec<Quarantined>, LedgerError> {
-        let rows = S::fetch_quarantined(&self.pool, &self.statements.quarantined)
-            .await
-            .map_err(unavailable::<S>)?;
+        let rows = self
+            .in_time(async {
+                S::fetch_quarantined(&self.pool, &self.statements.quarantined)
+                    .await
+                    .map_err(unavailable::<S>)
+            })
+            .await?;
         Ok(rows
             .into_iter()
             .map(

@@ -1,10 +1,14 @@
-//! A handler must not hold a pingback forever: past its deadline, its
-//! future is dropped (what it wrote in the ledger's transaction is rolled
-//! back with it), the claim is released and Paymentwall retries.
+//! A future with a time limit. Nothing may hold a pingback forever:
+//!
+//! - a handler past its deadline is dropped (what it wrote in the ledger's
+//!   transaction is rolled back with it), the claim is released and
+//!   Paymentwall retries;
+//! - a server ledger's call past its response timeout fails as
+//!   unavailable (`ledger/sql/server.rs`).
 //!
 //! The timer is the crate's own [`Sleep`], which needs no particular async
-//! runtime, as the listener does not. It is armed only once the handler is
-//! pending: a handler that finishes on its first poll costs no timer.
+//! runtime, as the listener does not. It is armed only once the future is
+//! pending: one that finishes on its first poll costs no timer.
 
 use std::future::Future;
 use std::pin::Pin;
