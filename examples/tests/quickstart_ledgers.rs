@@ -234,6 +234,7 @@ fn the_ledger_url_selects_the_backend_by_scheme() {
         ("mysql://root@127.0.0.1:3306/test", "mysql"),
         ("mariadb://shop:secret@db/shop", "mysql"),
         ("redis://127.0.0.1:6379", "redis"),
+        ("rediss://:secret@cache.example:6380/0", "redis"),
     ];
     for (url, backend) in cases {
         let settings = from_vars(&[("PW_LEDGER_URL", url)]).unwrap();

@@ -1676,6 +1676,121 @@ async fn concurrent_sqlite_completions_are_all_durable() {
     backend.teardown().await;
 }
 
+// ---------------------------------------------------------------- Redis over TLS
+
+/// A certificate authority and a server certificate it signed for
+/// `127.0.0.1`, made with the `openssl` command in a new directory:
+/// `ca.pem`, `cert.pem`, `key.pem`.
+#[cfg(all(feature = "redis", feature = "tls"))]
+fn test_certificates() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("pw-tls-{}", unique_name()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("the openssl command, to make test certificates");
+        assert!(output.status.success(), "openssl {args:?}: {output:?}");
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=pw test CA",
+        "-keyout",
+        "ca-key.pem",
+        "-out",
+        "ca.pem",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca-key.pem",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "cert.pem",
+    ]);
+    dir
+}
+
+/// With the `tls` feature, a Redis ledger works over TLS: on a client
+/// built with the server's CA, and a `rediss://` URL is checked against
+/// Mozilla's roots (a private CA's certificate is refused as unavailable,
+/// not a panic).
+#[cfg(all(feature = "redis", feature = "tls"))]
+#[tokio::test]
+async fn a_redis_ledger_works_over_tls() {
+    use pw_runtime::ledger::{redis_client, RedisLedger};
+    let certs = test_certificates();
+    let Some(server) = RedisServer::start_tls(&certs) else {
+        return;
+    };
+    assert!(server.url.starts_with("rediss://"), "{}", server.url);
+    let untrusted = RedisLedger::connect(&server.url, LedgerOptions::new()).await;
+    match untrusted {
+        Err(LedgerError::Unavailable { message, .. }) => {
+            assert!(message.to_lowercase().contains("certificate"), "{message}")
+        }
+        other => panic!("a certificate of a private CA was not refused: {other:?}"),
+    }
+    let client = redis_client::Client::build_with_tls(
+        server.url.as_str(),
+        redis_client::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(std::fs::read(certs.join("ca.pem")).unwrap()),
+        },
+    )
+    .unwrap();
+    let options = LedgerOptions::new().prefix(format!("{}:", unique_name()));
+    let ledger = RedisLedger::from_client(client, options).await.unwrap();
+    let pay = id("tls1", 0);
+    let lease = fresh(&ledger, &pay).await;
+    ledger.complete(lease, &params("tls1", 0)).await.unwrap();
+    assert_claim(&ledger, &pay, "done").await;
+    let _ = std::fs::remove_dir_all(&certs);
+}
+
+/// Without the `tls` feature, a `rediss://` URL is refused at once and the
+/// message names the feature.
+#[cfg(all(feature = "redis", not(feature = "tls")))]
+#[tokio::test]
+async fn a_rediss_url_without_the_tls_feature_names_it() {
+    use pw_runtime::ledger::RedisLedger;
+    let error = RedisLedger::connect("rediss://127.0.0.1:6380", LedgerOptions::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, LedgerError::Config(_)), "{error}");
+    assert!(error.to_string().contains("`tls` feature"), "{error}");
+}
+
 // ---------------------------------------------------------------- Redis persistence
 
 /// A Redis server that can lose an acknowledged write is refused, with a

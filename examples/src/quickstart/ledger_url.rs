@@ -70,11 +70,11 @@ impl std::str::FromStr for LedgerUrl {
             "postgres" | "postgresql" if rest.starts_with("//") => {
                 Ok(LedgerUrl::Postgres(url.to_owned()))
             }
-            "redis" if rest.starts_with("//") => Ok(LedgerUrl::Redis(url.to_owned())),
+            "redis" | "rediss" if rest.starts_with("//") => Ok(LedgerUrl::Redis(url.to_owned())),
             "mysql" | "mariadb" if rest.starts_with("//") => {
                 Ok(LedgerUrl::Mysql(format!("mysql:{rest}")))
             }
-            "postgres" | "postgresql" | "mysql" | "mariadb" | "redis" => Err(format!(
+            "postgres" | "postgresql" | "mysql" | "mariadb" | "redis" | "rediss" => Err(format!(
                 "the ledger URL {}: write {scheme}://HOST…, with `//`",
                 Masked(url)
             )),

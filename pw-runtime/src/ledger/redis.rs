@@ -165,13 +165,33 @@ impl std::fmt::Debug for RedisLedger {
     }
 }
 
+/// Makes sure the process has a default crypto provider for rustls, on
+/// which Redis's TLS runs: it takes the process's default at each
+/// connection, and with none installed picks one from rustls's enabled
+/// features, panicking when that is not exactly one (ring from pw and
+/// aws-lc-rs from another crate of the application, say). pw installs
+/// ring's when the process has none; one the application installed
+/// first stays.
+#[cfg(feature = "tls")]
+fn ensure_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // An error means another thread installed one meanwhile: it stays.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 impl RedisLedger {
-    /// Connects to the Redis server at `url` (`redis://host:6379/0`,
-    /// `rediss://` for TLS if the `redis` crate has it enabled).
+    /// Connects to the Redis server at `url` (`redis://host:6379/0`;
+    /// `rediss://host:6380/0` for TLS, with the `tls` feature, checked
+    /// against Mozilla's root certificates: for a private CA, build the
+    /// client with `redis_client::Client::build_with_tls` and use
+    /// [`RedisLedger::from_client`]).
     ///
     /// # Errors
     ///
-    /// [`LedgerError::Unavailable`] for an invalid URL or an unreachable server.
+    /// [`LedgerError::Unavailable`] for an invalid URL or an unreachable
+    /// server; [`LedgerError::Config`] for a `rediss://` URL without the
+    /// `tls` feature.
     ///
     /// ```no_run
     /// use pw_runtime::ledger::{LedgerOptions, RedisLedger};
@@ -180,6 +200,11 @@ impl RedisLedger {
     /// # let _ = ledger; Ok(()) }
     /// ```
     pub async fn connect(url: &str, options: LedgerOptions) -> Result<Self, LedgerError> {
+        if cfg!(not(feature = "tls")) && url.starts_with("rediss:") {
+            return Err(LedgerError::Config(
+                "a rediss:// URL (Redis over TLS) needs pw-runtime's `tls` feature".to_owned(),
+            ));
+        }
         let client = Client::open(url).map_err(unavailable)?;
         Self::from_client(client, options).await
     }
@@ -206,6 +231,13 @@ impl RedisLedger {
     /// # let _ = ledger; Ok(()) }
     /// ```
     pub async fn from_client(client: Client, options: LedgerOptions) -> Result<Self, LedgerError> {
+        #[cfg(feature = "tls")]
+        if matches!(
+            client.get_connection_info().addr(),
+            redis::ConnectionAddr::TcpTls { .. }
+        ) {
+            ensure_crypto_provider();
+        }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(5)))
             .set_response_timeout(Some(options.response_timeout))

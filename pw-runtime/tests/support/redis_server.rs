@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 pub struct RedisServer {
     child: Child,
     dir: PathBuf,
-    /// `redis://127.0.0.1:<port>`.
+    /// `redis://127.0.0.1:<port>` (`rediss://` when it serves TLS).
     pub url: String,
     pub port: u16,
 }
@@ -28,9 +28,22 @@ impl RedisServer {
         Self::start_with(&["--appendonly", "yes", "--appendfsync", "always"])
     }
 
+    /// Starts one that serves TLS only (`rediss://`), with the server
+    /// certificate `cert.pem` and key `key.pem` in `certs`.
+    pub fn start_tls(certs: &std::path::Path) -> Option<RedisServer> {
+        Self::start_serving(
+            &["--appendonly", "yes", "--appendfsync", "always"],
+            Some(certs),
+        )
+    }
+
     /// Starts one with these persistence settings instead.
     pub fn start_with(persistence: &[&str]) -> Option<RedisServer> {
-        match Self::try_start(persistence) {
+        Self::start_serving(persistence, None)
+    }
+
+    fn start_serving(persistence: &[&str], tls: Option<&std::path::Path>) -> Option<RedisServer> {
+        match Self::try_start(persistence, tls) {
             Ok(server) => Some(server),
             Err(error) => {
                 let message = format!(
@@ -46,7 +59,10 @@ impl RedisServer {
         }
     }
 
-    fn try_start(persistence: &[&str]) -> Result<RedisServer, String> {
+    fn try_start(
+        persistence: &[&str],
+        tls: Option<&std::path::Path>,
+    ) -> Result<RedisServer, String> {
         let binary =
             std::env::var("PW_TEST_REDIS_SERVER").unwrap_or_else(|_| "redis-server".to_owned());
         let mut last_error = String::new();
@@ -62,8 +78,19 @@ impl RedisServer {
             let dir = std::env::temp_dir()
                 .join(format!("pw-redis-{}-{port}-{nanos}", std::process::id()));
             std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
-            let child = Command::new(&binary)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            let mut command = Command::new(&binary);
+            match tls {
+                None => command.args(["--port", &port.to_string()]),
+                Some(certs) => command
+                    .args(["--port", "0", "--tls-port", &port.to_string()])
+                    .arg("--tls-cert-file")
+                    .arg(certs.join("cert.pem"))
+                    .arg("--tls-key-file")
+                    .arg(certs.join("key.pem"))
+                    .args(["--tls-auth-clients", "no"]),
+            };
+            let child = command
+                .args(["--bind", "127.0.0.1"])
                 .args(persistence)
                 .args(["--save", "", "--daemonize", "no", "--protected-mode", "yes"])
                 .arg("--dir")
@@ -75,7 +102,10 @@ impl RedisServer {
             let mut server = RedisServer {
                 child,
                 dir,
-                url: format!("redis://127.0.0.1:{port}"),
+                url: format!(
+                    "{}://127.0.0.1:{port}",
+                    if tls.is_some() { "rediss" } else { "redis" }
+                ),
                 port,
             };
             let deadline = Instant::now() + Duration::from_secs(10);
