@@ -1784,11 +1784,16 @@ async fn a_redis_ledger_works_over_tls() {
 #[tokio::test]
 async fn a_rediss_url_without_the_tls_feature_names_it() {
     use pw_runtime::ledger::RedisLedger;
-    let error = RedisLedger::connect("rediss://127.0.0.1:6380", LedgerOptions::new())
-        .await
-        .unwrap_err();
-    assert!(matches!(error, LedgerError::Config(_)), "{error}");
-    assert!(error.to_string().contains("`tls` feature"), "{error}");
+    for url in ["rediss://127.0.0.1:6380", "REDISS://127.0.0.1:6380/0"] {
+        let error = RedisLedger::connect(url, LedgerOptions::new())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, LedgerError::Config(_)), "{url}: {error}");
+        assert!(
+            error.to_string().contains("`tls` feature"),
+            "{url}: {error}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- Redis persistence

@@ -200,7 +200,10 @@ impl RedisLedger {
     /// # let _ = ledger; Ok(()) }
     /// ```
     pub async fn connect(url: &str, options: LedgerOptions) -> Result<Self, LedgerError> {
-        if cfg!(not(feature = "tls")) && url.starts_with("rediss:") {
+        let tls = url
+            .get(.."rediss:".len())
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("rediss:"));
+        if cfg!(not(feature = "tls")) && tls {
             return Err(LedgerError::Config(
                 "a rediss:// URL (Redis over TLS) needs pw-runtime's `tls` feature".to_owned(),
             ));
