@@ -1479,6 +1479,53 @@ async fn a_mysql_ledger_fails_in_time_while_the_network_stalls() {
     backend.teardown().await;
 }
 
+/// A ledger table of an earlier version, whose `reference` is text
+/// (`VARCHAR`, compared with trailing spaces ignored), is refused with the
+/// statement that converts it; converted, the ledger opens and tells
+/// `b1 ` from `b1`.
+#[cfg(feature = "mysql")]
+#[tokio::test]
+async fn a_mysql_ledger_table_with_text_references_is_refused_with_its_fix() {
+    use pw_runtime::ledger::sqlx::{self, AssertSqlSafe};
+    use pw_runtime::ledger::MySqlLedger;
+    let Some(backend) = Mysql::setup().await else {
+        return;
+    };
+    let table = format!("{}ledger", backend.prefix);
+    let old = format!(
+        "CREATE TABLE `{table}` (reference VARCHAR(255) NOT NULL, kind BIGINT NOT NULL, \
+         state VARCHAR(16) NOT NULL, token VARCHAR(64), expires_at BIGINT, params MEDIUMTEXT, \
+         delivered_at BIGINT, PRIMARY KEY (reference, kind)) ENGINE=InnoDB \
+         DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+    );
+    sqlx::query(AssertSqlSafe(old))
+        .execute(&backend.admin)
+        .await
+        .unwrap();
+    let options = || LedgerOptions::new().lease(LEASE).prefix(&backend.prefix);
+    let error = MySqlLedger::connect(&backend.url, options())
+        .await
+        .unwrap_err();
+    let LedgerError::Config(message) = &error else {
+        panic!("a text reference column was not refused: {error:?}");
+    };
+    let fix = format!("ALTER TABLE `{table}` MODIFY reference VARBINARY(1024) NOT NULL;");
+    assert!(
+        message.contains("trailing spaces") && message.ends_with(&fix),
+        "{message}"
+    );
+    sqlx::query(AssertSqlSafe(fix))
+        .execute(&backend.admin)
+        .await
+        .unwrap();
+    let ledger = MySqlLedger::connect(&backend.url, options()).await.unwrap();
+    let lease = fresh(&ledger, &id("b1", 0)).await;
+    ledger.complete(lease, &params("b1", 0)).await.unwrap();
+    assert_claim(&ledger, &id("b1 ", 0), "fresh").await;
+    drop(ledger);
+    backend.teardown().await;
+}
+
 /// With the `tls` feature, a URL that requires TLS gets it: the ledger's
 /// connections are encrypted (`pg_stat_ssl`) and the ledger works. The
 /// machines' PostgreSQL serves TLS (`ssl = on`).

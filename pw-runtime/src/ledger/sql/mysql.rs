@@ -18,6 +18,56 @@ fn unavailable(err: sqlx::Error) -> LedgerError {
     LedgerError::unavailable("mysql", err)
 }
 
+/// Refuses ledger tables whose `reference` column is text, as tables made
+/// by earlier versions of pw are (`VARCHAR(255)`): MySQL and MariaDB
+/// compare text with trailing spaces ignored, so the payment of `ref`
+/// `b1 ` would be found done as that of `b1` and acknowledged without
+/// reaching the handler. The error gives the statements that convert them
+/// (`VARBINARY(1024)`, as pw creates them now; no two keys of a text
+/// column can collide in bytes, so the conversion keeps every row).
+async fn refuse_text_references(
+    pool: &MySqlPool,
+    schema: Option<&str>,
+    prefix: &str,
+) -> Result<(), LedgerError> {
+    let tables = ["ledger", "claims", "quarantine"].map(|table| format!("{prefix}{table}"));
+    let columns: Vec<(String, String)> = sqlx::query_as(
+        "SELECT CAST(TABLE_NAME AS CHAR), CAST(DATA_TYPE AS CHAR) FROM information_schema.COLUMNS \
+         WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME IN (?, ?, ?) \
+         AND COLUMN_NAME = 'reference' ORDER BY TABLE_NAME",
+    )
+    .bind(schema)
+    .bind(&tables[0])
+    .bind(&tables[1])
+    .bind(&tables[2])
+    .fetch_all(pool)
+    .await
+    .map_err(unavailable)?;
+    let qualified = |table: &str| match schema {
+        Some(schema) => format!("`{schema}`.`{table}`"),
+        None => format!("`{table}`"),
+    };
+    let fixes: Vec<String> = columns
+        .iter()
+        .filter(|(_, kind)| !kind.eq_ignore_ascii_case("varbinary"))
+        .map(|(table, _)| {
+            format!(
+                "ALTER TABLE {} MODIFY reference VARBINARY(1024) NOT NULL;",
+                qualified(table)
+            )
+        })
+        .collect();
+    if fixes.is_empty() {
+        return Ok(());
+    }
+    Err(LedgerError::Config(format!(
+        "the ledger's tables keep `reference` as text, which MySQL / MariaDB compare with \
+         trailing spaces ignored (the payment of ref `b1 ` would count as that of `b1`, already \
+         done); convert them, with no listener running: {}",
+        fixes.join(" ")
+    )))
+}
+
 /// A ledger in a MySQL or MariaDB table (InnoDB), shared by any number of
 /// listener instances: claims are decided by the database (one atomic
 /// `INSERT ... ON DUPLICATE KEY UPDATE` into `<prefix>claims`), lease
@@ -110,6 +160,7 @@ impl MySqlLedger {
                 .await
                 .map_err(unavailable)?;
         }
+        refuse_text_references(&pool, schema.as_deref(), &options.prefix).await?;
         Ok(MySqlLedger {
             engine: ServerLedger::new(pool, statements, &options),
         })

@@ -32,7 +32,9 @@
 //!   (`references_are_compared_byte_for_byte` in the ledger tests).
 //!
 //! Ledger tables written by earlier versions (claims as `in_progress` rows
-//! of the ledger table) are read as they are: only `done` rows count.
+//! of the ledger table) are read as they are: only `done` rows count. On
+//! MySQL / MariaDB, tables whose `reference` is still text are refused at
+//! open, with the `ALTER TABLE` that converts them (`mysql.rs`).
 
 /// The claim slot shared by the pingback types that move money, in the
 /// `kind` column of `<prefix>claims`: no type has a negative code.
